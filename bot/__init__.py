@@ -1,0 +1,1 @@
+"""Everything that talks to Discord: the composition root, commands and the CLI."""

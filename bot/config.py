@@ -1,0 +1,277 @@
+"""Settings: the TOML file plus environment overrides, composed from each package's own section.
+
+Precedence, highest first: `DISCORD_TOKEN` / `SUMMARYBOT_LLM_API_KEY`, then
+`SUMMARYBOT_<SECTION>__<KEY>` variables, then the file, then the defaults. Every problem is
+reported at once, each naming where the bad value came from, so that a typo never surfaces
+later as odd behaviour.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import ConfigError
+from delivery.settings import DeliverySettings
+from scheduling.settings import RetentionSettings, SchedulingSettings, StorageSettings
+from summarizer.settings import SummarizerSettings
+
+ENV_PREFIX = "SUMMARYBOT_"
+CONFIG_ENV = "SUMMARYBOT_CONFIG"
+DEFAULT_CONFIG = Path("config.toml")
+# Secrets that may only come from the environment, with the variable a person should set.
+SECRET_KEYS: dict[tuple[str, ...], str] = {
+    ("discord", "token"): "DISCORD_TOKEN",
+    ("summarizer", "llm", "api_key"): "SUMMARYBOT_LLM_API_KEY",
+}
+
+
+class DiscordSettings(BaseModel):
+    """How the bot reaches Discord (or a Discord-compatible server in tests)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: SecretStr | None = None
+    api_base: str = Field(default="https://discord.com/api/v10", pattern=r"^https?://\S+$")
+    guild_ids: list[int] = Field(default_factory=list)
+    shutdown_timeout_seconds: float = Field(default=30, ge=0)
+
+
+class HttpSettings(BaseModel):
+    """The optional health and metrics server."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class LoggingSettings(BaseModel):
+    """Log verbosity and shape (`json` for log collectors)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class _SecretAliases(PydanticBaseSettingsSource):
+    """Reads the two short secret variables people already know (`DISCORD_TOKEN`, …)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self._environ = environ
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: the whole mapping is produced by `__call__`."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for path, variable in SECRET_KEYS.items():
+            value = self._environ.get(variable)
+            if value:
+                _set_path(data, path, value)
+        return data
+
+
+class Settings(BaseSettings):
+    """Everything summarybot can be told; see `config.example.toml` for each key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    scheduling: SchedulingSettings = Field(default_factory=SchedulingSettings)
+    summarizer: SummarizerSettings = Field(default_factory=SummarizerSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    _source: str = PrivateAttr(default="defaults")
+
+    @property
+    def source(self) -> str:
+        """Where the file settings came from: a path, or "defaults" when there was no file."""
+        return self._source
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment beats the file (passed as init values); no dotenv, no secrets dir."""
+        return (_SecretAliases(settings_cls, os.environ), env_settings, init_settings)
+
+
+def load_settings(config: str | Path | None = None) -> Settings:
+    """Load settings from `config`, `$SUMMARYBOT_CONFIG` or `./config.toml`, plus the environment.
+
+    A path that was asked for explicitly must exist; only the implicit default may be absent.
+    Raises `ConfigError` listing every problem.
+    """
+    path, explicit = _choose_path(config)
+    if path is None or (not explicit and not path.exists()):
+        data: dict[str, Any] = {}
+        label = "defaults"
+    else:
+        data = _read_toml(path)
+        label = str(path)
+    problems = [
+        f"{label}: {_where(secret_path)}: secrets are read from the environment only; "
+        f"remove it from the file and set {variable}"
+        for secret_path, variable in SECRET_KEYS.items()
+        if _get_path(data, secret_path) is not None
+    ]
+    if problems:
+        raise ConfigError(problems)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(error, label, os.environ) for error in exc.errors()]) from None
+    settings._source = label
+    return settings
+
+
+def _choose_path(config: str | Path | None) -> tuple[Path | None, bool]:
+    if config is not None:
+        return Path(config), True
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env), True
+    return DEFAULT_CONFIG, False
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError([f"{path}: is a directory, not a TOML file"])
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: config file not found"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read config file: {exc.strerror}"]) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not UTF-8 text; is this really the config file?"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+
+
+def _describe(error: Mapping[str, Any], label: str, environ: Mapping[str, str]) -> str:
+    """One line for one validation error: where, which key, what was expected."""
+    loc = tuple(str(part) for part in error["loc"] if not isinstance(part, int))
+    origin = _env_origin(loc, environ) or label
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        parent_model = _model_at(loc[:-1])
+        known = list(parent_model.model_fields) if parent_model is not None else []
+        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+        if len(loc) == 1:
+            hint = f"; did you mean [{close[0]}]?" if close else f" (sections: {', '.join(known)})"
+            return f"{origin}: [{loc[0]}]: unknown section{hint}"
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return f"{origin}: {_where(loc)}: unknown setting{hint}"
+    return f"{origin}: {_where(loc)}: {_expected(error)}"
+
+
+def _expected(error: Mapping[str, Any]) -> str:
+    kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
+    got = f", got {given!r}" if not isinstance(given, dict | list) else ""
+    messages = {
+        "int_parsing": "expected a whole number",
+        "int_type": "expected a whole number",
+        "int_from_float": "expected a whole number",
+        "float_parsing": "expected a number",
+        "float_type": "expected a number",
+        "bool_parsing": "expected true or false",
+        "bool_type": "expected true or false",
+        "string_type": "expected text (a quoted string)",
+        "list_type": "expected a list",
+        "model_type": "expected a table of settings",
+        "model_attributes_type": "expected a table of settings",
+        "dict_type": "expected a table of settings",
+    }
+    if kind in messages:
+        return messages[kind] + got
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        bound = {
+            "greater_than_equal": f"at least {ctx.get('ge')}",
+            "greater_than": f"greater than {ctx.get('gt')}",
+            "less_than_equal": f"at most {ctx.get('le')}",
+            "less_than": f"less than {ctx.get('lt')}",
+        }[kind]
+        return f"must be {bound}{got}"
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected')}{got}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"expected an http(s) URL{got}"
+    if kind == "value_error":
+        return str(ctx.get("error") or error["msg"])
+    return f"{error['msg']}{got}"
+
+
+def _where(loc: tuple[str, ...]) -> str:
+    section = ".".join(loc[:-1]) if len(loc) > 1 else loc[0]
+    return f"[{section}] {loc[-1]}" if len(loc) > 1 else f"[{section}]"
+
+
+def _env_origin(loc: tuple[str, ...], environ: Mapping[str, str]) -> str | None:
+    """The variable that supplied `loc`, if one did (the environment beats the file)."""
+    for depth in range(len(loc), 0, -1):
+        prefix = loc[:depth]
+        candidates = [ENV_PREFIX + "__".join(prefix).upper()]
+        if prefix in SECRET_KEYS:
+            candidates.insert(0, SECRET_KEYS[prefix])
+        for name in candidates:
+            if any(key.upper() == name for key in environ):
+                return f"environment variable {name}"
+    return None
+
+
+def _model_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Settings
+    for part in loc:
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _get_path(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _set_path(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value

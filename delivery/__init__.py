@@ -1,0 +1,1 @@
+"""Summary plus destinations in, one DeliveryResult per destination out."""

@@ -1,0 +1,142 @@
+"""Where a digest goes: the destination union stored on every schedule.
+
+The union is fixed now (foundation) with the fields the delivery layer needs, so stored
+schedules never need a data migration when senders arrive. Each destination carries a stable
+`id`: delivery rows, health counters and the webhook idempotency key hang off it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+FILE_PLACEHOLDERS = frozenset({"guild", "channel", "schedule", "date", "window_end"})
+DEFAULT_FILE_TEMPLATE = "{guild}/{schedule}/{window_end}.md"
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_DISCORD_WEBHOOK_HOSTS = frozenset(
+    {
+        f"{prefix}{domain}"
+        for prefix in ("", "ptb.", "canary.")
+        for domain in ("discord.com", "discordapp.com")
+    }
+)
+
+
+def new_destination_id() -> str:
+    """A short random id, unique within a schedule and stable for the destination's life."""
+    return "d_" + secrets.token_hex(5)
+
+
+class _DestinationBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(default_factory=new_destination_id, min_length=1, max_length=40)
+
+
+class ChannelDestination(_DestinationBase):
+    """A Discord channel or thread in the schedule's guild."""
+
+    kind: Literal["channel"] = "channel"
+    channel_id: int = Field(gt=0)
+    style: Literal["embed", "markdown"] = "embed"
+    # `edit` keeps one rolling message and edits it in place (re-posted if deleted).
+    mode: Literal["post", "edit"] = "post"
+    # The only mention a digest may ever make, and only when set explicitly.
+    mention_role_id: int | None = Field(default=None, gt=0)
+
+
+class DmDestination(_DestinationBase):
+    """A member who subscribed to the digest by direct message."""
+
+    kind: Literal["dm"] = "dm"
+    user_id: int = Field(gt=0)
+
+
+class WebhookDestination(_DestinationBase):
+    """An HTTP endpoint: Discord's webhook format for Discord URLs, a signed event otherwise.
+
+    `url` and `secret` are kept out of `repr` so a logged model never leaks them; show them
+    with `masked_url()`.
+    """
+
+    kind: Literal["webhook"] = "webhook"
+    url: str = Field(repr=False, min_length=1, max_length=2048)
+    # Standard Webhooks signing secret (`whsec_…`); Discord webhook URLs carry their own token.
+    secret: str | None = Field(default=None, repr=False)
+    # Post into a thread of the webhook's channel (Discord webhooks only).
+    thread_id: int | None = Field(default=None, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _plausible_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"https", "http"} or not parts.hostname:
+            raise ValueError("a webhook URL must start with https:// and name a host")
+        if parts.username or parts.password:
+            raise ValueError("a webhook URL must not carry a user name or password")
+        return value.strip()
+
+    @field_validator("secret")
+    @classmethod
+    def _whsec(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("whsec_"):
+            raise ValueError("a webhook signing secret starts with whsec_")
+        return value
+
+    @property
+    def is_discord(self) -> bool:
+        """Whether the URL is a Discord webhook (sent in Discord's format, not as an event)."""
+        parts = urlsplit(self.url)
+        return (parts.hostname or "").lower() in _DISCORD_WEBHOOK_HOSTS and parts.path.startswith(
+            "/api/webhooks/"
+        )
+
+    def masked_url(self) -> str:
+        """The URL with its path hidden past the first segment: safe for replies and logs."""
+        return mask_url(self.url)
+
+
+class FileDestination(_DestinationBase):
+    """A file under `delivery.file_root`, named from a template."""
+
+    kind: Literal["file"] = "file"
+    template: str = Field(default=DEFAULT_FILE_TEMPLATE, min_length=1, max_length=512)
+    format: Literal["markdown", "json", "html"] = "markdown"
+
+    @field_validator("template")
+    @classmethod
+    def _relative_known_placeholders(cls, value: str) -> str:
+        unknown = sorted(set(_PLACEHOLDER.findall(value)) - FILE_PLACEHOLDERS)
+        if unknown:
+            allowed = ", ".join("{" + name + "}" for name in sorted(FILE_PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}} (allowed: {allowed})")
+        if "\x00" in value:
+            raise ValueError("a file template must not contain NUL characters")
+        posix, windows = PurePosixPath(value), PureWindowsPath(value)
+        if posix.is_absolute() or windows.is_absolute() or windows.drive:
+            raise ValueError("a file template must be relative to delivery.file_root")
+        if ".." in posix.parts or ".." in windows.parts:
+            raise ValueError("a file template must not contain '..'")
+        return value
+
+
+Destination = Annotated[
+    ChannelDestination | DmDestination | WebhookDestination | FileDestination,
+    Field(discriminator="kind"),
+]
+
+
+def mask_url(url: str) -> str:
+    """`https://hooks.example.com/…` style: scheme and host only, never the path or query."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a malformed port: show nothing rather than fail while masking
+        port = ""
+    return f"{parts.scheme}://{host}{port}/…"

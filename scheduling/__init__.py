@@ -1,0 +1,1 @@
+"""When things run and the record of what ran: schedules, runs, deliveries, audit."""

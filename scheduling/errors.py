@@ -1,0 +1,15 @@
+"""Errors of the scheduling package, worded for the person who will read them."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used as it is (newer schema, not a database, …)."""
+
+
+class DuplicateError(StoreError):
+    """Something with the same identity is stored already."""
+
+
+class NotFoundError(StoreError):
+    """No such schedule (also used when it belongs to another guild)."""

@@ -1,0 +1,330 @@
+"""What the scheduler stores: schedules, their recurrence, runs, deliveries and the audit log.
+
+All datetimes are timezone-aware UTC. Local wall-clock times (a daily "09:00") are kept as
+`time`/`date` values and read in the schedule's own IANA zone, so no naive datetime exists.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from delivery.models import Destination
+from scheduling.zones import canonical_zone_name
+
+_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/1/i/l/o: ids get read aloud and typed
+
+
+def new_schedule_id() -> str:
+    """A 10-character id: short to type in a command, ~49 bits so collisions stay negligible."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+
+
+def utc_now() -> datetime:
+    """The current instant, aware UTC: the one place the models read the wall clock."""
+    return datetime.now(UTC)
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- Recurrence -----------------------------------------------------------------------------
+
+
+class Once(_Frozen):
+    """A single run at a local date and time in the schedule's zone."""
+
+    kind: Literal["once"] = "once"
+    date: date
+    time: time
+
+
+class Interval(_Frozen):
+    """Every N seconds, counted from `anchor` (aware) or from creation when absent."""
+
+    kind: Literal["interval"] = "interval"
+    seconds: int = Field(gt=0)
+    anchor: AwareDatetime | None = None
+
+    @field_validator("anchor")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _to_utc(value)
+
+
+class Daily(_Frozen):
+    """Every day at a local time."""
+
+    kind: Literal["daily"] = "daily"
+    time: time
+
+
+class Weekly(_Frozen):
+    """On a set of weekdays (ISO numbers: 1 = Monday … 7 = Sunday) at a local time."""
+
+    kind: Literal["weekly"] = "weekly"
+    weekdays: tuple[int, ...] = Field(min_length=1)
+    time: time
+
+    @field_validator("weekdays")
+    @classmethod
+    def _iso_weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+        return tuple(sorted(set(value)))
+
+
+class Monthly(_Frozen):
+    """On a day of the month (1–31, or the last day) at a local time."""
+
+    kind: Literal["monthly"] = "monthly"
+    day: int | Literal["last"]
+    time: time
+
+    @field_validator("day")
+    @classmethod
+    def _day_of_month(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= 31:
+            raise ValueError("day of month must be 1–31 or 'last'")
+        return value
+
+
+class Cron(_Frozen):
+    """A 5-field crontab expression with standard semantics (0 and 7 are Sunday)."""
+
+    kind: Literal["cron"] = "cron"
+    expression: str = Field(min_length=9)
+
+    @field_validator("expression")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        fields = value.split()
+        if len(fields) != 5:
+            raise ValueError("a crontab has 5 fields: minute hour day-of-month month day-of-week")
+        return " ".join(fields)
+
+
+Recurrence = Annotated[
+    Once | Interval | Daily | Weekly | Monthly | Cron, Field(discriminator="kind")
+]
+
+
+# --- Schedules ------------------------------------------------------------------------------
+
+
+class ScheduleStatus(StrEnum):
+    """Lifecycle of a schedule: only `active` ones are in APScheduler."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+
+
+class SummaryLength(StrEnum):
+    """How long a digest is."""
+
+    BRIEF = "brief"
+    STANDARD = "standard"
+    DETAILED = "detailed"
+
+
+class Schedule(BaseModel):
+    """One guild's recurring digest of some channels, and where it goes.
+
+    Counters (`run_count`, `consecutive_failures`) live here because auto-pause and
+    `max_runs` decide on them; the store moves them in the same transaction as the run.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=new_schedule_id, min_length=1, max_length=40)
+    guild_id: int = Field(gt=0)
+    name: str = Field(default="", max_length=100)
+    created_by: int = Field(ge=0)
+    channel_ids: tuple[int, ...] = Field(min_length=1)
+    include_threads: bool = True
+    recurrence: Recurrence
+    timezone: str = "UTC"
+    # How far back the first window reaches; None means one period of the recurrence.
+    lookback_seconds: int | None = Field(default=None, gt=0)
+    min_messages: int | None = Field(default=None, ge=0)
+    length: SummaryLength = SummaryLength.STANDARD
+    engine: Literal["extractive", "llm"] | None = None
+    language: str | None = Field(default=None, max_length=35)
+    destinations: tuple[Destination, ...] = Field(min_length=1)
+    # The creator confirmed that a destination reaches a wider audience than the source.
+    confirm_wider_audience: bool = False
+    status: ScheduleStatus = ScheduleStatus.ACTIVE
+    pause_reason: str | None = Field(default=None, max_length=500)
+    max_runs: int | None = Field(default=None, gt=0)
+    end_at: AwareDatetime | None = None
+    run_count: int = Field(default=0, ge=0)
+    consecutive_failures: int = Field(default=0, ge=0)
+    created_at: AwareDatetime = Field(default_factory=utc_now)
+    updated_at: AwareDatetime = Field(default_factory=utc_now)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return canonical_zone_name(value)
+
+    @field_validator("end_at", "created_at", "updated_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _to_utc(value)
+
+    @model_validator(mode="after")
+    def _unique_destination_ids(self) -> Schedule:
+        ids = [destination.id for destination in self.destinations]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two destinations of one schedule share an id")
+        return self
+
+
+# --- Runs, deliveries, audit ----------------------------------------------------------------
+
+
+class RunStatus(StrEnum):
+    """Outcome of one run; `succeeded`, `partial` and `skipped` anchor the next window."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+ANCHORING_STATUSES = frozenset({RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.SKIPPED})
+
+
+class RunTrigger(StrEnum):
+    """Why a run exists."""
+
+    SCHEDULED = "scheduled"
+    CATCH_UP = "catch_up"
+    MANUAL = "manual"
+
+
+class Run(BaseModel):
+    """One attempt to produce and deliver the digest for one slot of a schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = None
+    schedule_id: str
+    scheduled_for: AwareDatetime
+    trigger: RunTrigger = RunTrigger.SCHEDULED
+    triggered_by: int | None = None
+    status: RunStatus = RunStatus.RUNNING
+    attempt: int = Field(default=1, ge=1)
+    window_start: AwareDatetime | None = None
+    window_end: AwareDatetime | None = None
+    message_count: int | None = Field(default=None, ge=0)
+    error: str | None = None
+    started_at: AwareDatetime = Field(default_factory=utc_now)
+    finished_at: AwareDatetime | None = None
+
+    @field_validator("scheduled_for", "window_start", "window_end", "started_at", "finished_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _to_utc(value)
+
+
+class DeliveryStatus(StrEnum):
+    """Outbox state of one destination of one run."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+def new_delivery_id() -> str:
+    """Random and stable: it becomes the consumer's idempotency key (`webhook-id`)."""
+    return "msg_" + secrets.token_hex(12)
+
+
+class Delivery(BaseModel):
+    """One destination of one run: written `pending` before sending, updated per attempt.
+
+    `destination` is a snapshot, so a resumed delivery goes where it was meant to go even if
+    the schedule was edited in between.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=new_delivery_id)
+    run_id: int
+    destination: Destination
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = Field(default=0, ge=0)
+    last_error: str | None = None
+    http_status: int | None = None
+    external_id: str | None = None
+    duration_ms: int | None = Field(default=None, ge=0)
+    created_at: AwareDatetime = Field(default_factory=utc_now)
+    updated_at: AwareDatetime = Field(default_factory=utc_now)
+    delivered_at: AwareDatetime | None = None
+
+    @property
+    def destination_id(self) -> str:
+        """The destination this row belongs to (unique per run)."""
+        return self.destination.id
+
+    @field_validator("created_at", "updated_at", "delivered_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _to_utc(value)
+
+
+class AuditAction(StrEnum):
+    """What somebody did to a schedule (or a guild's schedules)."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    DELETED = "deleted"
+    TRIGGERED = "triggered"
+    COMPLETED = "completed"
+    IMPORTED = "imported"
+
+
+class AuditEntry(BaseModel):
+    """Who did what, when; `actor` is `user:<id>`, `cli` or `system`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = None
+    at: AwareDatetime = Field(default_factory=utc_now)
+    guild_id: int | None = None
+    schedule_id: str | None = None
+    actor: str = Field(min_length=1, max_length=64)
+    action: AuditAction
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _to_utc(value)
+
+
+def user_actor(user_id: int) -> str:
+    """The audit `actor` for a Discord user."""
+    return f"user:{user_id}"

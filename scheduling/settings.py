@@ -1,0 +1,59 @@
+"""Settings owned by the scheduling package: `[storage]`, `[scheduling]` and `[retention]`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scheduling.zones import canonical_zone_name
+
+
+class StorageSettings(BaseModel):
+    """Where the SQLite database lives (relative paths are from the working directory)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(default="data/summarybot.db", min_length=1)
+
+
+class SchedulingSettings(BaseModel):
+    """How schedules fire, catch up, retry and pause themselves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "UTC"
+    max_concurrent_runs: int = Field(default=4, ge=1)
+    misfire_grace_seconds: int = Field(default=3600, ge=1)
+    catch_up: Literal["coalesce", "skip"] = "coalesce"
+    max_lookback_hours: int = Field(default=168, ge=1)
+    run_timeout_seconds: int = Field(default=900, ge=1)
+    retry_attempts: int = Field(default=3, ge=0)
+    retry_base_seconds: float = Field(default=60, ge=0)
+    max_consecutive_failures: int = Field(default=5, ge=1)
+    min_interval_seconds: int = Field(default=300, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return canonical_zone_name(value)
+
+
+class RetentionSettings(BaseModel):
+    """How long runs, digest files and audit entries are kept before cleanup removes them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    runs_days: int = Field(default=90, ge=1)
+    files_days: int = Field(default=30, ge=1)
+    audit_days: int = Field(default=365, ge=1)
+    cleanup_cron: str = "30 3 * * *"
+
+    @field_validator("cleanup_cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(
+                f"{value!r} is not a 5-field crontab (minute hour day-of-month month day-of-week)"
+            )
+        return value

@@ -1,0 +1,1 @@
+"""Messages in, Summary out; knows nothing of Discord, schedules or delivery."""
