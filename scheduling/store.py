@@ -200,8 +200,10 @@ class Store:
                 )
                 if audit is not None:
                     await self._insert_audit(db, audit)
-        except sqlite3.IntegrityError:
-            raise DuplicateError(f"a schedule with id {schedule.id} already exists") from None
+        except sqlite3.IntegrityError as exc:
+            if _is_duplicate(exc, "schedules.id"):
+                raise DuplicateError(f"a schedule with id {schedule.id} already exists") from None
+            raise StoreError(f"schedule {schedule.id} refused by the database: {exc}") from None
 
     async def insert_schedules(self, schedules: Iterable[Schedule], actor: str) -> int:
         """Store many schedules in one transaction (import): all or nothing."""
@@ -225,7 +227,8 @@ class Store:
                     )
                     count += 1
         except sqlite3.IntegrityError as exc:
-            raise DuplicateError(f"import refused, nothing was written: {exc}") from None
+            what = "a schedule id exists already" if _is_duplicate(exc, "schedules.id") else exc
+            raise DuplicateError(f"import refused, nothing was written: {what}") from None
         return count
 
     async def update_schedule(self, schedule: Schedule, audit: AuditEntry | None = None) -> None:
@@ -282,6 +285,12 @@ class Store:
 
     async def claim_run(self, run: Run) -> Run | None:
         """Insert the run for its slot, or return None when that slot was claimed already."""
+        try:
+            return await self._claim_run(run)
+        except sqlite3.IntegrityError:
+            raise NotFoundError(f"no schedule {run.schedule_id}") from None
+
+    async def _claim_run(self, run: Run) -> Run | None:
         async with self._write() as db:
             cursor = await db.execute(
                 "INSERT INTO runs (schedule_id, scheduled_for, trigger, triggered_by, status,"
@@ -344,6 +353,14 @@ class Store:
         self, run_id: int, destinations: Iterable[Destination]
     ) -> list[Delivery]:
         """Write one `pending` row per destination (the outbox); existing rows are kept."""
+        try:
+            return await self._create_deliveries(run_id, destinations)
+        except sqlite3.IntegrityError:
+            raise NotFoundError(f"no run {run_id}") from None
+
+    async def _create_deliveries(
+        self, run_id: int, destinations: Iterable[Destination]
+    ) -> list[Delivery]:
         async with self._write() as db:
             for destination in destinations:
                 row = Delivery(run_id=run_id, destination=destination)
@@ -462,6 +479,11 @@ class Store:
             ),
         )
         return int(cursor.lastrowid or 0)
+
+
+def _is_duplicate(exc: sqlite3.IntegrityError, column: str) -> bool:
+    # sqlite3 exposes no constraint name, only this message ("UNIQUE constraint failed: t.c").
+    return f"UNIQUE constraint failed: {column}" in str(exc)
 
 
 # --- row <-> model ---------------------------------------------------------------------------
