@@ -11,6 +11,8 @@ CREATE TABLE schedules (
 );
 CREATE INDEX schedules_by_guild ON schedules (guild_id, status);
 CREATE INDEX schedules_by_status ON schedules (status);
+-- A running bot polls for changes made by other processes (the CLI) since a watermark.
+CREATE INDEX schedules_by_update ON schedules (updated_at);
 
 -- One row per slot of a schedule: the UNIQUE constraint is the claim that makes a double
 -- fire or a restart unable to run the same slot twice.

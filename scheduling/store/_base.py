@@ -1,0 +1,202 @@
+"""The store's connection: opening, migrating, and the one-transaction-at-a-time discipline.
+
+One connection per process, in autocommit mode, with explicit `BEGIN IMMEDIATE` around every
+write so read-then-write sequences cannot interleave with another writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import aiosqlite
+
+from scheduling.errors import StoreError
+from scheduling.models import AuditEntry
+
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def encode_time(value: datetime) -> str:
+    """Fixed-width UTC text, so that SQL string order is time order."""
+    if value.tzinfo is None:
+        raise ValueError("refusing to store a naive datetime")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def decode_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def optional_time(value: datetime | None) -> str | None:
+    return None if value is None else encode_time(value)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The bundled migrations as (version, file name, SQL), in order, numbered without gaps."""
+    found = []
+    for entry in resources.files("scheduling.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise StoreError(f"migration {name} is out of sequence (expected {expected:03d})")
+    return found
+
+
+class StoreBase:
+    """Connection handling shared by the query groups that make up `Store`."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
+        self._db = connection
+        self._path = path
+        # One connection is shared by every task: this lock keeps one transaction at a time.
+        self._lock = asyncio.Lock()
+        self.schema_version = 0
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Self:
+        """Open (creating if needed) and migrate the database; refuses newer schemas."""
+        target = str(path)
+        if target != ":memory:":
+            file = Path(target)
+            if file.is_dir():  # noqa: ASYNC240 -- once, at start-up, before any I/O matters
+                raise StoreError(f"{file}: is a directory, not a database file")
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"{file.parent}: cannot create directory: {exc.strerror}"
+                ) from None
+        try:
+            connection = await aiosqlite.connect(target, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{target}: cannot open database: {exc}") from None
+        store = cls(connection, target)
+        try:
+            await store._configure()
+            await store._migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _configure(self) -> None:
+        try:
+            await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await self._db.execute("PRAGMA foreign_keys = ON")
+            mode = await self._scalar("PRAGMA journal_mode = WAL")
+            await self._db.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self._path}: not a summarybot database ({exc})") from None
+        if self._path != ":memory:" and str(mode).lower() != "wal":
+            raise StoreError(f"{self._path}: cannot switch the database to WAL mode (got {mode})")
+
+    async def _migrate(self) -> None:
+        known = migrations()
+        latest = known[-1][0] if known else 0
+        current = int(await self._scalar("PRAGMA user_version") or 0)
+        if current > latest:
+            raise StoreError(
+                f"{self._path}: the database has schema version {current}, but this summarybot "
+                f"only knows up to {latest}; it was written by a newer release. Upgrade "
+                "summarybot (the database was left untouched)."
+            )
+        for version, name, sql in known:
+            if version <= current:
+                continue
+            try:
+                # executescript would commit an open transaction first, so the script carries
+                # its own BEGIN/COMMIT; a failure leaves the transaction open for ROLLBACK.
+                await self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+                )
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                raise StoreError(f"{self._path}: migration {name} failed: {exc}") from None
+        self.schema_version = max(current, latest)
+
+    async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._db.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else row[0]
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[None]:
+        async with self._lock:
+            yield
+
+    async def integrity_check(self) -> str:
+        """SQLite's own verdict on the file (`ok` when sound)."""
+        async with self._read():
+            return str(await self._scalar("PRAGMA integrity_check"))
+
+    async def optimize(self) -> None:
+        """Let SQLite refresh its query-planner statistics (cheap; part of cleanup)."""
+        async with self._lock:
+            await self._db.execute("PRAGMA optimize")
+
+    @staticmethod
+    async def _insert_audit(db: aiosqlite.Connection, entry: AuditEntry) -> int:
+        cursor = await db.execute(
+            "INSERT INTO audit_log (at, guild_id, schedule_id, actor, action, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                encode_time(entry.at),
+                entry.guild_id,
+                entry.schedule_id,
+                entry.actor,
+                str(entry.action),
+                json.dumps(entry.detail, sort_keys=True, default=str),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def is_duplicate(exc: sqlite3.IntegrityError, column: str) -> bool:
+    """Whether `exc` is a UNIQUE violation on `column` (`table.column`)."""
+    # sqlite3 exposes no constraint name, only this message ("UNIQUE constraint failed: t.c").
+    return f"UNIQUE constraint failed: {column}" in str(exc)

@@ -1,0 +1,159 @@
+"""Delivery (outbox) and audit-log queries."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from delivery.models import Destination
+from scheduling.errors import NotFoundError
+from scheduling.models import AuditEntry, Delivery, DeliveryStatus
+from scheduling.store._base import decode_time, encode_time, optional_time
+from scheduling.store.runs import RunQueries
+
+_DESTINATION: TypeAdapter[Destination] = TypeAdapter(Destination)
+DELIVERY_COLUMNS = (
+    "id, run_id, destination, status, attempts, last_error, http_status, external_id,"
+    " duration_ms, created_at, updated_at, delivered_at"
+)
+
+
+class DeliveryQueries(RunQueries):
+    """The outbox rows of runs and the audit log."""
+
+    async def create_deliveries(
+        self, run_id: int, destinations: Iterable[Destination]
+    ) -> list[Delivery]:
+        """Write one `pending` row per destination (the outbox); existing rows are kept."""
+        try:
+            return await self._create_deliveries(run_id, destinations)
+        except sqlite3.IntegrityError:
+            raise NotFoundError(f"no run {run_id}") from None
+
+    async def _create_deliveries(
+        self, run_id: int, destinations: Iterable[Destination]
+    ) -> list[Delivery]:
+        async with self._write() as db:
+            for destination in destinations:
+                row = Delivery(run_id=run_id, destination=destination)
+                await db.execute(
+                    "INSERT INTO deliveries (id, run_id, destination_id, destination, status,"
+                    " attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)"
+                    " ON CONFLICT (run_id, destination_id) DO NOTHING",
+                    (
+                        row.id,
+                        run_id,
+                        destination.id,
+                        _DESTINATION.dump_json(destination).decode(),
+                        str(row.status),
+                        encode_time(row.created_at),
+                        encode_time(row.updated_at),
+                    ),
+                )
+            rows = await self._rows(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE run_id = ? ORDER BY rowid",  # noqa: S608
+                (run_id,),
+            )
+        return [delivery_from_row(row) for row in rows]
+
+    async def update_delivery(self, delivery: Delivery) -> None:
+        """Record an attempt's outcome on the delivery row."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, http_status = ?,"
+                " external_id = ?, duration_ms = ?, updated_at = ?, delivered_at = ?"
+                " WHERE id = ?",
+                (
+                    str(delivery.status),
+                    delivery.attempts,
+                    delivery.last_error,
+                    delivery.http_status,
+                    delivery.external_id,
+                    delivery.duration_ms,
+                    encode_time(delivery.updated_at),
+                    optional_time(delivery.delivered_at),
+                    delivery.id,
+                ),
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"no delivery {delivery.id}")
+
+    async def list_deliveries(
+        self, run_id: int | None = None, status: DeliveryStatus | None = None
+    ) -> list[Delivery]:
+        """Deliveries of one run and/or in one state (e.g. every `pending` row at start-up)."""
+        clauses, params = [], []
+        if run_id is not None:
+            clauses.append("run_id = ?")
+            params.append(run_id)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(str(status))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        async with self._read():
+            rows = await self._rows(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries{where} ORDER BY rowid",  # noqa: S608
+                params,
+            )
+        return [delivery_from_row(row) for row in rows]
+
+    # --- audit ------------------------------------------------------------------------------
+
+    async def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append one audit entry and return it with its id."""
+        async with self._write() as db:
+            entry_id = await self._insert_audit(db, entry)
+        return entry.model_copy(update={"id": entry_id})
+
+    async def list_audit(
+        self, guild_id: int | None = None, schedule_id: str | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first."""
+        clauses, params = [], []
+        if guild_id is not None:
+            clauses.append("guild_id = ?")
+            params.append(guild_id)
+        if schedule_id is not None:
+            clauses.append("schedule_id = ?")
+            params.append(schedule_id)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        async with self._read():
+            rows = await self._rows(
+                "SELECT id, at, guild_id, schedule_id, actor, action, detail FROM audit_log"  # noqa: S608
+                f"{where} ORDER BY at DESC, id DESC LIMIT ?",
+                [*params, limit],
+            )
+        return [
+            AuditEntry(
+                id=row[0],
+                at=decode_time(row[1]),
+                guild_id=row[2],
+                schedule_id=row[3],
+                actor=row[4],
+                action=row[5],
+                detail=json.loads(row[6]),
+            )
+            for row in rows
+        ]
+
+
+def delivery_from_row(row: Sequence[Any]) -> Delivery:
+    """A `Delivery` from a row selected with `DELIVERY_COLUMNS`."""
+    return Delivery(
+        id=row[0],
+        run_id=row[1],
+        destination=_DESTINATION.validate_json(row[2]),
+        status=row[3],
+        attempts=row[4],
+        last_error=row[5],
+        http_status=row[6],
+        external_id=row[7],
+        duration_ms=row[8],
+        created_at=decode_time(row[9]),
+        updated_at=decode_time(row[10]),
+        delivered_at=decode_time(row[11]),
+    )

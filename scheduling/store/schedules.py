@@ -1,0 +1,236 @@
+"""Schedule queries: the whole model is stored as JSON beside indexed copies of its keys."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from scheduling.errors import DuplicateError, NotFoundError, StoreError
+from scheduling.models import (
+    AuditAction,
+    AuditEntry,
+    Recurrence,
+    Schedule,
+    ScheduleStatus,
+)
+from scheduling.store._base import StoreBase, encode_time, is_duplicate
+
+_RECURRENCE: TypeAdapter[Recurrence] = TypeAdapter(Recurrence)
+
+# Called inside a write transaction with the stored schedule; returns the new one (or the same
+# object for "no change") and the audit entry to append with it, if any.
+ScheduleChange = Callable[[Schedule], tuple[Schedule, AuditEntry | None]]
+
+
+class ScheduleTiming(BaseModel):
+    """Just what it takes to put a schedule into APScheduler.
+
+    Restoring 100,000 schedules reads these, not whole `Schedule` models, to keep start-up
+    time and memory small.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    status: ScheduleStatus
+    recurrence: Recurrence
+    timezone: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScheduleQueries(StoreBase):
+    """Insert, change, look up and delete schedules."""
+
+    async def insert_schedule(self, schedule: Schedule, audit: AuditEntry | None = None) -> None:
+        """Store a new schedule (and its audit entry, atomically); refuses a duplicate id."""
+        try:
+            async with self._write() as db:
+                await db.execute(
+                    "INSERT INTO schedules (id, guild_id, status, created_by, created_at,"
+                    " updated_at, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    schedule_row(schedule),
+                )
+                if audit is not None:
+                    await self._insert_audit(db, audit)
+        except sqlite3.IntegrityError as exc:
+            if is_duplicate(exc, "schedules.id"):
+                raise DuplicateError(f"a schedule with id {schedule.id} already exists") from None
+            raise StoreError(f"schedule {schedule.id} refused by the database: {exc}") from None
+
+    async def insert_schedules(self, schedules: Iterable[Schedule], actor: str) -> int:
+        """Store many schedules in one transaction (import): all or nothing."""
+        count = 0
+        try:
+            async with self._write() as db:
+                for schedule in schedules:
+                    await db.execute(
+                        "INSERT INTO schedules (id, guild_id, status, created_by, created_at,"
+                        " updated_at, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        schedule_row(schedule),
+                    )
+                    await self._insert_audit(
+                        db,
+                        AuditEntry(
+                            guild_id=schedule.guild_id,
+                            schedule_id=schedule.id,
+                            actor=actor,
+                            action=AuditAction.IMPORTED,
+                        ),
+                    )
+                    count += 1
+        except sqlite3.IntegrityError as exc:
+            what = "a schedule id exists already" if is_duplicate(exc, "schedules.id") else exc
+            raise DuplicateError(f"import refused, nothing was written: {what}") from None
+        return count
+
+    async def update_schedule(self, schedule: Schedule, audit: AuditEntry | None = None) -> None:
+        """Replace a stored schedule with `schedule` (same id)."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE schedules SET guild_id = ?, status = ?, created_by = ?, created_at = ?,"
+                " updated_at = ?, spec = ? WHERE id = ?",
+                (*schedule_row(schedule)[1:], schedule.id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"no schedule {schedule.id}")
+            if audit is not None:
+                await self._insert_audit(db, audit)
+
+    async def delete_schedule(self, schedule_id: str, audit: AuditEntry | None = None) -> bool:
+        """Delete a schedule with its runs and deliveries; the audit log keeps its history."""
+        async with self._write() as db:
+            cursor = await db.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
+            if cursor.rowcount and audit is not None:
+                await self._insert_audit(db, audit)
+            return cursor.rowcount > 0
+
+    async def modify_schedule(
+        self, schedule_id: str, change: ScheduleChange, guild_id: int | None = None
+    ) -> tuple[Schedule, Schedule]:
+        """Read, change and write one schedule in a single transaction; returns (before, after).
+
+        The read and the write cannot be split by another writer (BEGIN IMMEDIATE), so two
+        processes pausing and editing at once never lose either change.
+        """
+        async with self._write() as db:
+            return await self._modify_in(db, schedule_id, change, guild_id)
+
+    async def _modify_in(
+        self,
+        db: aiosqlite.Connection,
+        schedule_id: str,
+        change: ScheduleChange,
+        guild_id: int | None = None,
+    ) -> tuple[Schedule, Schedule]:
+        sql, params = "SELECT spec FROM schedules WHERE id = ?", [schedule_id]
+        if guild_id is not None:
+            sql += " AND guild_id = ?"
+            params.append(guild_id)
+        spec = await self._scalar(sql, params)
+        if spec is None:
+            raise NotFoundError(f"no schedule {schedule_id}")
+        before = Schedule.model_validate_json(spec)
+        after, audit = change(before)
+        if after is not before:
+            await db.execute(
+                "UPDATE schedules SET guild_id = ?, status = ?, created_by = ?, created_at = ?,"
+                " updated_at = ?, spec = ? WHERE id = ?",
+                (*schedule_row(after)[1:], schedule_id),
+            )
+        if audit is not None:
+            await self._insert_audit(db, audit)
+        return before, after
+
+    async def schedule_timings(
+        self,
+        status: ScheduleStatus | None = ScheduleStatus.ACTIVE,
+        changed_since: datetime | None = None,
+    ) -> list[ScheduleTiming]:
+        """Timing data of many schedules at once (start-up restore, change polling)."""
+        clauses, params = [], []
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(str(status))
+        if changed_since is not None:
+            clauses.append("updated_at >= ?")
+            params.append(encode_time(changed_since))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        async with self._read():
+            rows = await self._rows(
+                "SELECT id, status, json_extract(spec, '$.recurrence'),"  # noqa: S608
+                " json_extract(spec, '$.timezone'), created_at, updated_at"
+                f" FROM schedules{where}",
+                params,
+            )
+        validate = _RECURRENCE.validate_json
+        # model_construct: the values were validated when the schedule was written.
+        return [
+            ScheduleTiming.model_construct(
+                id=row[0],
+                status=ScheduleStatus(row[1]),
+                recurrence=validate(row[2]),
+                timezone=row[3],
+                created_at=datetime.fromisoformat(row[4]),
+                updated_at=datetime.fromisoformat(row[5]),
+            )
+            for row in rows
+        ]
+
+    async def schedule_ids(self) -> set[str]:
+        """Every stored schedule id (to notice deletions made by another process)."""
+        async with self._read():
+            return {row[0] for row in await self._rows("SELECT id FROM schedules")}
+
+    async def count_schedules(self) -> dict[ScheduleStatus, int]:
+        """Schedules per status."""
+        async with self._read():
+            rows = await self._rows("SELECT status, COUNT(*) FROM schedules GROUP BY status")
+        return {ScheduleStatus(row[0]): row[1] for row in rows}
+
+    async def get_schedule(self, schedule_id: str, guild_id: int | None = None) -> Schedule | None:
+        """One schedule; with `guild_id`, a schedule of another guild is not found."""
+        sql, params = "SELECT spec FROM schedules WHERE id = ?", [schedule_id]
+        if guild_id is not None:
+            sql += " AND guild_id = ?"
+            params.append(guild_id)
+        async with self._read():
+            spec = await self._scalar(sql, params)
+        return None if spec is None else Schedule.model_validate_json(spec)
+
+    async def list_schedules(
+        self, guild_id: int | None = None, status: ScheduleStatus | None = None
+    ) -> list[Schedule]:
+        """Schedules, oldest first, optionally of one guild and/or one status."""
+        clauses, params = [], []
+        if guild_id is not None:
+            clauses.append("guild_id = ?")
+            params.append(guild_id)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(str(status))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        async with self._read():
+            rows = await self._rows(
+                f"SELECT spec FROM schedules{where} ORDER BY created_at, id",  # noqa: S608
+                params,
+            )
+        return [Schedule.model_validate_json(row[0]) for row in rows]
+
+
+def schedule_row(schedule: Schedule) -> tuple[Any, ...]:
+    """The column values of a schedule row, `id` first."""
+    return (
+        schedule.id,
+        schedule.guild_id,
+        str(schedule.status),
+        schedule.created_by,
+        encode_time(schedule.created_at),
+        encode_time(schedule.updated_at),
+        schedule.model_dump_json(),
+    )
