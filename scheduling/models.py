@@ -304,6 +304,7 @@ class AuditAction(StrEnum):
     TRIGGERED = "triggered"
     COMPLETED = "completed"
     IMPORTED = "imported"
+    CLEANED_UP = "cleaned_up"
 
 
 class AuditEntry(BaseModel):
@@ -328,3 +329,15 @@ class AuditEntry(BaseModel):
 def user_actor(user_id: int) -> str:
     """The audit `actor` for a Discord user."""
     return f"user:{user_id}"
+
+
+class ScheduleNotice(BaseModel):
+    """Something a guild's admins must hear about (the bot posts it to the log channel)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["auto_paused", "completed"]
+    schedule_id: str
+    guild_id: int
+    created_by: int
+    message: str
