@@ -14,7 +14,7 @@ from math import floor
 
 from standardwebhooks import Webhook
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 -- the format prefix, not a secret
 
 
 def new_signing_secret() -> str:
