@@ -21,3 +21,7 @@ class ScheduleValidationError(ValueError):
 
 class ScheduleStateError(Exception):
     """The operation does not apply to the schedule's current state (e.g. resume an active one)."""
+
+
+class RecurrenceError(ValueError):
+    """A `when` that cannot be understood or would never fire; the message shows the input."""
