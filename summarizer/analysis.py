@@ -1,0 +1,131 @@
+"""One pass over a window that every part of a digest reads: words, conversations, answers, scores.
+
+Built once per summary so topics, highlights, open questions and stats agree with each other
+(the same conversations, the same notion of "answered").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from summarizer import text
+from summarizer.conversations import Conversation, document_frequencies, split_conversations
+from summarizer.models import ChatMessage
+from summarizer.ranking import MessageFacts, score_conversation, vectorise
+
+# A later message counts as the answer to a question only if it comes this soon…
+ANSWER_WITHIN = timedelta(hours=2)
+# …and within this many messages of the same conversation.
+ANSWER_LOOKAHEAD = 6
+
+
+@dataclass
+class Analysis:
+    """Everything derived from a window's messages (oldest first), index-aligned."""
+
+    messages: Sequence[ChatMessage]
+    bags: list[list[str]]
+    idf: dict[str, float]
+    vectors: list[dict[str, float]]
+    conversations: list[Conversation]
+    conversation_of: list[int]
+    questions: list[bool]
+    answered: list[bool]
+    replies: list[int]
+    scores: list[float]
+
+
+def analyse(messages: Sequence[ChatMessage]) -> Analysis:
+    """Split, link and score a window of messages sorted oldest first."""
+    bags = [text.terms(m.content) for m in messages]
+    idf = document_frequencies(bags)
+    conversations = split_conversations(messages, bags, idf)
+    conversation_of = [0] * len(messages)
+    for conversation in conversations:
+        for position in conversation.members:
+            conversation_of[position] = conversation.index
+    position_of = {m.id: i for i, m in enumerate(messages)}
+    replies = [0] * len(messages)
+    answered = [False] * len(messages)
+    answers = [False] * len(messages)
+    questions = [text.is_question(m.content) for m in messages]
+    for i, message in enumerate(messages):
+        target = position_of.get(message.reply_to) if message.reply_to is not None else None
+        if target is not None and messages[target].author.id != message.author.id:
+            replies[target] += 1
+            if questions[target]:
+                answered[target] = True
+                answers[i] = True
+    for conversation in conversations:
+        _answers_by_position(messages, bags, questions, answered, answers, conversation)
+    vectors = [vectorise(bag, idf) for bag in bags]
+    scores = [0.0] * len(messages)
+    for conversation in conversations:
+        members = conversation.members
+        facts = [
+            MessageFacts(
+                words=text.word_count(messages[p].content),
+                replies=replies[p],
+                reactions=messages[p].reactions,
+                question=questions[p],
+                answered=answered[p],
+                answers_question=answers[p],
+            )
+            for p in members
+        ]
+        for p, score in zip(
+            members, score_conversation([vectors[p] for p in members], facts), strict=True
+        ):
+            scores[p] = score
+    return Analysis(
+        messages=messages,
+        bags=bags,
+        idf=idf,
+        vectors=vectors,
+        conversations=conversations,
+        conversation_of=conversation_of,
+        questions=questions,
+        answered=answered,
+        replies=replies,
+        scores=scores,
+    )
+
+
+def _answers_by_position(
+    messages: Sequence[ChatMessage],
+    bags: Sequence[Sequence[str]],
+    questions: Sequence[bool],
+    answered: list[bool],
+    answers: list[bool],
+    conversation: Conversation,
+) -> None:
+    """Mark questions answered without Discord's reply feature: the next speaker responds.
+
+    An answer is a later message in the same conversation, by someone else, soon, that is not
+    itself a question nor a reply to another message, and that either shares a word with the
+    question or is the very next message from another person.
+    """
+    members = conversation.members
+    for k, p in enumerate(members):
+        if not questions[p] or answered[p]:
+            continue
+        asker = messages[p].author.id
+        asked = set(bags[p])
+        first_other = True
+        for q in members[k + 1 : k + 1 + ANSWER_LOOKAHEAD]:
+            later = messages[q]
+            if later.created_at - messages[p].created_at > ANSWER_WITHIN:
+                break
+            if later.author.id == asker:
+                continue
+            if (
+                later.reply_to is None
+                and not questions[q]
+                and (first_other or asked.intersection(bags[q]))
+            ):
+                answered[p] = True
+                answers[q] = True
+                break
+            first_other = False
