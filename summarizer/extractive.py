@@ -35,6 +35,8 @@ POINT_WORDS = 40
 POINT_CHARS = 300
 # Two picks this similar say the same thing; keep the first.
 REDUNDANT = 0.6
+# One key point per this many messages of a topic, up to the length's cap.
+PER_POINT = 3
 _WORDISH = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
@@ -51,7 +53,7 @@ class Budget:
 
 
 BUDGETS = {
-    SummaryLength.BRIEF: Budget(3, 3, 45, 3, 3, 5),
+    SummaryLength.BRIEF: Budget(3, 3, 70, 3, 3, 5),
     SummaryLength.STANDARD: Budget(6, 4, 90, 5, 5, 10),
     SummaryLength.DETAILED: Budget(12, 8, 200, 10, 10, 25),
 }
@@ -106,7 +108,7 @@ def build_topics(analysis: Analysis, budget: Budget) -> list[Topic]:
 def _topic(analysis: Analysis, conversation: Conversation, budget: Budget) -> Topic:
     messages = analysis.messages
     members = conversation.members
-    wanted = min(budget.points_per_topic, max(1, math.ceil(len(members) / 4)))
+    wanted = min(budget.points_per_topic, max(1, math.ceil(len(members) / PER_POINT)))
     order = sorted(members, key=lambda p: (-analysis.scores[p], p))
     chosen: list[int] = []
     words = 0

@@ -26,9 +26,11 @@ class Weights:
     length: float = 0.6
     replies: float = 0.3
     reactions: float = 0.3
-    opener: float = 0.25
+    opener: float = 1.2
     answered_question: float = 0.2
     answer: float = 0.1
+    # Chat states its subject early (the request, the problem); later turns react to it.
+    early: float = 1.0
 
 
 WEIGHTS = Weights()
@@ -67,9 +69,10 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
 def score_conversation(
     vectors: Sequence[dict[str, float]],
     facts: Sequence[MessageFacts],
-    weights: Weights = WEIGHTS,
+    weights: Weights | None = None,
 ) -> list[float]:
     """One score per message of a conversation (same order as given)."""
+    weights = weights or WEIGHTS
     centroid: dict[str, float] = {}
     for vector in vectors:
         for word, value in vector.items():
@@ -101,6 +104,7 @@ def score_conversation(
             + weights.opener * (i == 0 and fact.words >= 4)
             + weights.answered_question * (fact.question and fact.answered)
             + weights.answer * fact.answers_question
+            + weights.early * (1.0 - i / count)
         )
         if fact.words < 3:
             score *= 0.3
