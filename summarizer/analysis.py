@@ -39,7 +39,8 @@ class Analysis:
 
 def analyse(messages: Sequence[ChatMessage]) -> Analysis:
     """Split, link and score a window of messages sorted oldest first."""
-    bags = [text.terms(m.content) for m in messages]
+    counted = [text.words_and_terms(m.content) for m in messages]
+    bags = [bag for _, bag in counted]
     idf = document_frequencies(bags)
     conversations = split_conversations(messages, bags, idf)
     conversation_of = [0] * len(messages)
@@ -66,7 +67,7 @@ def analyse(messages: Sequence[ChatMessage]) -> Analysis:
         members = conversation.members
         facts = [
             MessageFacts(
-                words=text.word_count(messages[p].content),
+                words=counted[p][0],
                 replies=replies[p],
                 reactions=messages[p].reactions,
                 question=questions[p],

@@ -37,6 +37,8 @@ POINT_CHARS = 300
 REDUNDANT = 0.6
 # One key point per this many messages of a topic, up to the length's cap.
 PER_POINT = 3
+# Messages read to learn how people spell a topic's words (a long topic repeats itself).
+SURFACE_SCAN = 300
 _WORDISH = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
@@ -164,21 +166,24 @@ def _point_text(content: str) -> str:
 
 
 def _topic_title(analysis: Analysis, members: Sequence[int], size: int = 3) -> str:
-    weights: Counter[str] = Counter()
-    surface: dict[str, Counter[str]] = {}
+    weights: dict[str, float] = {}
+    used: dict[str, int] = {}
+    idf = analysis.idf
     for p in members:
-        for word in analysis.bags[p]:
-            weights[word] += analysis.idf.get(word, 1.0)
-        for raw in _WORDISH.findall(text.URL.sub(" ", analysis.messages[p].content)):
-            key = text.stem(raw.lower())
-            if key in weights:
-                surface.setdefault(key, Counter())[raw] += 1
+        for word in set(analysis.bags[p]):
+            weights[word] = weights.get(word, 0.0) + idf.get(word, 1.0)
+            used[word] = used.get(word, 0) + 1
     # A word used by several messages names the topic better than one rare word said once.
-    ranked = sorted(
-        (w for w in weights if w in surface),
-        key=lambda w: (-weights[w] * min(sum(surface[w].values()), 3), w),
-    )
-    shown = [_display(surface[w]) for w in ranked[:size]]
+    ranked = sorted(weights, key=lambda w: (-weights[w] * min(used[w], 3), w))[: size * 3]
+    wanted = set(ranked)
+    surface: dict[str, Counter[str]] = {}
+    for p in members[:SURFACE_SCAN]:
+        content = analysis.messages[p].content
+        for raw in _WORDISH.findall(text.URL.sub(" ", content)):
+            key = text.stem(raw.lower())
+            if key in wanted:
+                surface.setdefault(key, Counter())[raw] += 1
+    shown = [_display(surface[w]) for w in ranked if w in surface][:size]
     if not shown:
         return "Conversation"
     title = ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # How many neighbours on each side count towards local centrality.
 NEIGHBOURS = 2
@@ -36,8 +37,7 @@ class Weights:
 WEIGHTS = Weights()
 
 
-@dataclass(frozen=True)
-class MessageFacts:
+class MessageFacts(NamedTuple):
     """What the ranker needs to know about one message besides its words."""
 
     words: int
@@ -80,18 +80,23 @@ def score_conversation(
     centroid_sq = sum(v * v for v in centroid.values())
     scores = []
     count = len(vectors)
+    # Each neighbouring pair is compared once and credited to both messages.
+    near = [0.0] * count
+    seen = [0] * count
+    for offset in range(1, NEIGHBOURS + 1):
+        for i in range(count - offset):
+            similarity = _dot(vectors[i], vectors[i + offset])
+            near[i] += similarity
+            near[i + offset] += similarity
+            seen[i] += 1
+            seen[i + offset] += 1
     for i, (vector, fact) in enumerate(zip(vectors, facts, strict=True)):
         if vector:
             along = _dot(vector, centroid)
             # Cosine with the centroid of the *other* messages: a message cannot vote for itself.
             rest = math.sqrt(max(centroid_sq - 2 * along + 1.0, 1e-9))
             central = max(along - 1.0, 0.0) / rest if count > 1 else 1.0
-            near = [
-                _dot(vector, vectors[j])
-                for j in range(max(0, i - NEIGHBOURS), min(count, i + NEIGHBOURS + 1))
-                if j != i
-            ]
-            local = sum(near) / len(near) if near else 0.0
+            local = near[i] / seen[i] if seen[i] else 0.0
         else:
             central = local = 0.0
         substance = min(fact.words, FULL_LENGTH) / FULL_LENGTH
