@@ -19,6 +19,9 @@ from summarizer.ranking import MessageFacts, score_conversation, vectorise
 ANSWER_WITHIN = timedelta(hours=2)
 # …and within this many messages of the same conversation.
 ANSWER_LOOKAHEAD = 6
+# An answer says something: "thanks!" or "same here, on macOS too" does not answer anything.
+ANSWER_MIN_WORDS = 4
+_ME_TOO = ("same", "+1", "me too", "also seeing", "i have the same", "following")
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Analysis:
 def analyse(messages: Sequence[ChatMessage]) -> Analysis:
     """Split, link and score a window of messages sorted oldest first."""
     counted = [text.words_and_terms(m.content) for m in messages]
+    sizes = [size for size, _ in counted]
     bags = [bag for _, bag in counted]
     idf = document_frequencies(bags)
     conversations = split_conversations(messages, bags, idf)
@@ -60,7 +64,7 @@ def analyse(messages: Sequence[ChatMessage]) -> Analysis:
                 answered[target] = True
                 answers[i] = True
     for conversation in conversations:
-        _answers_by_position(messages, bags, questions, answered, answers, conversation)
+        _answers_by_position(messages, bags, sizes, questions, answered, answers, conversation)
     vectors = [vectorise(bag, idf) for bag in bags]
     scores = [0.0] * len(messages)
     for conversation in conversations:
@@ -97,6 +101,7 @@ def analyse(messages: Sequence[ChatMessage]) -> Analysis:
 def _answers_by_position(
     messages: Sequence[ChatMessage],
     bags: Sequence[Sequence[str]],
+    sizes: Sequence[int],
     questions: Sequence[bool],
     answered: list[bool],
     answers: list[bool],
@@ -105,8 +110,8 @@ def _answers_by_position(
     """Mark questions answered without Discord's reply feature: the next speaker responds.
 
     An answer is a later message in the same conversation, by someone else, soon, that is not
-    itself a question nor a reply to another message, and that either shares a word with the
-    question or is the very next message from another person.
+    itself a question, a reply to another message, an acknowledgement or a "me too", and that
+    either shares a word with the question or is the very next message from another person.
     """
     members = conversation.members
     for k, p in enumerate(members):
@@ -124,6 +129,8 @@ def _answers_by_position(
             if (
                 later.reply_to is None
                 and not questions[q]
+                and sizes[q] >= ANSWER_MIN_WORDS
+                and not later.content.lower().startswith(_ME_TOO)
                 and (first_other or asked.intersection(bags[q]))
             ):
                 answered[p] = True

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from summarizer.models import ChatMessage
 
 # A pause longer than this ends a conversation unless a reply or shared words bring it back.
-GAP = timedelta(minutes=20)
+GAP = timedelta(minutes=10)
 # How long an idle conversation may still be picked up by shared vocabulary.
 HORIZON = timedelta(hours=3)
 # Conversations compared per channel; older ones are closed.
@@ -27,6 +27,8 @@ MAX_ACTIVE = 6
 RECENT = 30
 # Weighted share of a message's words a conversation must hold to claim it.
 MIN_OVERLAP = 0.34
+# After a pause the bar is higher: shared project jargon alone must not revive old talk.
+RESUME_OVERLAP = 0.5
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Conversation:
         for word in words:
             weight = idf.get(word, 1.0)
             total += weight
-            if self.seen.get(word, -1) >= floor:
+            if self.seen.get(word, floor - 1) >= floor:
                 hit += weight
         return hit / total if total else 0.0
 
@@ -107,7 +109,7 @@ def _by_vocabulary(
         if score > best_score:
             best, best_score = conversation, score
     recent = latest.last is not None and at - latest.last <= GAP
-    if best is not None and best_score >= MIN_OVERLAP:
+    if best is not None and best_score >= (MIN_OVERLAP if recent else RESUME_OVERLAP):
         # The talking conversation keeps the message unless another one clearly owns its words.
         if recent and best is not latest and latest.overlap(words, idf) >= best_score / 2:
             return latest
