@@ -53,11 +53,8 @@ def vectorise(bag: Sequence[str], idf: dict[str, float]) -> dict[str, float]:
     vector: dict[str, float] = {}
     for word in bag:
         vector[word] = vector.get(word, 0.0) + idf.get(word, 1.0)
-    norm = math.sqrt(sum(v * v for v in vector.values()))
-    if norm:
-        for word in vector:
-            vector[word] /= norm
-    return vector
+    norm = math.hypot(*vector.values())
+    return {word: value / norm for word, value in vector.items()} if norm else vector
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
