@@ -7,7 +7,7 @@ Built once per summary so topics, highlights, open questions and stats agree wit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from summarizer import text
@@ -31,20 +31,52 @@ class Analysis:
     messages: Sequence[ChatMessage]
     bags: list[list[str]]
     idf: dict[str, float]
-    vectors: list[dict[str, float]]
+    sizes: list[int]
     conversations: list[Conversation]
     conversation_of: list[int]
     questions: list[bool]
     answered: list[bool]
+    answers: list[bool]
     replies: list[int]
-    scores: list[float]
+    # Filled per conversation on demand: only conversations that become topics are ranked,
+    # which keeps a 100,000-message window from paying for talk nobody will read about.
+    vectors: dict[int, dict[str, float]] = field(default_factory=dict)
+    scores: dict[int, float] = field(default_factory=dict)
+
+    def rank(self, conversation: Conversation) -> None:
+        """Score a conversation's messages (once) into `scores` and `vectors`."""
+        members = conversation.members
+        if not members or members[0] in self.scores:
+            return
+        messages = self.messages
+        vectors = [vectorise(self.bags[p], self.idf) for p in members]
+        facts = [
+            MessageFacts(
+                words=self.sizes[p],
+                replies=self.replies[p],
+                reactions=messages[p].reactions,
+                question=self.questions[p],
+                answered=self.answered[p],
+                answers_question=self.answers[p],
+            )
+            for p in members
+        ]
+        for p, vector, score in zip(
+            members, vectors, score_conversation(vectors, facts), strict=True
+        ):
+            self.vectors[p] = vector
+            self.scores[p] = score
 
 
 def analyse(messages: Sequence[ChatMessage]) -> Analysis:
     """Split, link and score a window of messages sorted oldest first."""
-    counted = [text.words_and_terms(m.content) for m in messages]
-    sizes = [size for size, _ in counted]
-    bags = [bag for _, bag in counted]
+    sizes: list[int] = []
+    bags: list[list[str]] = []
+    # No list of (size, bag) pairs: 100,000 surviving tuples would only feed the collector.
+    for message in messages:
+        size, bag = text.words_and_terms(message.content)
+        sizes.append(size)
+        bags.append(bag)
     idf = document_frequencies(bags)
     conversations = split_conversations(messages, bags, idf)
     conversation_of = [0] * len(messages)
@@ -65,36 +97,17 @@ def analyse(messages: Sequence[ChatMessage]) -> Analysis:
                 answers[i] = True
     for conversation in conversations:
         _answers_by_position(messages, bags, sizes, questions, answered, answers, conversation)
-    vectors = [vectorise(bag, idf) for bag in bags]
-    scores = [0.0] * len(messages)
-    for conversation in conversations:
-        members = conversation.members
-        facts = [
-            MessageFacts(
-                words=counted[p][0],
-                replies=replies[p],
-                reactions=messages[p].reactions,
-                question=questions[p],
-                answered=answered[p],
-                answers_question=answers[p],
-            )
-            for p in members
-        ]
-        for p, score in zip(
-            members, score_conversation([vectors[p] for p in members], facts), strict=True
-        ):
-            scores[p] = score
     return Analysis(
         messages=messages,
         bags=bags,
         idf=idf,
-        vectors=vectors,
+        sizes=sizes,
         conversations=conversations,
         conversation_of=conversation_of,
         questions=questions,
         answered=answered,
+        answers=answers,
         replies=replies,
-        scores=scores,
     )
 
 

@@ -41,16 +41,17 @@ class Conversation:
     last: datetime | None = None
     seen: dict[str, int] = field(default_factory=dict)
 
-    def overlap(self, words: Sequence[str], idf: dict[str, float]) -> float:
-        """Weighted share of `words` used in this conversation's recent messages."""
-        total = hit = 0.0
+    def overlap(self, words: Sequence[str], weights: Sequence[float], total: float) -> float:
+        """Weighted share of `words` (distinct, weighted by `weights`) in recent messages."""
+        if not total:
+            return 0.0
         floor = len(self.members) - RECENT
-        for word in words:
-            weight = idf.get(word, 1.0)
-            total += weight
-            if self.seen.get(word, floor - 1) >= floor:
+        seen = self.seen
+        hit = 0.0
+        for word, weight in zip(words, weights, strict=True):
+            if seen.get(word, floor - 1) >= floor:
                 hit += weight
-        return hit / total if total else 0.0
+        return hit / total
 
     def add(self, position: int, words: Sequence[str], at: datetime) -> None:
         """Append a message and remember its words."""
@@ -81,12 +82,14 @@ def split_conversations(
     for position, message in enumerate(messages):
         stream = message.thread.id if message.thread else message.channel.id
         words = bags[position]
+        distinct = list(dict.fromkeys(words))
+        weights = [idf.get(word, 1.0) for word in distinct]
         at = message.created_at
         streams = active.setdefault(stream, [])
         streams[:] = [c for c in streams if c.last is not None and at - c.last <= HORIZON]
         chosen = owner.get(message.reply_to) if message.reply_to is not None else None
         if chosen is None and streams:
-            chosen = _by_vocabulary(streams, words, idf, at)
+            chosen = _by_vocabulary(streams, distinct, weights, at)
         if chosen is None:
             chosen = Conversation(index=len(conversations), stream=stream)
             conversations.append(chosen)
@@ -94,24 +97,31 @@ def split_conversations(
             streams.append(chosen)
             if len(streams) > MAX_ACTIVE:
                 streams.pop(0)
-        chosen.add(position, words, at)
+        chosen.add(position, distinct, at)
         owner[message.id] = chosen
     return conversations
 
 
 def _by_vocabulary(
-    streams: list[Conversation], words: Sequence[str], idf: dict[str, float], at: datetime
+    streams: list[Conversation], words: Sequence[str], weights: Sequence[float], at: datetime
 ) -> Conversation | None:
     latest = max(streams, key=lambda c: (c.last, c.index))
-    best, best_score = None, 0.0
+    total = sum(weights)
+    recent = latest.last is not None and at - latest.last <= GAP
+    latest_score = latest.overlap(words, weights, total)
+    if recent and latest_score >= 0.5:
+        # No other conversation could own at least twice as much of the message: keep it here.
+        return latest
+    best, best_score = (latest, latest_score) if latest_score > 0 else (None, 0.0)
     for conversation in streams:
-        score = conversation.overlap(words, idf)
+        if conversation is latest:
+            continue
+        score = conversation.overlap(words, weights, total)
         if score > best_score:
             best, best_score = conversation, score
-    recent = latest.last is not None and at - latest.last <= GAP
     if best is not None and best_score >= (MIN_OVERLAP if recent else RESUME_OVERLAP):
         # The talking conversation keeps the message unless another one clearly owns its words.
-        if recent and best is not latest and latest.overlap(words, idf) >= best_score / 2:
+        if recent and best is not latest and latest_score >= best_score / 2:
             return latest
         return best
     return latest if recent else None

@@ -111,6 +111,7 @@ def _topic(analysis: Analysis, conversation: Conversation, budget: Budget) -> To
     messages = analysis.messages
     members = conversation.members
     wanted = min(budget.points_per_topic, max(1, math.ceil(len(members) / PER_POINT)))
+    analysis.rank(conversation)
     order = sorted(members, key=lambda p: (-analysis.scores[p], p))
     chosen: list[int] = []
     words = 0

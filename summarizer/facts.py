@@ -8,7 +8,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from summarizer import text
 from summarizer.analysis import Analysis
@@ -54,14 +54,14 @@ def highlights(analysis: Analysis, limit: int) -> list[Highlight]:
 
 
 def open_questions(analysis: Analysis, limit: int) -> list[OpenQuestion]:
-    """Questions nobody answered in the window, most engaging (by score) first."""
+    """Questions nobody answered in the window; the most substantial are kept, oldest first."""
     messages = analysis.messages
     unanswered = [
         i
         for i in range(len(messages))
         if analysis.questions[i] and not analysis.answered[i] and analysis.replies[i] == 0
     ]
-    chosen = sorted(heapq.nlargest(limit, unanswered, key=lambda i: (analysis.scores[i], -i)))
+    chosen = sorted(heapq.nlargest(limit, unanswered, key=lambda i: (analysis.sizes[i], -i)))
     return [
         OpenQuestion(
             message_id=messages[i].id,
@@ -100,8 +100,10 @@ def stats(analysis: Analysis, window: Window, top: int = 5) -> Stats:
         return Stats()
     by_author = Counter(m.author.id for m in messages)
     names = {m.author.id: m.author.name for m in messages}
-    hours = Counter(m.created_at.replace(minute=0, second=0, microsecond=0) for m in messages)
-    busiest, busiest_count = min(hours.items(), key=lambda item: (-item[1], item[0]))
+    # Whole hours since the epoch: cheaper to count than truncated datetimes.
+    hours = Counter(int(m.created_at.timestamp()) // 3600 for m in messages)
+    hour, busiest_count = min(hours.items(), key=lambda item: (-item[1], item[0]))
+    busiest = datetime.fromtimestamp(hour * 3600, UTC)
     span = max((window.end - window.start) / timedelta(hours=1), 1.0)
     return Stats(
         message_count=len(messages),

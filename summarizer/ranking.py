@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 # How many neighbours on each side count towards local centrality.
-NEIGHBOURS = 2
+NEIGHBOURS = 1
 # A message this long (in words) has "enough" substance; longer earns no more.
 FULL_LENGTH = 18
 
@@ -49,10 +49,12 @@ class MessageFacts(NamedTuple):
 
 
 def vectorise(bag: Sequence[str], idf: dict[str, float]) -> dict[str, float]:
-    """Unit-length TF-IDF vector of one message."""
-    vector: dict[str, float] = {}
-    for word in bag:
-        vector[word] = vector.get(word, 0.0) + idf.get(word, 1.0)
+    """Unit-length IDF vector of one message's distinct terms.
+
+    Chat messages are short: a word said twice in one line rarely means more, so term
+    frequency is binary (and the vector costs one pass).
+    """
+    vector = {word: idf.get(word, 1.0) for word in bag}
     norm = math.hypot(*vector.values())
     return {word: value / norm for word, value in vector.items()} if norm else vector
 

@@ -61,9 +61,28 @@ def words_and_terms(text: str) -> tuple[int, list[str]]:
     if ":" in text or "<" in text or "`" in text:
         text = _NOISE.sub(" ", text)
     words = _WORD.findall(text.lower())
-    return len(words), [
-        stem(w) for w in words if len(w) > 2 and w not in STOPWORDS and not w.isdigit()
-    ]
+    cache = _TERM_OF
+    found = []
+    for word in words:
+        term = cache.get(word)
+        if term is None:
+            if len(cache) > _TERM_CACHE_SIZE:
+                cache.clear()
+            term = cache[word] = _term(word)
+        if term:
+            found.append(term)
+    return len(words), found
+
+
+# word -> its term ("" when it is not a content word): a plain dict beats lru_cache here.
+_TERM_OF: dict[str, str] = {}
+_TERM_CACHE_SIZE = 200_000
+
+
+def _term(word: str) -> str:
+    if len(word) <= 2 or word in STOPWORDS or word.isdigit():
+        return ""
+    return stem(word)
 
 
 def clean(text: str) -> str:
@@ -88,7 +107,9 @@ def shorten(text: str, limit: int) -> str:
 
 def is_question(text: str) -> bool:
     """Whether a message asks something: a question mark in prose, not a lone `?`."""
-    stripped = URL.sub("", text)
+    if "?" not in text:
+        return False
+    stripped = URL.sub("", text) if "http" in text else text
     if "?" not in stripped:
         return False
     return len(_WORD.findall(stripped.lower())) >= 3
