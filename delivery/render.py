@@ -40,6 +40,10 @@ def _plain_point(point: KeyPoint) -> str:
     return f"{point.authors[0].name}: {line}" if len(point.authors) == 1 else line
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _when(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -62,7 +66,7 @@ def render_markdown(summary: Summary) -> str:
         more = len(topic.participants) - 5
         who += f" and {more} more" if more > 0 else ""
         lines.append(f"## {_escape(topic.title)}")
-        lines.append(f"*{topic.message_count} messages · {who}*")
+        lines.append(f"*{_count(topic.message_count, 'message')} · {who}*")
         lines.append("")
         for point in topic.points:
             names = " & ".join(_escape(a.name) for a in point.authors)
@@ -73,7 +77,8 @@ def render_markdown(summary: Summary) -> str:
     if summary.highlights:
         lines += ["## Highlights", ""]
         for h in summary.highlights:
-            label = f"{h.reactions} reactions, {h.replies} replies"
+            replies = f"{h.replies} repl{'y' if h.replies == 1 else 'ies'}"
+            label = f"{_count(h.reactions, 'reaction')}, {replies}"
             excerpt = _link(f"“{_escape(h.excerpt)}”", h.jump_url)
             lines.append(f"- **{_escape(h.author.name)}:** {excerpt} ({label})")
         lines.append("")
@@ -103,15 +108,18 @@ def _stats_lines(summary: Summary) -> list[str]:
     lines = [
         "## Stats",
         "",
-        f"- {s.message_count} messages from {s.participant_count} participants"
-        f" in {s.conversation_count} conversations",
+        f"- {_count(s.message_count, 'message')} from {_count(s.participant_count, 'participant')}"
+        f" in {_count(s.conversation_count, 'conversation')}",
     ]
     if top:
         lines.append(f"- Most active: {top}")
     lines.append(f"- {s.messages_per_hour:g} messages per hour")
     if s.busiest_hour is not None:
         lines.append(
-            f"- Busiest hour: {_when(s.busiest_hour)} ({s.busiest_hour_messages} messages)"
+            f"- Busiest hour: {_when(s.busiest_hour)}"
+            f" ({_count(s.busiest_hour_messages, 'message')})"
         )
-    lines.append(f"- {s.attachment_count} attachments, {s.thread_count} threads")
+    lines.append(
+        f"- {_count(s.attachment_count, 'attachment')}, {_count(s.thread_count, 'thread')}"
+    )
     return lines

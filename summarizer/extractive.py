@@ -39,7 +39,7 @@ REDUNDANT = 0.6
 PER_POINT = 3
 # Messages read to learn how people spell a topic's words (a long topic repeats itself).
 SURFACE_SCAN = 300
-_WORDISH = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
+_WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_']*")
 
 
 @dataclass(frozen=True)

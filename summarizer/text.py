@@ -11,7 +11,8 @@ from functools import lru_cache
 
 URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`|]+")
 _NOISE = re.compile(r"<a?:\w+:\d+>|<[@#!&]+\d+>|:[a-z0-9_+\-]+:|```.*?```", re.S | re.I)
-_WORD = re.compile(r"[a-z0-9][a-z0-9']*")
+# Underscores join words: `layout_dir` is one setting, not "layout" and "dir".
+_WORD = re.compile(r"[a-z0-9][a-z0-9_']*")
 _MARKUP = re.compile(r"\|\||\*\*|__|~~|`+|^>+\s?", re.M)
 _SPACE = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(@#])")

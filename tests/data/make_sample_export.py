@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the hand-written talk keeps one message per line, however long
 """Write `sample-export/` : a made-up community channel in DiscordChatExporter's JSON format.
 
 The channel is #help of "Quillpress", an imaginary open-source static site generator. The talk
@@ -18,6 +19,7 @@ OUT = Path(__file__).resolve().parent / "sample-export"
 GUILD = {"id": "880000000000000001", "name": "Quillpress Community", "iconUrl": ""}
 CHANNEL = {"id": "880000000000000100", "name": "help", "type": "GuildTextChat"}
 THREAD = {"id": "880000000000000200", "name": "Deploying to Netlify"}
+THEMES = {"id": "880000000000000300", "name": "Theme showcase"}
 PEOPLE = {
     "maya": ("Maya", False),
     "tomas": ("Tomás", False),
@@ -321,11 +323,123 @@ THREAD_TALK = [
     ("priya", "Yes, put _redirects in static/ and Quillpress copies it to the output root.", 6, 2),
     ("sam", "Is there a way to generate the _redirects file from front matter aliases?", None, 0),
 ]
+MORE_TALK = """
+@ 2900
+priya | Docs sprint this Saturday! We want to rewrite the getting-started guide and the theming tutorial. Who wants to help? | - | 5
+lena | I can take the theming tutorial, I rewrote my own theme last month anyway. | 0 | 3
+olu | I'll review PRs on Saturday morning, ping me on GitHub. | 0 | 2
+maya | Can the getting-started guide use the new quill init wizard instead of copying the example site? | - | 0
+priya | Yes, the wizard is stable since 2.4, so the guide should start with quill init. | 3 | 2
+ruth | Is there a list of docs issues we can pick from, so we don't duplicate work? | - | 0
+priya | All docs issues are labelled docs-sprint: https://github.com/quillpress/quillpress/labels/docs-sprint | 5 | 4
+sam | I'll take the screenshots for the tutorial, my monitor is the only one without dark mode lol | - | 3
+@ 2990
+ken | Random question: does anyone use Quillpress for a company intranet behind SSO? | - | 0
+ruth | We do, the site is static so we just put it behind our reverse proxy with oauth2-proxy. | 0 | 2
+ken | And search still works behind the proxy? | - | 0
+ruth | Yes, the search index is just another static file, the proxy protects it like every other page. | 2 | 1
+ken | Perfect, that's what I hoped. Going to pitch it to my team. | - | 1
+@ 3060
+olu | PSA: the image cache can grow huge. Mine was 11 GB after a year of builds. | - | 4
+tomas | quill cache prune --older-than 30d removes variants no page uses anymore. | 0 | 5
+olu | Oh nice, that took it down to 2 GB. Should prune run automatically after each build? | - | 0
+tomas | There is an open proposal for auto-prune, comments welcome: https://github.com/quillpress/quillpress/discussions/812 | 2 | 2
+maya | +1 for auto-prune, our CI runners keep running out of disk. | 3 | 1
+@ 3200
+lena | How do I add a dark mode toggle to the default theme without forking it? | - | 0
+maya | Override partials/header.html in your site folder, the theme lookup prefers site files. | 0 | 2
+lena | Override worked, but where do I store the toggle state so it survives page loads? | - | 0
+tomas | localStorage, and read it in a tiny inline script in the head so the page doesn't flash white. | 2 | 3
+lena | The inline script fixed the white flash. Dark mode toggle is live on my blog now! | - | 4
+sam | Looks great, can you share the partial? | 4 | 0
+lena | Sure, here it is: https://gist.github.com/lena-photos/3f2a9c-dark-mode-toggle | 5 | 3
+@ 3330
+sam | Is anyone else getting 'too many open files' errors when building on macOS? | - | 0
+ken | Yes, macOS has a low default limit. ulimit -n 4096 before quill build fixes it. | 0 | 3
+sam | ulimit fixed it, thanks. Could Quillpress raise the limit itself? | - | 0
+priya | Not portably, but we can print a hint with the ulimit command when the error happens. I'll open an issue. | 2 | 2
+@ 4320
+ruth | Good morning! Has anyone migrated a Jekyll site with Liquid includes to Quillpress? | - | 0
+maya | I did last year. The quill import jekyll command converts most includes, but custom Liquid filters need rewriting. | 0 | 2
+ruth | How long did the migration take for you? | - | 0
+maya | About two weekends for 600 posts, mostly fixing custom filters and permalinks. | 2 | 1
+ruth | Does the importer keep the old permalinks, or do I need redirects? | - | 0
+tomas | It keeps them if you pass --keep-permalinks; otherwise it writes a _redirects file for you. | 4 | 3
+ruth | --keep-permalinks is exactly what I need. Starting the import tonight. | - | 1
+@ 4420
+olu | Does the RSS feed support full content, or only summaries? | - | 0
+ken | feed.full_content = true in quill.toml gives full posts in the feed. | 0 | 2
+olu | Can I limit the feed to one category, like only the photography posts? | - | 0
+@ 4500
+maya | Has anyone tried the new i18n fallback? Missing German pages should fall back to English but I get 404s. | - | 0
+priya | Fallback only works when i18n.fallback = "en" is set and the English page has the same slug. | 0 | 2
+maya | The slugs differ, that's the problem. Is there a way to map slugs between languages? | - | 0
+priya | Put translation_key in the front matter of both pages, then the fallback matches them by key instead of slug. | 2 | 3
+maya | translation_key fixed the German fallback, thank you! | - | 2
+@ 4610
+tomas | The 2.5 final release is planned for next Thursday if no blockers show up in rc2. | - | 7
+ci | Quillpress v2.5.0-rc2 published: https://github.com/quillpress/quillpress/releases/tag/v2.5.0-rc2 | - | 0
+ken | rc2 builds our 12k page site without errors, and 10% faster than rc1. | 0 | 3
+lena | rc2 fixed the AVIF color profile bug I reported, photos look right now. | 0 | 2
+sam | Will 2.5 drop support for Python 3.9? | - | 0
+tomas | Yes, 2.5 needs Python 3.10 or newer; it's in the release notes. | 4 | 1
+@ 5800
+ken | Our sitemap.xml lists draft pages. Is that a bug? | - | 0
+tomas | Drafts are excluded only in production mode; build with --env production or set drafts = false. | 0 | 3
+ken | --env production fixed the sitemap, the drafts are gone. | - | 1
+@ 5900
+sam | Anyone using Quillpress with Tailwind? The CSS bundle is 3 MB in development. | - | 0
+lena | Enable the purge step: assets.tailwind.purge = true scans your templates and drops unused classes. | 0 | 3
+sam | That brought it down to 18 KB. Does purge also see classes built dynamically in shortcodes? | - | 0
+lena | No, list those in assets.tailwind.safelist or they get purged. | 2 | 2
+sam | Safelist done, the shortcode buttons are styled again. | - | 1
+@ 6000
+priya | Docs sprint recap: 23 PRs merged, the getting-started guide and the theming tutorial are rewritten. Thanks everyone! | - | 9
+maya | The new getting-started guide is so much better, my colleague had a site running in ten minutes. | 0 | 3
+olu | Great work! Next sprint should cover the plugin API docs, they are the most outdated. | 0 | 4
+ruth | Agreed on plugin API docs. Can we also get a page on deploying to GitHub Pages? | - | 0
+priya | Yes, I'll add both to the next sprint board. | 3 | 2
+@ 6150
+olu | Does anyone know how to make quill serve listen on all interfaces so I can test on my phone? | - | 0
+maya | quill serve --bind 0.0.0.0 and then open your laptop's IP on the phone. | 0 | 3
+olu | --bind worked, testing the gallery on my phone now. | - | 0
+@ 6200
+ruth | Where do I report a security issue in Quillpress? I don't want to open a public issue. | - | 0
+tomas | Please email security@quillpress.dev, it is in SECURITY.md: https://github.com/quillpress/quillpress/security/policy | 0 | 4
+ruth | Sent, thanks. | - | 0
+@ 6300
+lena | Is there a plugin that adds EXIF data like camera and lens under photos? | - | 0
+sam | Has anybody benchmarked Quillpress against Hugo for a big site? | - | 0
+"""
+THEMES_TALK = """
+@ 3600
+sam | Theme showcase thread! Post the themes you built with Quillpress. | - | 6
+lena | My photo blog theme with a masonry gallery and dark mode: https://lena.photos | 0 | 5
+olu | Minimal docs theme with sidebar search, source here: https://github.com/olu-dev/quill-docs-theme | 0 | 4
+ruth | Lovely. Olu, does your docs theme support versioned docs? | 2 | 0
+olu | Not yet, versioned docs are on my list for the summer. | 3 | 1
+ken | Does anyone have a theme with good print styles? Our handbook gets printed a lot. | - | 0
+"""
+
+
+def _script(text: str) -> list[tuple[int, list[tuple[str, str, int | None, int]]]]:
+    """Parse the compact `who | text | replies-to | reactions` blocks above."""
+    blocks: list[tuple[int, list[tuple[str, str, int | None, int]]]] = []
+    for line in text.strip().splitlines():
+        if line.startswith("@"):
+            blocks.append((int(line[1:]), []))
+            continue
+        who, said, reply, reactions = (part.strip() for part in line.split(" | "))
+        blocks[-1][1].append((who, said, None if reply == "-" else int(reply), int(reactions)))
+    return blocks
+
+
+CONVERSATIONS += _script(MORE_TALK)
 CHATTER = ["thanks!", "+1", "nice", "good to know", "same here", "👍", "makes sense", "ty"]
 WELCOME = "Welcome {name}! Please read #rules and use threads for long questions."
 
 
-def build(rng: random.Random) -> tuple[dict, dict]:
+def build(rng: random.Random) -> list[dict]:
     start = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)
     channel_messages: list[dict] = []
     next_id = iter(range(1_240_000_000_000_000_000, 1_250_000_000_000_000_000, 4_194_304))
@@ -336,7 +450,7 @@ def build(rng: random.Random) -> tuple[dict, dict]:
             at += timedelta(seconds=rng.randint(40, 240))
             reply_id = ids[replies_to] if replies_to is not None else None
             ids.append(_emit(channel_messages, next(next_id), at, who, said, reply_id, reactions))
-            if rng.random() < 0.3 and not PEOPLE[who][1]:
+            if rng.random() < 0.45 and not PEOPLE[who][1]:
                 # Short acknowledgements real channels are full of.
                 at += timedelta(seconds=rng.randint(10, 60))
                 other = rng.choice([p for p in PEOPLE if p != who and not PEOPLE[p][1]])
@@ -354,20 +468,32 @@ def build(rng: random.Random) -> tuple[dict, dict]:
             None,
             0,
         )
-    thread_start = start + timedelta(minutes=2000)
-    channel_messages.append(_system(next(next_id), thread_start, "ThreadCreated", "Maya"))
-    thread_messages: list[dict] = []
-    ids = []
-    at = thread_start
-    for who, said, replies_to, reactions in THREAD_TALK:
-        at += timedelta(seconds=rng.randint(60, 400))
-        reply_id = ids[replies_to] if replies_to is not None else None
-        ids.append(_emit(thread_messages, next(next_id), at, who, said, reply_id, reactions))
+    threads = []
+    netlify = [(2000, THREAD_TALK)]
+    for meta, blocks, opener in ((THREAD, netlify, "Maya"), (THEMES, _script(THEMES_TALK), "Sam")):
+        offset = blocks[0][0]
+        thread_start = start + timedelta(minutes=offset)
+        channel_messages.append(_system(next(next_id), thread_start, "ThreadCreated", opener))
+        thread_messages: list[dict] = []
+        ids = []
+        at = thread_start
+        for who, said, replies_to, reactions in blocks[0][1]:
+            at += timedelta(seconds=rng.randint(60, 400))
+            reply_id = ids[replies_to] if replies_to is not None else None
+            ids.append(_emit(thread_messages, next(next_id), at, who, said, reply_id, reactions))
+        threads.append(
+            _export(
+                {
+                    **meta,
+                    "type": "GuildPublicThread",
+                    "categoryId": CHANNEL["id"],
+                    "category": "help",
+                },
+                thread_messages,
+            )
+        )
     channel_messages.sort(key=lambda m: m["timestamp"])
-    return _export(CHANNEL, channel_messages), _export(
-        {**THREAD, "type": "GuildPublicThread", "categoryId": CHANNEL["id"], "category": "help"},
-        thread_messages,
-    )
+    return [_export(CHANNEL, channel_messages), *threads]
 
 
 def _author(who: str) -> dict:
@@ -462,12 +588,12 @@ def _export(channel: dict, messages: list[dict]) -> dict:
 
 def main() -> None:
     """Write both export files."""
-    channel, thread = build(random.Random(4))
+    exports = build(random.Random(4))
+    names = ("quillpress-help.json", "quillpress-help-netlify.json", "quillpress-help-themes.json")
     OUT.mkdir(exist_ok=True)
-    for name, data in (("quillpress-help.json", channel), ("quillpress-help-netlify.json", thread)):
-        (OUT / name).write_text(
-            json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+    for name, data in zip(names, exports, strict=True):
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        (OUT / name).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ async def test_stats_add_up(sample):
     assert stats.participant_count == len({m.author.id for m in sample})
     assert sum(p.messages for p in stats.top_participants) <= stats.message_count
     assert stats.busiest_hour_messages <= stats.message_count
-    assert stats.thread_count == 1
+    assert stats.thread_count == 2
     assert sum(t.message_count for t in summary.topics) <= stats.message_count
 
 
@@ -113,3 +113,20 @@ async def test_time_gap_splits_conversations():
 async def test_unknown_engine_is_a_clear_error():
     with pytest.raises(SummarizerError, match="'llm' is not available"):
         await summarize([], SummaryOptions(engine="llm"))
+
+
+async def test_a_late_reply_joins_the_conversation_it_answers():
+    messages = [
+        message(0, "how do I rotate the api keys for the staging server?", author=1),
+        message(1, "lunch at the pizza place downstairs today", author=2, minutes=60),
+        message(2, "use the vault cli, rotate then restart", author=3, minutes=120, reply_to=0),
+    ]
+    summary = await _summary(messages, length=SummaryLength.DETAILED)
+    assert summary.stats.conversation_count == 2
+    assert summary.open_questions == []
+
+
+async def test_times_are_aware_utc(sample):
+    summary = await _summary(sample)
+    assert summary.generated_at.utcoffset().total_seconds() == 0
+    assert summary.window.start.tzinfo is not None

@@ -129,3 +129,24 @@ def test_sample_export_loads():
     loaded = ExportSource(SAMPLE).load()
     assert len(loaded.messages) > 50
     assert any(m.thread for m in loaded.messages)
+
+
+def test_committed_sample_matches_its_generator():
+    import importlib.util
+    import random
+
+    spec = importlib.util.spec_from_file_location(
+        "make_sample_export", SAMPLE.parent / "make_sample_export.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = module.build(random.Random(4))
+    committed = [
+        json.loads((SAMPLE / name).read_text(encoding="utf-8"))
+        for name in (
+            "quillpress-help.json",
+            "quillpress-help-netlify.json",
+            "quillpress-help-themes.json",
+        )
+    ]
+    assert built == committed
