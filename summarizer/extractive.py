@@ -38,7 +38,7 @@ REDUNDANT = 0.6
 # One key point per this many messages of a topic, up to the length's cap.
 PER_POINT = 3
 # Messages read to learn how people spell a topic's words (a long topic repeats itself).
-SURFACE_SCAN = 300
+SURFACE_SCAN = 150
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_']*")
 
 
