@@ -85,18 +85,21 @@ def split_conversations(
         distinct = list(dict.fromkeys(words))
         weights = [idf.get(word, 1.0) for word in distinct]
         at = message.created_at
+        # Ordered by last activity (messages arrive oldest first): idle ones sit at the front.
         streams = active.setdefault(stream, [])
-        streams[:] = [c for c in streams if c.last is not None and at - c.last <= HORIZON]
+        while streams and at - streams[0].last > HORIZON:  # type: ignore[operator]
+            streams.pop(0)
         chosen = owner.get(message.reply_to) if message.reply_to is not None else None
         if chosen is None and streams:
             chosen = _by_vocabulary(streams, distinct, weights, at)
         if chosen is None:
             chosen = Conversation(index=len(conversations), stream=stream)
             conversations.append(chosen)
-        if chosen not in streams:
-            streams.append(chosen)
-            if len(streams) > MAX_ACTIVE:
-                streams.pop(0)
+        if chosen in streams:
+            streams.remove(chosen)
+        streams.append(chosen)
+        if len(streams) > MAX_ACTIVE:
+            streams.pop(0)
         chosen.add(position, distinct, at)
         owner[message.id] = chosen
     return conversations
@@ -105,7 +108,7 @@ def split_conversations(
 def _by_vocabulary(
     streams: list[Conversation], words: Sequence[str], weights: Sequence[float], at: datetime
 ) -> Conversation | None:
-    latest = max(streams, key=lambda c: (c.last, c.index))
+    latest = streams[-1]
     total = sum(weights)
     recent = latest.last is not None and at - latest.last <= GAP
     latest_score = latest.overlap(words, weights, total)
