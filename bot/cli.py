@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from bot.cli_summarize import add_summarize_command
 from bot.config import SECRET_KEYS, Settings, load_settings
 from bot.errors import ConfigError
 from scheduling.errors import StoreError
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_config_option(check)
     check.set_defaults(handler=_check)
+    add_summarize_command(commands)
     return parser
 
 
