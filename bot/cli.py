@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.cli_preview import add_preview_command
 from bot.cli_schedules import add_schedules_command
+from bot.cli_summarize import add_summarize_command
 from bot.config import SECRET_KEYS, Settings, load_settings
 from bot.errors import ConfigError
 from scheduling.errors import StoreError
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_config_option(check)
     check.set_defaults(handler=_check)
+    add_summarize_command(commands)
     add_preview_command(commands)
     add_schedules_command(commands)
     return parser

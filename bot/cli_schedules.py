@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
-from scheduling.recurrence import describe, next_fire_times, validate_recurrence
 
 from bot.config import load_settings
 from delivery.models import WebhookDestination
@@ -29,6 +28,7 @@ from scheduling.errors import (
     StoreError,
 )
 from scheduling.models import Schedule, ScheduleStatus, utc_now
+from scheduling.recurrence import describe, next_fire_times, validate_recurrence
 from scheduling.service import ScheduleService
 from scheduling.store import Store
 

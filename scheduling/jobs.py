@@ -54,6 +54,7 @@ class JobContext:
     file_root: Path
     max_messages: int
     min_messages: int
+    default_engine: str = "extractive"
     # Called after a run changed a schedule (to sync APScheduler) or found it gone (None).
     on_change: Callable[[str, Schedule | None], None] = lambda _id, _schedule: None
     # Asks for a retry of run `run_id` of schedule `schedule_id` at a given time.
@@ -208,8 +209,24 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         reason = f"{len(fetched.messages)} messages, fewer than the minimum of {minimum}"
         return _ended(context, run, RunStatus.SKIPPED, reason)
 
-    options = summary_options(schedule, context.max_messages)
+    options = summary_options(
+        schedule,
+        fetched,
+        start=window.start,
+        end=window.end,
+        max_messages=context.max_messages,
+        default_engine=context.default_engine,
+        generated_at=context.clock(),
+    )
     summary = await context.summarize(fetched.messages, options)
+    if fetched.truncated and not summary.truncated:
+        summary = summary.model_copy(update={"truncated": True})
+    if window.capped:
+        note = (
+            f"only the last {context.settings.max_lookback_hours} hours are summarized "
+            "(scheduling.max_lookback_hours)"
+        )
+        summary = summary.model_copy(update={"notes": [*summary.notes, note]})
     await store.save_summary(run.id or 0, summary.model_dump_json())
     deliveries = await store.create_deliveries(run.id or 0, schedule.destinations)
     outcomes = await context.deliver(schedule, run, summary, deliveries)

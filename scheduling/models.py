@@ -22,6 +22,7 @@ from pydantic import (
 
 from delivery.models import Destination
 from scheduling.zones import canonical_zone_name
+from summarizer.models import SummaryLength
 
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/1/i/l/o: ids get read aloud and typed
 
@@ -134,14 +135,6 @@ class ScheduleStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     COMPLETED = "completed"
-
-
-class SummaryLength(StrEnum):
-    """How long a digest is."""
-
-    BRIEF = "brief"
-    STANDARD = "standard"
-    DETAILED = "detailed"
 
 
 class Schedule(BaseModel):

@@ -8,15 +8,14 @@ callable and a deliver callable (fakes in tests; `bot.history`, `summarizer.summ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import Protocol
 
 from scheduling.models import Delivery, Run, Schedule
+from summarizer.models import ChatMessage, Summary, SummaryOptions
+from summarizer.sources import FetchResult, MessageSource
 
-if TYPE_CHECKING:
-    from summarizer.models import ChatMessage, Summary, SummaryOptions
-    from summarizer.sources import MessageSource as MessageSource
-else:
-    from summarizer.sources import MessageSource as MessageSource
+__all__ = ["Deliver", "FetchResult", "MessageSource", "Summarize", "summary_options"]
 
 
 class Summarize(Protocol):
@@ -38,13 +37,28 @@ class Deliver(Protocol):
         """Deliver and return the final state of every row."""
 
 
-def summary_options(schedule: Schedule, max_messages: int) -> SummaryOptions:
-    """The summarizer options a schedule asks for."""
-    from summarizer.models import SummaryOptions
-
-    fields: dict[str, object] = {"length": str(schedule.length), "max_messages": max_messages}
-    if schedule.engine is not None:
-        fields["engine"] = schedule.engine
-    if schedule.language is not None:
-        fields["language"] = schedule.language
-    return SummaryOptions.model_validate(fields)
+def summary_options(
+    schedule: Schedule,
+    fetched: FetchResult,
+    *,
+    start: datetime,
+    end: datetime,
+    max_messages: int,
+    default_engine: str,
+    generated_at: datetime,
+) -> SummaryOptions:
+    """The summarizer options for one run of a schedule: its settings and its window."""
+    return SummaryOptions.model_validate(
+        {
+            "engine": schedule.engine or default_engine,
+            "length": schedule.length,
+            "language": schedule.language,
+            "max_messages": max_messages,
+            "title": schedule.name or None,
+            "guild": fetched.guild,
+            "channels": tuple(fetched.channels),
+            "start": start,
+            "end": end,
+            "generated_at": generated_at,
+        }
+    )

@@ -9,6 +9,7 @@ short poll of `updated_at`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Coroutine
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -77,6 +79,7 @@ class TaskScheduler:
         file_root: Path,
         max_messages: int,
         min_messages: int,
+        default_engine: str = "extractive",
         clock: Callable[[], datetime] = utc_now,
         notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None,
         poll_seconds: float = 5.0,
@@ -99,6 +102,7 @@ class TaskScheduler:
             file_root=file_root,
             max_messages=max_messages,
             min_messages=min_messages,
+            default_engine=default_engine,
             on_change=self._sync,
             schedule_retry=self._add_retry,
             notify=notify,
@@ -144,11 +148,14 @@ class TaskScheduler:
         self.started = True
         self._spawn(self._recover())
 
-    async def stop(self, timeout: float = 30) -> None:  # noqa: ASYNC109 -- a grace period, not a call timeout
-        """Stop firing; wait up to `timeout` s for running runs, then mark them interrupted."""
+    async def stop(self, timeout: float = 30) -> None:  # noqa: ASYNC109 -- a grace period
+        """Stop firing; wait up to `timeout` s for running runs, then mark them interrupted.
+
+        APScheduler's executor cancels running jobs on shutdown, so it is only paused while
+        the grace period runs and shut down afterwards.
+        """
         if self.started:
-            self._scheduler.shutdown(wait=False)
-            self.started = False
+            self._scheduler.pause()
         pending = set(self.context.running) | self._tasks
         if pending:
             _, late = await asyncio.wait(pending, timeout=timeout)
@@ -156,6 +163,9 @@ class TaskScheduler:
                 task.cancel()
             if late:
                 await asyncio.wait(late)
+        if self.started:
+            self._scheduler.shutdown(wait=False)
+            self.started = False
 
     async def _recover(self) -> None:
         """Resume what a previous process left: cut-off runs, then slots missed while down."""
@@ -200,14 +210,23 @@ class TaskScheduler:
 
     # --- APScheduler sync ---------------------------------------------------------------
 
+    def _put_job(self, job_id: str, known: bool, **job: Any) -> None:
+        # `replace_existing` only replaces jobs of a started scheduler; before start a second
+        # add would queue a duplicate. Only look up jobs we know exist: a lookup scans the
+        # queue, and a 100,000-schedule restore must stay linear.
+        if known and not self.started:
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job(job_id)
+        self._scheduler.add_job(id=job_id, replace_existing=True, **job)
+
     def _add_job(self, timing: ScheduleTiming) -> None:
         trigger = build_trigger(timing.recurrence, timing.timezone, start=timing.created_at)
-        self._scheduler.add_job(
-            jobs.run_summary,
-            trigger,
+        self._put_job(
+            summary_job_id(timing.id),
+            timing.id in self._versions,
+            func=jobs.run_summary,
+            trigger=trigger,
             args=(self.context, timing.id),
-            id=summary_job_id(timing.id),
-            replace_existing=True,
         )
         self._versions[timing.id] = timing.updated_at
 
@@ -224,13 +243,13 @@ class TaskScheduler:
             self._add_job(_timing(schedule))
 
     def _add_retry(self, schedule_id: str, run_id: int, when: datetime) -> None:
-        self._scheduler.add_job(
-            jobs.run_summary,
-            DateTrigger(run_date=when, timezone=UTC),
+        self._put_job(
+            f"retry:{run_id}",
+            True,
+            func=jobs.run_summary,
+            trigger=DateTrigger(run_date=when, timezone=UTC),
             args=(self.context, schedule_id),
             kwargs={"retry_run_id": run_id},
-            id=f"retry:{run_id}",
-            replace_existing=True,
         )
 
     async def poll(self) -> None:
@@ -319,7 +338,11 @@ class TaskScheduler:
     def next_run_time(self, schedule_id: str) -> datetime | None:
         """When APScheduler will next fire a schedule (None when paused or not loaded)."""
         job = self._scheduler.get_job(summary_job_id(schedule_id))
-        return None if job is None else job.next_run_time
+        if job is None:
+            return None
+        if not self.started:  # queued jobs get their first time when APScheduler starts
+            return job.trigger.get_next_fire_time(None, self.clock())
+        return job.next_run_time
 
     async def cleanup(self) -> CleanupReport:
         """Run retention now (it also runs on `retention.cleanup_cron`)."""

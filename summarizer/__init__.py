@@ -1,1 +1,52 @@
-"""Messages in, Summary out; knows nothing of Discord, schedules or delivery."""
+"""Messages in, Summary out; knows nothing of Discord, schedules or delivery.
+
+`summarize()` is the one entry point: it applies the privacy and size options, then hands the
+remaining messages to the engine named in the options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from summarizer.errors import SummarizerError
+from summarizer.extractive import summarize_extractive
+from summarizer.models import ChatMessage, Summary, SummaryOptions
+
+Engine = Callable[[Sequence[ChatMessage], SummaryOptions], Awaitable[Summary]]
+
+# Engines available in this build; a configured engine missing here is an error, not a fallback.
+ENGINES: dict[str, Engine] = {"extractive": summarize_extractive}
+
+
+async def summarize(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
+    """Summarize `messages` as `options` ask; raises `SummarizerError` for an unknown engine."""
+    engine = ENGINES.get(options.engine)
+    if engine is None:
+        available = ", ".join(sorted(ENGINES))
+        raise SummarizerError(
+            f"summary engine {options.engine!r} is not available in this build "
+            f"(available: {available})"
+        )
+    kept = select_messages(messages, options)
+    truncated = options.max_messages is not None and len(kept) > options.max_messages
+    if truncated:
+        # The most recent messages are the ones a reader of the digest has not seen yet.
+        kept = kept[len(kept) - options.max_messages :]
+    summary = await engine(kept, options)
+    return summary.model_copy(update={"truncated": True}) if truncated else summary
+
+
+def select_messages(messages: Sequence[ChatMessage], options: SummaryOptions) -> list[ChatMessage]:
+    """Drop bots (unless asked) and opted-out members; order oldest first."""
+    excluded = options.exclude_user_ids
+    kept = [
+        m
+        for m in messages
+        if (options.include_bots or not m.author.is_bot) and m.author.id not in excluded
+    ]
+    if any(kept[i].created_at > kept[i + 1].created_at for i in range(len(kept) - 1)):
+        kept.sort(key=lambda m: (m.created_at, m.id))
+    return kept
+
+
+__all__ = ["ENGINES", "SummarizerError", "select_messages", "summarize"]

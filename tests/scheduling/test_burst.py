@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from scheduling_fakes import FakeDeliver, FakeSource, fake_summarize, make_schedule
+
 from scheduling.models import Interval, RunStatus, utc_now
 from scheduling.scheduler import TaskScheduler
 from scheduling.settings import RetentionSettings, SchedulingSettings
-
-from .conftest import FakeDeliver, FakeSource, fake_summarize, make_schedule
 
 COUNT = 1000
 

@@ -7,6 +7,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from scheduling_fakes import DAY0, make_schedule
 
 from scheduling import jobs
 from scheduling.errors import NotFoundError, ScheduleStateError
@@ -18,8 +19,6 @@ from scheduling.models import (
     ScheduleStatus,
 )
 from scheduling.scheduler import summary_job_id
-
-from .conftest import DAY0, make_schedule
 
 SLOT1 = DAY0.replace(hour=9)  # Monday 09:00 UTC, the first slot after creation at 08:00
 

@@ -1,0 +1,135 @@
+"""`summarybot summarize SOURCE`: summarize a DiscordChatExporter export to stdout.
+
+Needs no Discord token and always summarizes, however few messages the window holds (the
+minimum-count rule is for scheduled runs). Every failure is one `summarybot: …` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
+
+from bot.config import load_settings
+from delivery.render import Format, render
+from summarizer import summarize
+from summarizer.errors import SummarizerError
+from summarizer.models import SummaryLength, SummaryOptions
+from summarizer.sources import ExportSource
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def add_summarize_command(commands: argparse._SubParsersAction) -> None:
+    """Register `summarize` on the CLI's subcommands."""
+    parser = commands.add_parser(
+        "summarize",
+        help="summarize a DiscordChatExporter JSON export (a file or a directory)",
+        description="Summarize a DiscordChatExporter JSON export (one file or a directory of "
+        "them) and print the digest. Needs no Discord token.",
+    )
+    parser.add_argument("source", metavar="SOURCE", help="export file or directory")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="TOML file (default: $SUMMARYBOT_CONFIG, else ./config.toml if present)",
+    )
+    parser.add_argument(
+        "--engine", choices=["extractive", "llm"], help="summary engine (default: from config)"
+    )
+    parser.add_argument(
+        "--format", dest="fmt", choices=["markdown", "json", "text"], default="markdown"
+    )
+    parser.add_argument(
+        "--length", choices=[length.value for length in SummaryLength], default="standard"
+    )
+    parser.add_argument("--since", metavar="ISO", help="first instant to include (with offset)")
+    parser.add_argument("--until", metavar="ISO", help="first instant to leave out (with offset)")
+    parser.error = _one_line_error  # type: ignore[method-assign]
+    parser.set_defaults(handler=_handle)
+
+
+def _one_line_error(message: str) -> NoReturn:
+    print(f"summarybot: summarize: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    try:
+        since = _instant(args.since, "--since")
+        until = _instant(args.until, "--until")
+        if since and until and until <= since:
+            raise SummarizerError("--until must be later than --since")
+        output = asyncio.run(
+            summarize_source(
+                Path(args.source),
+                fmt=args.fmt,
+                length=args.length,
+                engine=args.engine or settings.summarizer.engine,
+                since=since,
+                until=until,
+                max_messages=settings.summarizer.max_messages,
+                progress=sys.stderr.isatty(),
+            )
+        )
+    except SummarizerError as exc:
+        print(f"summarybot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
+    return 0
+
+
+def _instant(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise SummarizerError(
+            f"{option}: {value!r} is not an ISO 8601 date-time (e.g. 2024-05-01T09:00+02:00)"
+        ) from None
+    if parsed.tzinfo is None:
+        raise SummarizerError(f"{option}: {value!r} has no UTC offset; add one (e.g. Z or +02:00)")
+    return parsed
+
+
+async def summarize_source(
+    source: Path,
+    *,
+    fmt: Format = "markdown",
+    length: str = "standard",
+    engine: str = "extractive",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_messages: int | None = None,
+    progress: bool = False,
+) -> str:
+    """Read an export, summarize it and render it: the whole command minus argument parsing."""
+    _progress(progress, f"reading {source.name}…")
+    loaded = ExportSource(source).load(since, until)
+    _progress(progress, f"summarizing {len(loaded.messages)} messages…")
+    options = SummaryOptions(
+        engine=engine,  # type: ignore[arg-type]
+        length=SummaryLength(length),
+        max_messages=max_messages,
+        guild=loaded.guild,
+        channels=tuple(loaded.channels),
+        start=since,
+        end=until,
+    )
+    summary = await summarize(loaded.messages, options)
+    if loaded.truncated:
+        summary = summary.model_copy(update={"truncated": True})
+    _progress(progress, "")
+    return render(summary, fmt)
+
+
+def _progress(enabled: bool, message: str) -> None:
+    if enabled:
+        # \r and a clear-to-end-of-line keep the indication on one terminal line.
+        sys.stderr.write(f"\r\x1b[K{message}")
+        sys.stderr.flush()

@@ -1,0 +1,134 @@
+"""The parts of a digest that are counted, not chosen: highlights, open questions, links, stats.
+
+Any engine may reuse them (an LLM engine writes topics, but the counts stay exact).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from summarizer import text
+from summarizer.analysis import Analysis
+from summarizer.models import (
+    ChatMessage,
+    Highlight,
+    Link,
+    OpenQuestion,
+    ParticipantCount,
+    Person,
+    Stats,
+    Window,
+)
+
+EXCERPT = 200
+
+
+def person(message: ChatMessage) -> Person:
+    """The author of a message as a digest shows them."""
+    return Person(id=message.author.id, name=message.author.name)
+
+
+def highlights(analysis: Analysis, limit: int) -> list[Highlight]:
+    """Messages with the most reactions and replies (at least two of either, in total)."""
+    messages, replies = analysis.messages, analysis.replies
+    candidates = (
+        (messages[i].reactions + replies[i], -i)
+        for i in range(len(messages))
+        if messages[i].reactions + replies[i] >= 2
+    )
+    chosen = heapq.nlargest(limit, candidates)
+    return [
+        Highlight(
+            message_id=messages[-i].id,
+            author=person(messages[-i]),
+            excerpt=text.shorten(text.clean(messages[-i].content) or "(attachment)", EXCERPT),
+            jump_url=messages[-i].jump_url,
+            reactions=messages[-i].reactions,
+            replies=replies[-i],
+        )
+        for _, i in chosen
+    ]
+
+
+def open_questions(analysis: Analysis, limit: int) -> list[OpenQuestion]:
+    """Questions nobody answered in the window; the most substantial are kept, oldest first."""
+    messages = analysis.messages
+    unanswered = [
+        i
+        for i in range(len(messages))
+        if analysis.questions[i] and not analysis.answered[i] and analysis.replies[i] == 0
+    ]
+    chosen = sorted(heapq.nlargest(limit, unanswered, key=lambda i: (analysis.sizes[i], -i)))
+    return [
+        OpenQuestion(
+            message_id=messages[i].id,
+            author=person(messages[i]),
+            text=text.shorten(text.clean(messages[i].content), EXCERPT),
+            asked_at=messages[i].created_at,
+            jump_url=messages[i].jump_url,
+        )
+        for i in chosen
+    ]
+
+
+def shared_links(messages: Sequence[ChatMessage], limit: int) -> list[Link]:
+    """Distinct URLs in the order first shared."""
+    found: dict[str, Link] = {}
+    for message in messages:
+        if "http" not in message.content:
+            continue
+        for url in text.links(message.content):
+            if url not in found:
+                found[url] = Link(
+                    url=url,
+                    message_id=message.id,
+                    author=person(message),
+                    shared_at=message.created_at,
+                )
+                if len(found) >= limit:
+                    return list(found.values())
+    return list(found.values())
+
+
+def stats(analysis: Analysis, window: Window, top: int = 5) -> Stats:
+    """Exact counts; `messages_per_hour` uses at least one hour so short windows don't inflate."""
+    messages = analysis.messages
+    if not messages:
+        return Stats()
+    by_author = Counter(m.author.id for m in messages)
+    names = {m.author.id: m.author.name for m in messages}
+    # Whole hours since the epoch: cheaper to count than truncated datetimes.
+    hours = Counter(int(m.created_at.timestamp()) // 3600 for m in messages)
+    hour, busiest_count = min(hours.items(), key=lambda item: (-item[1], item[0]))
+    busiest = datetime.fromtimestamp(hour * 3600, UTC)
+    span = max((window.end - window.start) / timedelta(hours=1), 1.0)
+    return Stats(
+        message_count=len(messages),
+        participant_count=len(by_author),
+        top_participants=[
+            ParticipantCount(id=author, name=names[author], messages=count)
+            for author, count in sorted(by_author.items(), key=lambda item: (-item[1], item[0]))[
+                :top
+            ]
+        ],
+        messages_per_hour=round(len(messages) / span, 2),
+        busiest_hour=busiest,
+        busiest_hour_messages=busiest_count,
+        attachment_count=sum(len(m.attachments) for m in messages),
+        thread_count=len({m.thread.id for m in messages if m.thread is not None}),
+        conversation_count=len(analysis.conversations),
+    )
+
+
+def window_of(
+    messages: Sequence[ChatMessage], start: datetime | None, end: datetime | None, now: datetime
+) -> Window:
+    """The caller's window, else the span of the messages (end exclusive), else an empty one."""
+    if start is None:
+        start = messages[0].created_at if messages else (end or now)
+    if end is None:
+        end = messages[-1].created_at + timedelta(microseconds=1) if messages else start
+    return Window(start=start, end=max(start, end))

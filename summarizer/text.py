@@ -1,0 +1,126 @@
+"""Word-level helpers shared by the extractive engine: terms, sentences, questions, links.
+
+Kept deliberately cheap (one regex pass per message, memoised stemming): the engine must cost
+no more than reading the export it summarizes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`|]+")
+_NOISE = re.compile(r"<a?:\w+:\d+>|<[@#!&]+\d+>|:[a-z0-9_+\-]+:|```.*?```", re.S | re.I)
+# Underscores join words: `layout_dir` is one setting, not "layout" and "dir".
+_WORD = re.compile(r"[a-z0-9][a-z0-9_']*")
+_MARKUP = re.compile(r"\|\||\*\*|__|~~|`+|^>+\s?", re.M)
+_SPACE = re.compile(r"\s+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(@#])")
+_TRAILING_PUNCT = ".,;:!?)]}'\""
+
+_STOPWORD_TEXT = """
+    a about above after again against all also am an and any are aren't as at be because
+    been before being below between both but by can can't cannot could couldn't did didn't
+    do does doesn't doing don't down during each few for from further get got had hadn't has
+    hasn't have haven't having he he'd he'll he's her here here's hers herself him himself
+    his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's me
+    more most mustn't my myself no nor not now of off on once only or other ought our ours
+    ourselves out over own really same shan't she she'd she'll she's should shouldn't so
+    some such than that that's the their theirs them themselves then there there's these
+    they they'd they'll they're they've this those through to too under until up very was
+    wasn't we we'd we'll we're we've were weren't what what's when when's where where's
+    which while who who's whom why why's will with won't would wouldn't you you'd you'll
+    you're you've your yours yourself yourselves yes yeah yep ok okay oh ah hi hey hello
+    thanks thank lol lmm hmm well sure right like one two gonna wanna go going know think
+    see want need let make much many thing things way still even maybe might must us im ive
+    dont cant didnt doesnt isnt thats whats youre don doesn didn isn wasn aren haven hasn
+    won wouldn couldn shouldn
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match `deploy`/`deploys`/`deployed`, not a Porter."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of a message (stemmed, stop words, links and emoji removed)."""
+    return words_and_terms(text)[1]
+
+
+def words_and_terms(text: str) -> tuple[int, list[str]]:
+    """How many words a message has, and its content terms, in one pass."""
+    if "http" in text:
+        text = URL.sub(" ", text)
+    if ":" in text or "<" in text or "`" in text:
+        text = _NOISE.sub(" ", text)
+    words = _WORD.findall(text.lower())
+    cache = _TERM_OF
+    found = []
+    for word in words:
+        term = cache.get(word)
+        if term is None:
+            if len(cache) > _TERM_CACHE_SIZE:
+                cache.clear()
+            term = cache[word] = _term(word)
+        if term:
+            found.append(term)
+    return len(words), found
+
+
+# word -> its term ("" when it is not a content word): a plain dict beats lru_cache here.
+_TERM_OF: dict[str, str] = {}
+_TERM_CACHE_SIZE = 200_000
+
+
+def _term(word: str) -> str:
+    if len(word) <= 2 or word in STOPWORDS or word.isdigit():
+        return ""
+    return stem(word)
+
+
+def clean(text: str) -> str:
+    """Message text fit for a digest line: one line, no Discord markup, no custom-emoji codes."""
+    text = re.sub(r"```.*?```", " [code] ", text, flags=re.S)
+    text = re.sub(r"<a?:(\w+):\d+>", r":\1:", text)
+    return _SPACE.sub(" ", _MARKUP.sub("", text)).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Split cleaned text into sentences (a chat message is often one already)."""
+    return [s for s in _SENTENCE.split(text) if s]
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary and mark the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "…"
+
+
+def is_question(text: str) -> bool:
+    """Whether a message asks something: a question mark in prose, not a lone `?`."""
+    if "?" not in text:
+        return False
+    stripped = URL.sub("", text) if "http" in text else text
+    if "?" not in stripped:
+        return False
+    return len(_WORD.findall(stripped.lower())) >= 3
+
+
+def links(text: str) -> list[str]:
+    """URLs in a message, without trailing punctuation."""
+    return [url.rstrip(_TRAILING_PUNCT) for url in URL.findall(text)]
+
+
+def word_count(text: str) -> int:
+    """How many words a person wrote (links and emoji codes not counted)."""
+    return len(_WORD.findall(_NOISE.sub(" ", URL.sub(" ", text)).lower()))
