@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from bot.cli_preview import add_preview_command
+from bot.cli_schedules import add_schedules_command
 from bot.cli_summarize import add_summarize_command
 from bot.config import SECRET_KEYS, Settings, load_settings
 from bot.errors import ConfigError
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_option(check)
     check.set_defaults(handler=_check)
     add_summarize_command(commands)
+    add_preview_command(commands)
+    add_schedules_command(commands)
     return parser
 
 

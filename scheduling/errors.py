@@ -13,3 +13,15 @@ class DuplicateError(StoreError):
 
 class NotFoundError(StoreError):
     """No such schedule (also used when it belongs to another guild)."""
+
+
+class ScheduleValidationError(ValueError):
+    """A schedule as given cannot be stored; the message says which field and why."""
+
+
+class ScheduleStateError(Exception):
+    """The operation does not apply to the schedule's current state (e.g. resume an active one)."""
+
+
+class RecurrenceError(ValueError):
+    """A `when` that cannot be understood or would never fire; the message shows the input."""

@@ -22,6 +22,7 @@ from pydantic import (
 
 from delivery.models import Destination
 from scheduling.zones import canonical_zone_name
+from summarizer.models import SummaryLength
 
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/1/i/l/o: ids get read aloud and typed
 
@@ -134,14 +135,6 @@ class ScheduleStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     COMPLETED = "completed"
-
-
-class SummaryLength(StrEnum):
-    """How long a digest is."""
-
-    BRIEF = "brief"
-    STANDARD = "standard"
-    DETAILED = "detailed"
 
 
 class Schedule(BaseModel):
@@ -304,6 +297,7 @@ class AuditAction(StrEnum):
     TRIGGERED = "triggered"
     COMPLETED = "completed"
     IMPORTED = "imported"
+    CLEANED_UP = "cleaned_up"
 
 
 class AuditEntry(BaseModel):
@@ -328,3 +322,15 @@ class AuditEntry(BaseModel):
 def user_actor(user_id: int) -> str:
     """The audit `actor` for a Discord user."""
     return f"user:{user_id}"
+
+
+class ScheduleNotice(BaseModel):
+    """Something a guild's admins must hear about (the bot posts it to the log channel)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["auto_paused", "completed"]
+    schedule_id: str
+    guild_id: int
+    created_by: int
+    message: str

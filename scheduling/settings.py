@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scheduling.cron import normalize, parse_cron
 from scheduling.zones import canonical_zone_name
 
 
@@ -51,9 +52,6 @@ class RetentionSettings(BaseModel):
 
     @field_validator("cleanup_cron")
     @classmethod
-    def _five_fields(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError(
-                f"{value!r} is not a 5-field crontab (minute hour day-of-month month day-of-week)"
-            )
-        return value
+    def _crontab(cls, value: str) -> str:
+        parse_cron(value)  # RecurrenceError is a ValueError: pydantic reports its message
+        return normalize(value)

@@ -40,10 +40,18 @@ class MessageSource(Protocol):
     """Anything that can fetch `[start, end)` of some channels' history (threads included)."""
 
     async def fetch(
-        self, channel_ids: Sequence[int], start: datetime, end: datetime, *, limit: int
+        self,
+        channel_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        include_threads: bool = True,
     ) -> FetchResult:
-        """At most `limit` messages (the most recent ones when more exist), oldest first."""
-        ...
+        """At most `limit` messages (the most recent ones when more exist), oldest first.
+
+        With `include_threads`, messages of the channels' threads are part of the window.
+        """
 
 
 class ExportSource:
@@ -99,10 +107,21 @@ class ExportSource:
         )
 
     async def fetch(
-        self, channel_ids: Sequence[int], start: datetime, end: datetime, *, limit: int
+        self,
+        channel_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        include_threads: bool = True,
     ) -> FetchResult:
         """The protocol method; an empty `channel_ids` means every channel in the export."""
-        return self.load(start, end, channel_ids=channel_ids, limit=limit)
+        loaded = self.load(start, end, channel_ids=channel_ids, limit=limit)
+        if include_threads:
+            return loaded
+        return loaded.model_copy(
+            update={"messages": [m for m in loaded.messages if m.thread is None]}
+        )
 
 
 class Export(BaseModel):

@@ -156,13 +156,32 @@ class StoreBase:
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._settled("BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                if self._db.in_transaction:
+                    await self._settled("ROLLBACK")
+                raise
             try:
                 yield self._db
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await self._settled("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
+            await self._settled("COMMIT")
+
+    async def _settled(self, statement: str) -> None:
+        """Run a transaction-control statement to its end, even if the caller is cancelled.
+
+        A run cancelled at shutdown must not leave the shared connection half inside a
+        transaction (every later write would fail): the statement finishes first, then the
+        cancellation goes on.
+        """
+        task = asyncio.ensure_future(self._db.execute(statement))
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await task
+            raise
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[None]:

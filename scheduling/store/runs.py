@@ -118,6 +118,14 @@ class RunQueries(ScheduleQueries):
         runs = await self.list_runs(schedule_id, limit=1)
         return runs[0] if runs else None
 
+    async def latest_slots(self) -> dict[str, datetime]:
+        """Each schedule's latest claimed slot (start-up compares it with missed fire times)."""
+        async with self._read():
+            rows = await self._rows(
+                "SELECT schedule_id, MAX(scheduled_for) FROM runs GROUP BY schedule_id"
+            )
+        return {row[0]: datetime.fromisoformat(row[1]) for row in rows}
+
     async def runs_with_status(self, *statuses: RunStatus) -> list[Run]:
         """Every run in the given states (e.g. `running` and `interrupted` at start-up)."""
         wanted = [str(status) for status in statuses]

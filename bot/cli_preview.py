@@ -1,0 +1,57 @@
+"""`summarybot preview WHEN`: the next fire times of a `when`, to try the grammar safely."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from bot.config import load_settings
+from scheduling.errors import RecurrenceError
+from scheduling.models import utc_now
+from scheduling.recurrence import describe, next_fire_times, parse_when, validate_recurrence
+from scheduling.zones import UnknownTimeZoneError, resolve_zone
+
+
+def add_preview_command(commands: argparse._SubParsersAction) -> None:
+    """Register `summarybot preview`."""
+    parser = commands.add_parser(
+        "preview",
+        help="print the next fire times of a schedule's `when`",
+        description="Print the next fire times of WHEN, one ISO-8601 timestamp per line.",
+    )
+    parser.add_argument("when", nargs="+", help='e.g. "weekdays at 09:00" or "0 9 * * 1-5"')
+    parser.add_argument("--timezone", metavar="TZ", help="IANA zone (default: scheduling.timezone)")
+    parser.add_argument("--count", type=int, default=5, metavar="N", help="how many (1–1000)")
+    parser.add_argument("--after", metavar="ISO", help="start after this time (default: now)")
+    parser.add_argument("--config", metavar="PATH", help="TOML file (as for `check`)")
+    parser.set_defaults(handler=_preview)
+
+
+def _preview(args: argparse.Namespace) -> int:
+    text = " ".join(args.when)
+    try:
+        zone = args.timezone or load_settings(args.config).scheduling.timezone
+        tz = resolve_zone(zone)
+        if not 1 <= args.count <= 1000:
+            raise RecurrenceError(f"--count must be 1–1000, not {args.count}")
+        after = _after(args.after, tz) if args.after else utc_now()
+        recurrence = parse_when(text)
+        validate_recurrence(recurrence, zone=tz.key, now=after, min_interval_seconds=1)
+    except (RecurrenceError, UnknownTimeZoneError) as exc:
+        print(f"summarybot: {exc}", file=sys.stderr)
+        return 1
+    print(f"# {describe(recurrence)} ({tz.key})", file=sys.stderr)
+    for moment in next_fire_times(recurrence, tz.key, after=after, count=args.count, start=after):
+        print(moment.isoformat())
+    return 0
+
+
+def _after(text: str, zone: object) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise RecurrenceError(
+            f"--after {text!r} is not an ISO date-time (e.g. 2026-11-25T09:00)"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)

@@ -1,0 +1,268 @@
+"""`summarybot schedules …`: schedules from the shell, for backups, migrations and emergencies.
+
+These work on the database directly, whether the bot is stopped or running; a running bot
+notices the changes within seconds (it polls for them). Pausing everything is the operator's
+emergency stop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.config import load_settings
+from delivery.models import WebhookDestination
+from scheduling.errors import (
+    DuplicateError,
+    NotFoundError,
+    RecurrenceError,
+    ScheduleStateError,
+    StoreError,
+)
+from scheduling.models import Schedule, ScheduleStatus, utc_now
+from scheduling.recurrence import describe, next_fire_times, validate_recurrence
+from scheduling.service import ScheduleService
+from scheduling.store import Store
+
+EXPORT_SCHEMA = "summarybot.schedules/1"
+ACTOR = "cli"
+
+
+class ScheduleExport(BaseModel):
+    """The export file: schedules exactly as their model dumps them, with a schema id."""
+
+    schema_id: str = Field(default=EXPORT_SCHEMA, alias="schema")
+    exported_at: datetime
+    schedules: list[dict[str, Any]]
+
+
+def add_schedules_command(commands: argparse._SubParsersAction) -> None:
+    """Register `summarybot schedules` and its subcommands."""
+    parser = commands.add_parser(
+        "schedules",
+        help="list, show, export, import, pause, resume or delete schedules",
+        description="Work on the schedule database directly (the bot may be running).",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, help_text: str, handler: Callable[..., Awaitable[int]]) -> Any:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--config", metavar="PATH", help="TOML file (as for `check`)")
+        sub.set_defaults(handler=lambda args: _run(args, handler))
+        return sub
+
+    listing = action("list", "list schedules", _list)
+    listing.add_argument("--guild", type=int, metavar="ID", help="only this guild")
+    listing.add_argument("--status", choices=[s.value for s in ScheduleStatus])
+    show = action("show", "show one schedule and its recent runs", _show)
+    show.add_argument("id")
+    export = action("export", "write schedules as JSON (to stdout or --output)", _export)
+    export.add_argument("--guild", type=int, metavar="ID", help="only this guild")
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    importing = action("import", "add the schedules of an export file (all or none)", _import)
+    importing.add_argument("file", metavar="FILE")
+    for name, verb in (("pause", "pause"), ("resume", "resume")):
+        sub = action(name, f"{verb} one schedule, a guild's, or all", _pause_resume)
+        target = sub.add_mutually_exclusive_group(required=True)
+        target.add_argument("id", nargs="?", help="schedule id")
+        target.add_argument("--guild", type=int, metavar="ID", help="every schedule of a guild")
+        target.add_argument("--all", action="store_true", help="every schedule (emergency stop)")
+        if name == "pause":
+            sub.add_argument("--reason", default="paused from the command line")
+    delete = action("delete", "delete a schedule with its runs (the audit log keeps it)", _delete)
+    delete.add_argument("id")
+
+
+def _run(args: argparse.Namespace, handler: Callable[..., Awaitable[int]]) -> int:
+    settings = load_settings(args.config)
+
+    async def main() -> int:
+        async with await Store.open(Path(settings.storage.path)) as store:
+            service = ScheduleService(store, settings.scheduling, utc_now)
+            return await handler(args, service)
+
+    try:
+        return asyncio.run(main())
+    except (NotFoundError, ScheduleStateError, DuplicateError, StoreError) as exc:
+        return _fail(str(exc))
+
+
+def _fail(message: str) -> int:
+    print(f"summarybot: {message}", file=sys.stderr)
+    return 1
+
+
+def _when(schedule: Schedule) -> str:
+    return f"{describe(schedule.recurrence)} ({schedule.timezone})"
+
+
+def _next(schedule: Schedule) -> str:
+    if schedule.status is not ScheduleStatus.ACTIVE:
+        return "-"
+    upcoming = next_fire_times(
+        schedule.recurrence,
+        schedule.timezone,
+        after=utc_now(),
+        count=1,
+        start=schedule.created_at,
+    )
+    return upcoming[0].isoformat() if upcoming else "-"
+
+
+async def _list(args: argparse.Namespace, service: ScheduleService) -> int:
+    status = ScheduleStatus(args.status) if args.status else None
+    schedules = await service.list(args.guild, status)
+    if not schedules:
+        print("no schedules")
+        return 0
+    print(f"{'id':<12} {'guild':<20} {'status':<10} {'next run':<26} when / name")
+    for s in schedules:
+        label = f"{_when(s)}" + (f" / {s.name}" if s.name else "")
+        print(f"{s.id:<12} {s.guild_id:<20} {s.status.value:<10} {_next(s):<26} {label}")
+    return 0
+
+
+def _destination_line(destination: Any) -> str:
+    if isinstance(destination, WebhookDestination):
+        signed = ", signed" if destination.secret else ""
+        return f"webhook {destination.masked_url()}{signed}"
+    fields = destination.model_dump(exclude={"id", "kind"}, exclude_none=True)
+    text = ", ".join(f"{key}={value}" for key, value in fields.items())
+    return f"{destination.kind} {text}"
+
+
+async def _show(args: argparse.Namespace, service: ScheduleService) -> int:
+    s = await service.get(args.id)
+    print(f"schedule {s.id}  {s.name}".rstrip())
+    print(f"  guild: {s.guild_id}   created by: {s.created_by}   status: {s.status.value}")
+    if s.pause_reason:
+        print(f"  reason: {s.pause_reason}")
+    print(f"  when: {_when(s)}   next run: {_next(s)}")
+    print(f"  channels: {', '.join(str(c) for c in s.channel_ids)}")
+    print(f"  runs: {s.run_count}   consecutive failures: {s.consecutive_failures}")
+    print("  destinations:")
+    for destination in s.destinations:
+        print(f"    {destination.id}: {_destination_line(destination)}")
+    runs = await service.store.list_runs(s.id, limit=5)
+    if runs:
+        print("  last runs:")
+    for run in runs:
+        error = f"  {run.error}" if run.error else ""
+        print(f"    {run.scheduled_for.isoformat()}  {run.status.value}{error}")
+    return 0
+
+
+async def _export(args: argparse.Namespace, service: ScheduleService) -> int:
+    schedules = await service.list(args.guild)
+    export = ScheduleExport(
+        exported_at=utc_now(), schedules=[s.model_dump(mode="json") for s in schedules]
+    )
+    text = export.model_dump_json(by_alias=True, indent=2) + "\n"
+    if args.output:
+        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+        print(f"exported {len(schedules)} schedules to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if any(isinstance(d, WebhookDestination) for s in schedules for d in s.destinations):
+        print(
+            "note: the export contains webhook URLs and signing secrets; keep it private",
+            file=sys.stderr,
+        )
+    return 0
+
+
+async def _import(args: argparse.Namespace, service: ScheduleService) -> int:
+    path = Path(args.file)
+    try:
+        raw = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+    except FileNotFoundError:
+        return _fail(f"{path}: file not found")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _fail(f"{path}: not a schedule export: {exc}")
+    try:
+        export = ScheduleExport.model_validate(raw)
+    except ValidationError:
+        return _fail(f"{path}: not a schedule export (expected {{'schema', 'schedules': [...]}})")
+    if export.schema_id != EXPORT_SCHEMA:
+        return _fail(f"{path}: schema {export.schema_id!r} is not {EXPORT_SCHEMA!r}")
+    schedules, problems = await _validate_entries(export.schedules, service)
+    for problem in problems:
+        print(f"summarybot: {path}: {problem}", file=sys.stderr)
+    if problems:
+        return _fail(f"{path}: {len(problems)} problems; nothing was imported")
+    count = await service.store.insert_schedules(schedules, actor=ACTOR)
+    print(f"imported {count} schedules")
+    return 0
+
+
+async def _validate_entries(
+    entries: list[dict[str, Any]], service: ScheduleService
+) -> tuple[list[Schedule], list[str]]:
+    existing = {s.id for s in await service.list()}
+    seen: set[str] = set()
+    schedules, problems = [], []
+    for number, entry in enumerate(entries, start=1):
+        try:
+            schedule = Schedule.model_validate(entry)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "entry"
+            problems.append(f"entry {number}: {where}: {error['msg']}")
+            continue
+        if schedule.id in existing:
+            problems.append(f"entry {number}: schedule {schedule.id} exists already")
+        elif schedule.id in seen:
+            problems.append(f"entry {number}: schedule {schedule.id} appears twice in the file")
+        seen.add(schedule.id)
+        if schedule.status is ScheduleStatus.ACTIVE:
+            try:
+                validate_recurrence(
+                    schedule.recurrence,
+                    zone=schedule.timezone,
+                    now=utc_now(),
+                    min_interval_seconds=service.settings.min_interval_seconds,
+                )
+            except RecurrenceError as exc:
+                problems.append(f"entry {number}: schedule {schedule.id}: {exc}")
+        schedules.append(schedule)
+    return schedules, problems
+
+
+async def _pause_resume(args: argparse.Namespace, service: ScheduleService) -> int:
+    pausing = args.action == "pause"
+    if args.id:
+        if pausing:
+            await service.pause(args.id, ACTOR, args.reason)
+        else:
+            await service.resume(args.id, ACTOR)
+        print(f"{'paused' if pausing else 'resumed'} {args.id}")
+        return 0
+    wanted = ScheduleStatus.ACTIVE if pausing else ScheduleStatus.PAUSED
+    changed = failed = 0
+    for schedule in await service.list(args.guild, wanted):
+        try:
+            if pausing:
+                await service.pause(schedule.id, ACTOR, args.reason)
+            else:
+                await service.resume(schedule.id, ACTOR)
+            changed += 1
+        except (ScheduleStateError, RecurrenceError) as exc:
+            failed += 1
+            print(f"summarybot: {schedule.id}: {exc}", file=sys.stderr)
+    scope = f"of guild {args.guild}" if args.guild else "in total"
+    print(f"{'paused' if pausing else 'resumed'} {changed} schedules {scope}")
+    return 1 if failed else 0
+
+
+async def _delete(args: argparse.Namespace, service: ScheduleService) -> int:
+    await service.delete(args.id, ACTOR)
+    print(f"deleted {args.id}")
+    return 0

@@ -1,0 +1,56 @@
+"""Retention for digest files: old files under `delivery.file_root`, and nothing else."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+
+log = logging.getLogger(__name__)
+
+# Only what file destinations write (and their temporary files) is ever deleted.
+DIGEST_SUFFIXES = frozenset({".md", ".json", ".html", ".tmp"})
+
+
+class CleanupReport(BaseModel):
+    """What one cleanup removed."""
+
+    runs: int = 0
+    audit_entries: int = 0
+    files: int = 0
+
+
+def delete_old_files(root: Path, cutoff: datetime) -> int:
+    """Delete digest files under `root` last modified before `cutoff`; returns how many.
+
+    Symbolic links are neither followed nor deleted, so nothing outside `root` can be reached;
+    directories left empty are removed, `root` itself never.
+    """
+    if not root.is_dir():
+        return 0
+    root = root.resolve()
+    limit = cutoff.timestamp()
+    removed = 0
+    for directory, _subdirectories, files in os.walk(root, topdown=False, followlinks=False):
+        here = Path(directory)
+        for name in files:
+            path = here / name
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            if path.is_symlink() or path.suffix not in DIGEST_SUFFIXES or info.st_mtime >= limit:
+                continue
+            try:
+                path.unlink()
+                removed += 1
+            except OSError as exc:
+                log.warning("cleanup: cannot delete %s: %s", path, exc.strerror)
+        if here != root and not any(here.iterdir()):
+            with contextlib.suppress(OSError):  # someone wrote into it meanwhile: keep it
+                here.rmdir()
+    return removed

@@ -1,0 +1,302 @@
+"""The work APScheduler fires: `run_summary(context, schedule_id)` and `run_cleanup(context)`.
+
+Job functions are module-level, take ids and reload state from the store when they run, so a
+job that fires after its schedule was paused, edited or deleted acts on the current truth.
+APScheduler does not tell a job which slot it was scheduled for; `run_summary` derives it as
+the latest fire time at or before now, which is that slot even when the job starts late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from scheduling.cleanup import CleanupReport, delete_old_files
+from scheduling.models import (
+    AuditAction,
+    AuditEntry,
+    Delivery,
+    DeliveryStatus,
+    Run,
+    RunStatus,
+    RunTrigger,
+    Schedule,
+    ScheduleNotice,
+)
+from scheduling.outcome import apply_outcome
+from scheduling.ports import Deliver, MessageSource, Summarize, summary_options
+from scheduling.recurrence import nominal_period, previous_fire_time
+from scheduling.settings import RetentionSettings, SchedulingSettings
+from scheduling.store import Store
+from scheduling.windows import window_for
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({RunStatus.FAILED, RunStatus.INTERRUPTED, RunStatus.RUNNING})
+
+
+@dataclass
+class JobContext:
+    """Everything a job needs, built once by `TaskScheduler` and passed to every job."""
+
+    store: Store
+    settings: SchedulingSettings
+    retention: RetentionSettings
+    source: MessageSource
+    summarize: Summarize
+    deliver: Deliver
+    clock: Callable[[], datetime]
+    file_root: Path
+    max_messages: int
+    min_messages: int
+    default_engine: str = "extractive"
+    # Called after a run changed a schedule (to sync APScheduler) or found it gone (None).
+    on_change: Callable[[str, Schedule | None], None] = lambda _id, _schedule: None
+    # Asks for a retry of run `run_id` of schedule `schedule_id` at a given time.
+    schedule_retry: Callable[[str, int, datetime], None] = lambda _s, _r, _when: None
+    notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    semaphore: asyncio.Semaphore = field(init=False)
+    waiting: int = 0
+    running: set[asyncio.Task[object]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.semaphore = asyncio.Semaphore(self.settings.max_concurrent_runs)
+
+
+async def run_summary(
+    context: JobContext,
+    schedule_id: str,
+    *,
+    scheduled_for: datetime | None = None,
+    trigger: RunTrigger = RunTrigger.SCHEDULED,
+    triggered_by: int | None = None,
+    retry_run_id: int | None = None,
+) -> Run | None:
+    """Run one slot of a schedule; None when there is nothing to do (claimed, paused, gone)."""
+    now = context.clock()
+    schedule = await context.store.get_schedule(schedule_id)
+    if schedule is None:
+        context.on_change(schedule_id, None)
+        return None
+    if trigger is not RunTrigger.MANUAL and schedule.status != "active":
+        context.on_change(schedule_id, schedule)
+        return None
+    if retry_run_id is not None:
+        run = await _reopen(context, retry_run_id, now)
+    else:
+        slot = scheduled_for or previous_fire_time(
+            schedule.recurrence, schedule.timezone, before=now, start=schedule.created_at
+        )
+        if slot is None:
+            return None
+        run = await context.store.claim_run(
+            Run(
+                schedule_id=schedule.id,
+                scheduled_for=slot,
+                trigger=trigger,
+                triggered_by=triggered_by,
+                started_at=now,
+            )
+        )
+        if run is None:
+            log.info("schedule %s: slot %s already claimed", schedule.id, slot.isoformat())
+    if run is None:
+        return None
+    return await _run_claimed(context, schedule, run)
+
+
+async def _reopen(context: JobContext, run_id: int, now: datetime) -> Run | None:
+    run = await context.store.get_run(run_id)
+    if run is None or run.status not in RETRYABLE:
+        return None
+    anchor = await context.store.latest_anchor(run.schedule_id)
+    if (
+        anchor is not None
+        and anchor.window_end is not None
+        and anchor.window_end >= run.scheduled_for
+    ):
+        # A later run already covered this slot's messages: retrying would summarize nothing.
+        return None
+    reopened = run.model_copy(
+        update={
+            "status": RunStatus.RUNNING,
+            "attempt": run.attempt + 1,
+            "error": None,
+            "started_at": now,
+            "finished_at": None,
+        }
+    )
+    await context.store.update_run(reopened)
+    return reopened
+
+
+async def _run_claimed(context: JobContext, schedule: Schedule, run: Run) -> Run:
+    task = asyncio.current_task()
+    if task is not None:
+        context.running.add(task)
+    try:
+        context.waiting += 1
+        try:
+            await context.semaphore.acquire()
+        finally:
+            context.waiting -= 1
+        try:
+            return await _run_with_limits(context, schedule, run)
+        finally:
+            context.semaphore.release()
+    finally:
+        if task is not None:
+            context.running.discard(task)
+
+
+async def _run_with_limits(context: JobContext, schedule: Schedule, run: Run) -> Run:
+    timeout = context.settings.run_timeout_seconds
+    try:
+        finished = await asyncio.wait_for(_execute(context, schedule, run), timeout)
+    except TimeoutError:
+        finished = _ended(context, run, RunStatus.FAILED, f"timed out after {timeout} s")
+    except asyncio.CancelledError:
+        # The process is stopping: record it so start-up retries this slot.
+        await context.store.update_run(
+            _ended(context, run, RunStatus.INTERRUPTED, "the bot stopped during this run")
+        )
+        raise
+    except Exception as exc:
+        log.exception("schedule %s: run %s failed", schedule.id, run.id)
+        finished = _ended(context, run, RunStatus.FAILED, _error_text(exc))
+    return await _record(context, finished)
+
+
+async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
+    store = context.store
+    anchor = await store.latest_anchor(schedule.id)
+    lookback = (
+        timedelta(seconds=schedule.lookback_seconds)
+        if schedule.lookback_seconds
+        else nominal_period(schedule.recurrence)
+    )
+    window = window_for(
+        run.scheduled_for,
+        anchor_end=anchor.window_end if anchor else None,
+        lookback=lookback,
+        max_lookback=timedelta(hours=context.settings.max_lookback_hours),
+    )
+    if window.empty:
+        # An earlier manual run already reached past this slot: nothing new to read.
+        empty = run.model_copy(
+            update={"window_start": window.start, "window_end": window.start, "message_count": 0}
+        )
+        return _ended(context, empty, RunStatus.SKIPPED, "nothing new since the last digest")
+    run = run.model_copy(update={"window_start": window.start, "window_end": window.end})
+    await store.update_run(run)
+
+    fetched = await context.source.fetch(
+        schedule.channel_ids,
+        window.start,
+        window.end,
+        limit=context.max_messages,
+        include_threads=schedule.include_threads,
+    )
+    run = run.model_copy(update={"message_count": len(fetched.messages)})
+    minimum = schedule.min_messages if schedule.min_messages is not None else context.min_messages
+    if run.trigger is not RunTrigger.MANUAL and len(fetched.messages) < minimum:
+        reason = f"{len(fetched.messages)} messages, fewer than the minimum of {minimum}"
+        return _ended(context, run, RunStatus.SKIPPED, reason)
+
+    options = summary_options(
+        schedule,
+        fetched,
+        start=window.start,
+        end=window.end,
+        max_messages=context.max_messages,
+        default_engine=context.default_engine,
+        generated_at=context.clock(),
+    )
+    summary = await context.summarize(fetched.messages, options)
+    if fetched.truncated and not summary.truncated:
+        summary = summary.model_copy(update={"truncated": True})
+    if window.capped:
+        note = (
+            f"only the last {context.settings.max_lookback_hours} hours are summarized "
+            "(scheduling.max_lookback_hours)"
+        )
+        summary = summary.model_copy(update={"notes": [*summary.notes, note]})
+    await store.save_summary(run.id or 0, summary.model_dump_json())
+    deliveries = await store.create_deliveries(run.id or 0, schedule.destinations)
+    outcomes = await context.deliver(schedule, run, summary, deliveries)
+    return _ended(context, run, *_delivery_verdict(outcomes))
+
+
+def _delivery_verdict(outcomes: list[Delivery]) -> tuple[RunStatus, str | None]:
+    failed = [d for d in outcomes if d.status is not DeliveryStatus.DELIVERED]
+    if not failed:
+        return RunStatus.SUCCEEDED, None
+    detail = "; ".join(f"{d.destination.kind} {d.destination.id}: {d.last_error}" for d in failed)
+    text = f"{len(failed)} of {len(outcomes)} destinations failed: {detail}"
+    return (RunStatus.PARTIAL if len(failed) < len(outcomes) else RunStatus.FAILED), text
+
+
+def _ended(context: JobContext, run: Run, status: RunStatus, error: str | None) -> Run:
+    return run.model_copy(update={"status": status, "error": error, "finished_at": context.clock()})
+
+
+async def _record(context: JobContext, run: Run) -> Run:
+    """Store the outcome; a failure with retries left asks for a retry instead of counting."""
+    settings = context.settings
+    if run.status is RunStatus.FAILED and run.attempt <= settings.retry_attempts:
+        delay = settings.retry_base_seconds * 2 ** (run.attempt - 1)
+        delay *= 0.5 + context.rng.random()  # jitter: retries of a burst don't stampede
+        await context.store.finish_run(run)
+        context.schedule_retry(
+            run.schedule_id, run.id or 0, context.clock() + timedelta(seconds=delay)
+        )
+        return run
+    notices: list[ScheduleNotice] = []
+
+    def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
+        after, audit, notice = apply_outcome(before, run, context.clock(), settings)
+        if notice is not None:
+            notices.append(notice)
+        return after, audit
+
+    changed = await context.store.finish_run(run, change)
+    if changed is not None:
+        context.on_change(run.schedule_id, changed[1])
+    for notice in notices:
+        if context.notify is not None:
+            try:
+                await context.notify(notice)
+            except Exception:
+                log.exception("schedule %s: could not send a notice", run.schedule_id)
+    return run
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:500]
+
+
+async def run_cleanup(context: JobContext) -> CleanupReport:
+    """Enforce retention: old runs (never a window anchor), audit entries and digest files."""
+    now = context.clock()
+    retention = context.retention
+    runs = await context.store.delete_runs_before(now - timedelta(days=retention.runs_days))
+    audit = await context.store.delete_audit_before(now - timedelta(days=retention.audit_days))
+    files = await asyncio.to_thread(
+        delete_old_files, context.file_root, now - timedelta(days=retention.files_days)
+    )
+    await context.store.optimize()
+    report = CleanupReport(runs=runs, audit_entries=audit, files=files)
+    await context.store.append_audit(
+        AuditEntry(
+            at=now, actor="system", action=AuditAction.CLEANED_UP, detail=report.model_dump()
+        )
+    )
+    log.info("cleanup removed %d runs, %d audit entries, %d files", runs, audit, files)
+    return report

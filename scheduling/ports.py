@@ -1,0 +1,64 @@
+"""What scheduling needs from its collaborators, injected by the composition root.
+
+Scheduling runs and is tested without Discord: it is handed a message source, a summarize
+callable and a deliver callable (fakes in tests; `bot.history`, `summarizer.summarize` and
+`delivery.deliver_all` in the bot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from scheduling.models import Delivery, Run, Schedule
+from summarizer.models import ChatMessage, Summary, SummaryOptions
+from summarizer.sources import FetchResult, MessageSource
+
+__all__ = ["Deliver", "FetchResult", "MessageSource", "Summarize", "summary_options"]
+
+
+class Summarize(Protocol):
+    """`summarizer.summarize`: messages and options in, a `Summary` out."""
+
+    async def __call__(self, messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
+        """Summarize `messages` as `options` ask."""
+
+
+class Deliver(Protocol):
+    """Send a run's summary to its pending deliveries; returns each row's final state.
+
+    Rows already `delivered` (a resumed run) are returned unchanged, not sent again.
+    """
+
+    async def __call__(
+        self, schedule: Schedule, run: Run, summary: Summary, deliveries: list[Delivery]
+    ) -> list[Delivery]:
+        """Deliver and return the final state of every row."""
+
+
+def summary_options(
+    schedule: Schedule,
+    fetched: FetchResult,
+    *,
+    start: datetime,
+    end: datetime,
+    max_messages: int,
+    default_engine: str,
+    generated_at: datetime,
+) -> SummaryOptions:
+    """The summarizer options for one run of a schedule: its settings and its window."""
+    return SummaryOptions.model_validate(
+        {
+            "engine": schedule.engine or default_engine,
+            "length": schedule.length,
+            "language": schedule.language,
+            "max_messages": max_messages,
+            "title": schedule.name or None,
+            "guild": fetched.guild,
+            "channels": tuple(fetched.channels),
+            "start": start,
+            "end": end,
+            "generated_at": generated_at,
+        }
+    )

@@ -1,0 +1,375 @@
+"""TaskScheduler: SQLite is the truth, APScheduler an in-memory copy rebuilt at start.
+
+Every operation writes the store (with its audit entry) first and only then touches
+APScheduler, so a crash between the two loses nothing: the next start rebuilds the jobs from
+the store. Changes made by another process (the `summarybot schedules` CLI) are picked up by a
+short poll of `updated_at`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from pydantic import BaseModel
+
+from scheduling import jobs
+from scheduling.cleanup import CleanupReport
+from scheduling.models import (
+    AuditAction,
+    AuditEntry,
+    Cron,
+    Run,
+    RunStatus,
+    RunTrigger,
+    Schedule,
+    ScheduleNotice,
+    ScheduleStatus,
+    utc_now,
+)
+from scheduling.ports import Deliver, MessageSource, Summarize
+from scheduling.recurrence import build_trigger, previous_fire_time
+from scheduling.service import ScheduleService
+from scheduling.settings import RetentionSettings, SchedulingSettings
+from scheduling.store import ScheduleTiming, Store
+
+log = logging.getLogger(__name__)
+
+CLEANUP_JOB = "cleanup"
+POLL_JOB = "poll"
+
+
+def summary_job_id(schedule_id: str) -> str:
+    """APScheduler's id for a schedule's job."""
+    return f"summary:{schedule_id}"
+
+
+class SchedulerStats(BaseModel):
+    """A snapshot for `/summarybot status` and the health endpoint."""
+
+    schedules: dict[ScheduleStatus, int]
+    runs_last_24h: dict[RunStatus, int]
+    next_runs: list[tuple[str, datetime]]
+    queue_depth: int
+    running: int
+
+
+class TaskScheduler:
+    """Schedules as jobs: create, edit, pause, resume, delete, trigger, list, stats."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: SchedulingSettings,
+        retention: RetentionSettings,
+        *,
+        source: MessageSource,
+        summarize: Summarize,
+        deliver: Deliver,
+        file_root: Path,
+        max_messages: int,
+        min_messages: int,
+        default_engine: str = "extractive",
+        clock: Callable[[], datetime] = utc_now,
+        notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None,
+        poll_seconds: float = 5.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.retention = retention
+        self.clock = clock
+        self.service = ScheduleService(store, settings, clock)
+        self.poll_seconds = poll_seconds
+        self.context = jobs.JobContext(
+            store=store,
+            settings=settings,
+            retention=retention,
+            source=source,
+            summarize=summarize,
+            deliver=deliver,
+            clock=clock,
+            file_root=file_root,
+            max_messages=max_messages,
+            min_messages=min_messages,
+            default_engine=default_engine,
+            on_change=self._sync,
+            schedule_retry=self._add_retry,
+            notify=notify,
+            rng=rng or random.Random(),  # noqa: S311 -- retry jitter, not secrets
+        )
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={
+                # APScheduler's default grace of 1 s silently drops a job that starts late
+                # (a busy loop, a burst): give late jobs the configured grace instead.
+                "misfire_grace_time": settings.misfire_grace_seconds,
+                "coalesce": True,
+                "max_instances": 1,
+            },
+        )
+        self._versions: dict[str, datetime] = {}
+        self._watermark: datetime | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.started = False
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load every active schedule in one batch, start APScheduler, then recover.
+
+        Jobs are added before `start()`: APScheduler queues them without computing anything,
+        which costs a fraction of adding them one by one to a running scheduler.
+        """
+        timings = await self.store.schedule_timings()
+        for timing in timings:
+            self._add_job(timing)
+        self._watermark = max((t.updated_at for t in timings), default=self.clock())
+        self._scheduler.add_job(
+            jobs.run_cleanup,
+            build_trigger(Cron(expression=self.retention.cleanup_cron), "UTC", start=self.clock()),
+            args=(self.context,),
+            id=CLEANUP_JOB,
+        )
+        self._scheduler.add_job(
+            self.poll, IntervalTrigger(seconds=self.poll_seconds, timezone=UTC), id=POLL_JOB
+        )
+        self._scheduler.start()
+        self.started = True
+        self._spawn(self._recover())
+
+    async def stop(self, timeout: float = 30) -> None:  # noqa: ASYNC109 -- a grace period
+        """Stop firing; wait up to `timeout` s for running runs, then mark them interrupted.
+
+        APScheduler's executor cancels running jobs on shutdown, so it is only paused while
+        the grace period runs and shut down afterwards.
+        """
+        if self.started:
+            self._scheduler.pause()
+        pending = set(self.context.running) | self._tasks
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+        if self.started:
+            self._scheduler.shutdown(wait=False)
+            self.started = False
+
+    async def _recover(self) -> None:
+        """Resume what a previous process left: cut-off runs, then slots missed while down."""
+        for run in await self.store.runs_with_status(RunStatus.RUNNING, RunStatus.INTERRUPTED):
+            log.info("resuming run %s of schedule %s", run.id, run.schedule_id)
+            self._spawn(jobs.run_summary(self.context, run.schedule_id, retry_run_id=run.id))
+        if self.settings.catch_up == "skip":
+            return  # the next run's window starts at the anchor and covers the whole gap
+        now = self.clock()
+        latest = await self.store.latest_slots()
+        for timing in await self.store.schedule_timings():
+            slot = previous_fire_time(
+                timing.recurrence, timing.timezone, before=now, start=timing.created_at
+            )
+            if slot is None or slot <= timing.created_at:
+                continue
+            last = latest.get(timing.id)
+            if last is not None and last >= slot:
+                continue
+            # One run for the latest missed slot: its window reaches back to the anchor.
+            self._spawn(
+                jobs.run_summary(
+                    self.context, timing.id, scheduled_for=slot, trigger=RunTrigger.CATCH_UP
+                )
+            )
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background scheduling task failed", exc_info=task.exception())
+
+    async def wait_idle(self) -> None:
+        """Wait until no background task (recovery, catch-up) is left (for tests and stop)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    # --- APScheduler sync ---------------------------------------------------------------
+
+    def _put_job(self, job_id: str, known: bool, **job: Any) -> None:
+        # `replace_existing` only replaces jobs of a started scheduler; before start a second
+        # add would queue a duplicate. Only look up jobs we know exist: a lookup scans the
+        # queue, and a 100,000-schedule restore must stay linear.
+        if known and not self.started:
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job(job_id)
+        self._scheduler.add_job(id=job_id, replace_existing=True, **job)
+
+    def _add_job(self, timing: ScheduleTiming) -> None:
+        trigger = build_trigger(timing.recurrence, timing.timezone, start=timing.created_at)
+        self._put_job(
+            summary_job_id(timing.id),
+            timing.id in self._versions,
+            func=jobs.run_summary,
+            trigger=trigger,
+            args=(self.context, timing.id),
+        )
+        self._versions[timing.id] = timing.updated_at
+
+    def _remove_job(self, schedule_id: str) -> None:
+        self._versions.pop(schedule_id, None)
+        job = self._scheduler.get_job(summary_job_id(schedule_id))
+        if job is not None:
+            job.remove()
+
+    def _sync(self, schedule_id: str, schedule: Schedule | None) -> None:
+        if schedule is None or schedule.status is not ScheduleStatus.ACTIVE:
+            self._remove_job(schedule_id)
+        elif self._versions.get(schedule_id) != schedule.updated_at:
+            self._add_job(_timing(schedule))
+
+    def _add_retry(self, schedule_id: str, run_id: int, when: datetime) -> None:
+        self._put_job(
+            f"retry:{run_id}",
+            True,
+            func=jobs.run_summary,
+            trigger=DateTrigger(run_date=when, timezone=UTC),
+            args=(self.context, schedule_id),
+            kwargs={"retry_run_id": run_id},
+        )
+
+    async def poll(self) -> None:
+        """Pick up schedules changed by another process since the last poll."""
+        since = self._watermark or self.clock()
+        for timing in await self.store.schedule_timings(status=None, changed_since=since):
+            if timing.status is ScheduleStatus.ACTIVE:
+                if self._versions.get(timing.id) != timing.updated_at:
+                    self._add_job(timing)
+            else:
+                self._remove_job(timing.id)
+            if self._watermark is None or timing.updated_at > self._watermark:
+                self._watermark = timing.updated_at
+
+    # --- operations ---------------------------------------------------------------------
+
+    async def create(self, schedule: Schedule, actor: str) -> Schedule:
+        """Store a schedule and start firing it."""
+        stored = await self.service.create(schedule, actor)
+        self._sync(stored.id, stored)
+        return stored
+
+    async def edit(
+        self, schedule_id: str, changes: dict[str, Any], actor: str, guild_id: int | None = None
+    ) -> Schedule:
+        """Change a schedule; its next fire time is recomputed."""
+        edited = await self.service.edit(schedule_id, changes, actor, guild_id)
+        self._sync(edited.id, edited)
+        return edited
+
+    async def pause(
+        self, schedule_id: str, actor: str, reason: str = "paused", guild_id: int | None = None
+    ) -> Schedule:
+        """Stop firing a schedule until resumed."""
+        paused = await self.service.pause(schedule_id, actor, reason, guild_id)
+        self._sync(paused.id, paused)
+        return paused
+
+    async def resume(self, schedule_id: str, actor: str, guild_id: int | None = None) -> Schedule:
+        """Fire a paused schedule again, from its next slot.
+
+        Its window reaches back to the last digest, so nothing said while paused is lost.
+        """
+        resumed = await self.service.resume(schedule_id, actor, guild_id)
+        self._sync(resumed.id, resumed)
+        return resumed
+
+    async def delete(self, schedule_id: str, actor: str, guild_id: int | None = None) -> None:
+        """Delete a schedule and its job."""
+        await self.service.delete(schedule_id, actor, guild_id)
+        self._remove_job(schedule_id)
+
+    async def trigger(
+        self, schedule_id: str, actor: str, user_id: int | None = None, guild_id: int | None = None
+    ) -> Run | None:
+        """Run a schedule now, outside its rhythm; the next scheduled window starts after it."""
+        schedule = await self.service.get(schedule_id, guild_id)
+        now = self.clock()
+        await self.store.append_audit(
+            AuditEntry(
+                at=now,
+                guild_id=schedule.guild_id,
+                schedule_id=schedule.id,
+                actor=actor,
+                action=AuditAction.TRIGGERED,
+            )
+        )
+        return await jobs.run_summary(
+            self.context,
+            schedule.id,
+            scheduled_for=now,
+            trigger=RunTrigger.MANUAL,
+            triggered_by=user_id,
+        )
+
+    async def get(self, schedule_id: str, guild_id: int | None = None) -> Schedule:
+        """One schedule (another guild's is not found)."""
+        return await self.service.get(schedule_id, guild_id)
+
+    async def list(
+        self, guild_id: int | None = None, status: ScheduleStatus | None = None
+    ) -> list[Schedule]:
+        """Schedules, oldest first."""
+        return await self.service.list(guild_id, status)
+
+    def next_run_time(self, schedule_id: str) -> datetime | None:
+        """When APScheduler will next fire a schedule (None when paused or not loaded)."""
+        job = self._scheduler.get_job(summary_job_id(schedule_id))
+        if job is None:
+            return None
+        if not self.started:  # queued jobs get their first time when APScheduler starts
+            return job.trigger.get_next_fire_time(None, self.clock())
+        return job.next_run_time
+
+    async def cleanup(self) -> CleanupReport:
+        """Run retention now (it also runs on `retention.cleanup_cron`)."""
+        return await jobs.run_cleanup(self.context)
+
+    async def stats(self, next_count: int = 5) -> SchedulerStats:
+        """Counts by status, the last day's runs by outcome, the next fire times, the queue."""
+        upcoming = [
+            (job.id.removeprefix("summary:"), job.next_run_time)
+            for job in self._scheduler.get_jobs()
+            if job.id.startswith("summary:") and job.next_run_time is not None
+        ][:next_count]
+        return SchedulerStats(
+            schedules=await self.store.count_schedules(),
+            runs_last_24h=await self.store.count_runs_since(self.clock() - timedelta(days=1)),
+            next_runs=upcoming,
+            queue_depth=self.context.waiting,
+            running=len(self.context.running) - self.context.waiting,
+        )
+
+
+def _timing(schedule: Schedule) -> ScheduleTiming:
+    return ScheduleTiming(
+        id=schedule.id,
+        status=schedule.status,
+        recurrence=schedule.recurrence,
+        timezone=schedule.timezone,
+        created_at=schedule.created_at,
+        updated_at=schedule.updated_at,
+    )

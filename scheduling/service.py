@@ -1,0 +1,166 @@
+"""Schedule operations as a person asks for them: validate, write the store, audit.
+
+`ScheduleService` never touches APScheduler: the CLI uses it while the bot is stopped, and a
+running `TaskScheduler` wraps it and then brings its in-memory jobs in line. Every change is
+one store transaction together with its audit entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from scheduling.errors import NotFoundError, ScheduleStateError, ScheduleValidationError
+from scheduling.models import (
+    AuditAction,
+    AuditEntry,
+    Schedule,
+    ScheduleStatus,
+)
+from scheduling.recurrence import validate_recurrence
+from scheduling.settings import SchedulingSettings
+from scheduling.store import Store
+
+# Fields an edit may not change: identity, ownership and the counters the scheduler keeps.
+FIXED_FIELDS = frozenset(
+    {"id", "guild_id", "created_by", "created_at", "updated_at", "run_count", "status"}
+)
+
+
+class ScheduleService:
+    """Create, edit, pause, resume, delete and look up schedules (store and audit only)."""
+
+    def __init__(
+        self, store: Store, settings: SchedulingSettings, clock: Callable[[], datetime]
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+
+    def _check(self, schedule: Schedule, now: datetime) -> None:
+        validate_recurrence(
+            schedule.recurrence,
+            zone=schedule.timezone,
+            now=now,
+            min_interval_seconds=self.settings.min_interval_seconds,
+        )
+
+    async def create(self, schedule: Schedule, actor: str) -> Schedule:
+        """Store a new schedule after checking its recurrence against `now` and the limits."""
+        now = self.clock()
+        self._check(schedule, now)
+        stored = schedule.model_copy(update={"created_at": now, "updated_at": now})
+        await self.store.insert_schedule(
+            stored, _audit(stored, actor, AuditAction.CREATED, now, {"name": stored.name})
+        )
+        return stored
+
+    async def get(self, schedule_id: str, guild_id: int | None = None) -> Schedule:
+        """One schedule; a schedule of another guild is reported as not found."""
+        schedule = await self.store.get_schedule(schedule_id, guild_id)
+        if schedule is None:
+            raise NotFoundError(f"no schedule {schedule_id}")
+        return schedule
+
+    async def list(
+        self, guild_id: int | None = None, status: ScheduleStatus | None = None
+    ) -> list[Schedule]:
+        """Schedules, oldest first."""
+        return await self.store.list_schedules(guild_id, status)
+
+    async def edit(
+        self, schedule_id: str, changes: dict[str, Any], actor: str, guild_id: int | None = None
+    ) -> Schedule:
+        """Change any editable field; the new value set is validated as a whole."""
+        fixed = sorted(FIXED_FIELDS & changes.keys())
+        if fixed:
+            raise ScheduleValidationError(f"{', '.join(fixed)} cannot be edited")
+        now = self.clock()
+
+        def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
+            data = before.model_dump() | changes | {"updated_at": now}
+            try:
+                after = Schedule.model_validate(data)
+            except ValidationError as exc:
+                raise ScheduleValidationError(_first_problem(exc)) from None
+            if before.status is ScheduleStatus.ACTIVE or "recurrence" in changes:
+                self._check(after, now)
+            changed = sorted(key for key in changes if getattr(before, key) != getattr(after, key))
+            # Field names only: values may hold webhook URLs and secrets.
+            return after, _audit(after, actor, AuditAction.EDITED, now, {"fields": changed})
+
+        return (await self.store.modify_schedule(schedule_id, change, guild_id))[1]
+
+    async def pause(
+        self,
+        schedule_id: str,
+        actor: str,
+        reason: str = "paused",
+        guild_id: int | None = None,
+    ) -> Schedule:
+        """Stop a schedule from firing until it is resumed; the reason is shown to admins."""
+        now = self.clock()
+
+        def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
+            if before.status is not ScheduleStatus.ACTIVE:
+                raise ScheduleStateError(f"schedule {before.id} is {before.status}, not active")
+            after = before.model_copy(
+                update={"status": ScheduleStatus.PAUSED, "pause_reason": reason, "updated_at": now}
+            )
+            return after, _audit(after, actor, AuditAction.PAUSED, now, {"reason": reason})
+
+        return (await self.store.modify_schedule(schedule_id, change, guild_id))[1]
+
+    async def resume(self, schedule_id: str, actor: str, guild_id: int | None = None) -> Schedule:
+        """Let a paused schedule fire again; its failure count starts over."""
+        now = self.clock()
+
+        def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
+            if before.status is not ScheduleStatus.PAUSED:
+                raise ScheduleStateError(f"schedule {before.id} is {before.status}, not paused")
+            after = before.model_copy(
+                update={
+                    "status": ScheduleStatus.ACTIVE,
+                    "pause_reason": None,
+                    "consecutive_failures": 0,
+                    "updated_at": now,
+                }
+            )
+            # A `once` whose time passed while paused can never fire again: say so now.
+            self._check(after, now)
+            return after, _audit(after, actor, AuditAction.RESUMED, now, {})
+
+        return (await self.store.modify_schedule(schedule_id, change, guild_id))[1]
+
+    async def delete(self, schedule_id: str, actor: str, guild_id: int | None = None) -> None:
+        """Delete a schedule with its runs; the audit log keeps its history."""
+        schedule = await self.get(schedule_id, guild_id)
+        now = self.clock()
+        deleted = await self.store.delete_schedule(
+            schedule.id, _audit(schedule, actor, AuditAction.DELETED, now, {"name": schedule.name})
+        )
+        if not deleted:
+            raise NotFoundError(f"no schedule {schedule_id}")
+
+
+def _audit(
+    schedule: Schedule, actor: str, action: AuditAction, at: datetime, detail: dict[str, Any]
+) -> AuditEntry:
+    return AuditEntry(
+        at=at,
+        guild_id=schedule.guild_id,
+        schedule_id=schedule.id,
+        actor=actor,
+        action=action,
+        detail=detail,
+    )
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    message = str((error.get("ctx") or {}).get("error") or error["msg"])
+    return f"{where}: {message}" if where else message

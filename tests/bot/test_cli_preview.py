@@ -1,0 +1,79 @@
+"""`summarybot preview`: next fire times, one ISO timestamp per line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def test_preview_prints_times_with_offsets(capsys):
+    code = main(
+        [
+            "preview",
+            "weekdays at 9am",
+            "--timezone",
+            "Europe/Berlin",
+            "--count",
+            "3",
+            "--after",
+            "2026-03-27T00:00",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0
+    assert captured.out.splitlines() == [
+        "2026-03-27T09:00:00+01:00",
+        "2026-03-30T09:00:00+02:00",
+        "2026-03-31T09:00:00+02:00",
+    ]
+    assert "weekdays at 09:00 (Europe/Berlin)" in captured.err
+
+
+def test_preview_defaults_to_the_configured_zone(tmp_path, capsys):
+    (tmp_path / "config.toml").write_text("[scheduling]\ntimezone = 'America/New_York'\n")
+    assert main(["preview", "daily at 9", "--count", "1", "--after", "2026-07-01T00:00Z"]) == 0
+    assert capsys.readouterr().out.strip() == "2026-07-01T09:00:00-04:00"
+
+
+def test_preview_of_a_bare_cron(capsys):
+    assert (
+        main(["preview", "0", "9", "*", "*", "1-5", "--count", "1", "--after", "2026-01-01T00:00Z"])
+        == 0
+    )
+    assert capsys.readouterr().out.strip() == "2026-01-01T09:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["preview", "0 9 * * 8"],
+            "summarybot: `0 9 * * 8`: day-of-week must be 0–7 (0 and 7 are Sunday)",
+        ),
+        (
+            ["preview", "daily at 9", "--timezone", "Mars/Base"],
+            "summarybot: unknown time zone 'Mars/Base'",
+        ),
+        (
+            ["preview", "once 2020-01-01 10:00"],
+            "summarybot: once 2020-01-01 10:00 (UTC) is in the past",
+        ),
+        (
+            ["preview", "daily at 9", "--after", "soon"],
+            "summarybot: --after 'soon' is not an ISO date-time",
+        ),
+        (["preview", "daily at 9", "--count", "0"], "summarybot: --count must be 1–1000"),
+    ],
+)
+def test_preview_errors_are_one_line_and_non_zero(argv, message, capsys):
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().startswith(message)
+    assert len(captured.err.strip().splitlines()) == 1
