@@ -97,10 +97,10 @@ async def _populate(path: Path, count: int) -> None:
                 )
             )
             if len(batch) == 10_000:
-                await store.insert_schedules(batch, actor="bench")
+                await store.insert_schedules(batch, actor="bench", now=created)
                 batch = []
         if batch:
-            await store.insert_schedules(batch, actor="bench")
+            await store.insert_schedules(batch, actor="bench", now=created)
 
 
 def _peak_rss_mb() -> float:

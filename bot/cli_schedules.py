@@ -198,7 +198,7 @@ async def _import(args: argparse.Namespace, service: ScheduleService) -> int:
         print(f"summarybot: {path}: {problem}", file=sys.stderr)
     if problems:
         return _fail(f"{path}: {len(problems)} problems; nothing was imported")
-    count = await service.store.insert_schedules(schedules, actor=ACTOR)
+    count = await service.store.insert_schedules(schedules, actor=ACTOR, now=service.clock())
     print(f"imported {count} schedules")
     return 0
 

@@ -228,7 +228,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         )
         summary = summary.model_copy(update={"notes": [*summary.notes, note]})
     await store.save_summary(run.id or 0, summary.model_dump_json())
-    deliveries = await store.create_deliveries(run.id or 0, schedule.destinations)
+    deliveries = await store.create_deliveries(run.id or 0, schedule.destinations, context.clock())
     outcomes = await context.deliver(schedule, run, summary, deliveries)
     return _ended(context, run, *_delivery_verdict(outcomes))
 

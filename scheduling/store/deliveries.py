@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -26,20 +27,22 @@ class DeliveryQueries(RunQueries):
     """The outbox rows of runs and the audit log."""
 
     async def create_deliveries(
-        self, run_id: int, destinations: Iterable[Destination]
+        self, run_id: int, destinations: Iterable[Destination], now: datetime
     ) -> list[Delivery]:
         """Write one `pending` row per destination (the outbox); existing rows are kept."""
         try:
-            return await self._create_deliveries(run_id, destinations)
+            return await self._create_deliveries(run_id, destinations, now)
         except sqlite3.IntegrityError:
             raise NotFoundError(f"no run {run_id}") from None
 
     async def _create_deliveries(
-        self, run_id: int, destinations: Iterable[Destination]
+        self, run_id: int, destinations: Iterable[Destination], now: datetime
     ) -> list[Delivery]:
         async with self._write() as db:
             for destination in destinations:
-                row = Delivery(run_id=run_id, destination=destination)
+                row = Delivery(
+                    run_id=run_id, destination=destination, created_at=now, updated_at=now
+                )
                 await db.execute(
                     "INSERT INTO deliveries (id, run_id, destination_id, destination, status,"
                     " attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)"

@@ -63,7 +63,9 @@ class ScheduleQueries(StoreBase):
                 raise DuplicateError(f"a schedule with id {schedule.id} already exists") from None
             raise StoreError(f"schedule {schedule.id} refused by the database: {exc}") from None
 
-    async def insert_schedules(self, schedules: Iterable[Schedule], actor: str) -> int:
+    async def insert_schedules(
+        self, schedules: Iterable[Schedule], actor: str, now: datetime
+    ) -> int:
         """Store many schedules in one transaction (import): all or nothing."""
         count = 0
         try:
@@ -77,6 +79,7 @@ class ScheduleQueries(StoreBase):
                     await self._insert_audit(
                         db,
                         AuditEntry(
+                            at=now,
                             guild_id=schedule.guild_id,
                             schedule_id=schedule.id,
                             actor=actor,

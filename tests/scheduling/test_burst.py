@@ -49,7 +49,7 @@ async def test_a_thousand_schedules_due_together_all_run(store, tmp_path):
     due = utc_now().replace(microsecond=0) + timedelta(seconds=2)
     recurrence = Interval(seconds=3600, anchor=due - timedelta(hours=1))
     schedules = [make_schedule(recurrence=recurrence) for _ in range(COUNT)]
-    await store.insert_schedules(schedules, actor="test")
+    await store.insert_schedules(schedules, actor="test", now=utc_now())
     await scheduler.start()
     try:
         await asyncio.wait_for(done.wait(), timeout=60)

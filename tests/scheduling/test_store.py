@@ -159,9 +159,9 @@ async def test_import_is_all_or_nothing(store):
     await store.insert_schedule(existing)
     fresh = _schedule()
     with pytest.raises(DuplicateError, match="nothing was written"):
-        await store.insert_schedules([fresh, existing], actor="cli")
+        await store.insert_schedules([fresh, existing], actor="cli", now=T0)
     assert await store.get_schedule(fresh.id) is None
-    assert await store.insert_schedules([fresh], actor="cli") == 1
+    assert await store.insert_schedules([fresh], actor="cli", now=T0) == 1
 
 
 async def test_run_round_trip(store):
@@ -232,8 +232,8 @@ async def test_deliveries_are_one_per_destination_per_run(store):
     schedule = _schedule()
     await store.insert_schedule(schedule)
     run = await store.claim_run(Run(schedule_id=schedule.id, scheduled_for=T0))
-    first = await store.create_deliveries(run.id, schedule.destinations)
-    again = await store.create_deliveries(run.id, schedule.destinations)
+    first = await store.create_deliveries(run.id, schedule.destinations, T0)
+    again = await store.create_deliveries(run.id, schedule.destinations, T0)
     assert again == first
     assert [d.destination for d in first] == list(schedule.destinations)
     assert {d.status for d in first} == {DeliveryStatus.PENDING}
@@ -243,7 +243,7 @@ async def test_delivery_round_trip_and_pending_lookup(store):
     schedule = _schedule()
     await store.insert_schedule(schedule)
     run = await store.claim_run(Run(schedule_id=schedule.id, scheduled_for=T0))
-    webhook, *others = await store.create_deliveries(run.id, schedule.destinations[2:])
+    webhook, *others = await store.create_deliveries(run.id, schedule.destinations[2:], T0)
     done = webhook.model_copy(
         update={
             "status": DeliveryStatus.DELIVERED,
@@ -267,7 +267,7 @@ async def test_deleting_a_schedule_removes_its_runs_and_deliveries(store):
     schedule = _schedule()
     await store.insert_schedule(schedule)
     run = await store.claim_run(Run(schedule_id=schedule.id, scheduled_for=T0))
-    await store.create_deliveries(run.id, schedule.destinations)
+    await store.create_deliveries(run.id, schedule.destinations, T0)
     await store.delete_schedule(schedule.id)
     assert await store.get_run(run.id) is None
     assert await store.list_deliveries(run_id=run.id) == []
@@ -334,4 +334,4 @@ async def test_a_directory_is_refused(tmp_path):
 
 async def test_foreign_keys_are_enforced(store):
     with pytest.raises(NotFoundError, match="no run 12345"):
-        await store.create_deliveries(12345, [DmDestination(user_id=1)])
+        await store.create_deliveries(12345, [DmDestination(user_id=1)], T0)
