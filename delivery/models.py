@@ -13,7 +13,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 FILE_PLACEHOLDERS = frozenset({"guild", "channel", "schedule", "date", "window_end"})
 DEFAULT_FILE_TEMPLATE = "{guild}/{schedule}/{window_end}.md"
@@ -140,3 +140,65 @@ def mask_url(url: str) -> str:
     except ValueError:  # a malformed port: show nothing rather than fail while masking
         port = ""
     return f"{parts.scheme}://{host}{port}/…"
+
+
+class DeliveryTarget(BaseModel):
+    """One destination to send to, with the id that makes resends recognisable.
+
+    `delivery_id` is stable for a (run, destination) pair: it is the Standard Webhooks
+    `webhook-id` and the Discord nonce seed, so a retry or a resumed outbox row is a repeat a
+    consumer (or Discord) can drop, never a new digest.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str = Field(min_length=1, max_length=100)
+    destination: Destination
+    attempts_so_far: int = Field(default=0, ge=0)
+
+
+class DeliveryContext(BaseModel):
+    """Where a digest comes from: names for file templates and the webhook event body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    guild_id: int | None = None
+    channel_id: int | None = None
+    schedule_id: str | None = None
+    schedule_name: str | None = None
+    run_id: int | None = None
+    window_end: AwareDatetime
+
+
+class Attempt(BaseModel):
+    """The outcome of one try at one destination, as the recorder stores it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str
+    attempt: int = Field(ge=1)
+    ok: bool
+    http_status: int | None = None
+    error: str | None = None
+    external_id: str | None = None
+    duration_ms: int = Field(ge=0)
+    # Seconds the server asked us to wait (429/503 Retry-After), when it did.
+    retry_after: float | None = None
+    # The destination can never work again as configured (HTTP 410 Gone, unknown webhook).
+    gone: bool = False
+
+
+class DeliveryResult(BaseModel):
+    """The final outcome for one destination of one digest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str
+    destination_id: str
+    delivered: bool
+    attempts: int = Field(ge=0)
+    http_status: int | None = None
+    error: str | None = None
+    external_id: str | None = None
+    duration_ms: int = Field(default=0, ge=0)
+    disabled: bool = False
