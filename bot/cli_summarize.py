@@ -13,11 +13,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+from bot.cli_destinations import (
+    SECRET_ENV,
+    deliver,
+    describe_result,
+    parse_destinations,
+    webhook_secret,
+)
 from bot.config import load_settings
 from delivery.render import Format, render
 from summarizer import summarize
 from summarizer.errors import SummarizerError
-from summarizer.models import SummaryLength, SummaryOptions
+from summarizer.models import Summary, SummaryLength, SummaryOptions
 from summarizer.sources import ExportSource
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -48,6 +55,19 @@ def add_summarize_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--since", metavar="ISO", help="first instant to include (with offset)")
     parser.add_argument("--until", metavar="ISO", help="first instant to leave out (with offset)")
+    parser.add_argument(
+        "--to",
+        action="append",
+        default=[],
+        metavar="DEST",
+        help="deliver instead of printing: https://… (signed webhook) or file:PATH / PATH "
+        "(under delivery.file_root); repeatable",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        metavar="WHSEC",
+        help=f"whsec_… signing secret for --to webhooks (default: ${SECRET_ENV}, else a new one)",
+    )
     parser.error = _one_line_error  # type: ignore[method-assign]
     parser.set_defaults(handler=_handle)
 
@@ -64,10 +84,12 @@ def _handle(args: argparse.Namespace) -> int:
         until = _instant(args.until, "--until")
         if since and until and until <= since:
             raise SummarizerError("--until must be later than --since")
-        output = asyncio.run(
-            summarize_source(
+        wants_secret = any(value.startswith(("https://", "http://")) for value in args.to)
+        secret = webhook_secret(args.webhook_secret) if wants_secret else None
+        destinations = parse_destinations(args.to, settings, secret)
+        summary, guild_id = asyncio.run(
+            summarize_export(
                 Path(args.source),
-                fmt=args.fmt,
                 length=args.length,
                 engine=args.engine or settings.summarizer.engine,
                 since=since,
@@ -76,11 +98,18 @@ def _handle(args: argparse.Namespace) -> int:
                 progress=sys.stderr.isatty(),
             )
         )
+        if destinations:
+            results = asyncio.run(deliver(summary, destinations, settings, guild_id))
     except SummarizerError as exc:
         print(f"summarybot: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
-    return 0
+    if not destinations:
+        output = render(summary, args.fmt)
+        sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
+        return 0
+    for destination, result in zip(destinations, results, strict=True):
+        print(describe_result(destination, result))
+    return 0 if all(result.delivered for result in results) else EXIT_FAILED
 
 
 def _instant(value: str | None, option: str) -> datetime | None:
@@ -109,6 +138,29 @@ async def summarize_source(
     progress: bool = False,
 ) -> str:
     """Read an export, summarize it and render it: the whole command minus argument parsing."""
+    summary, _ = await summarize_export(
+        source,
+        length=length,
+        engine=engine,
+        since=since,
+        until=until,
+        max_messages=max_messages,
+        progress=progress,
+    )
+    return render(summary, fmt)
+
+
+async def summarize_export(
+    source: Path,
+    *,
+    length: str = "standard",
+    engine: str = "extractive",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_messages: int | None = None,
+    progress: bool = False,
+) -> tuple[Summary, int | None]:
+    """Read an export and summarize it; also returns the export's guild id."""
     _progress(progress, f"reading {source.name}…")
     loaded = ExportSource(source).load(since, until)
     _progress(progress, f"summarizing {len(loaded.messages)} messages…")
@@ -125,7 +177,7 @@ async def summarize_source(
     if loaded.truncated:
         summary = summary.model_copy(update={"truncated": True})
     _progress(progress, "")
-    return render(summary, fmt)
+    return summary, loaded.guild.id if loaded.guild else None
 
 
 def _progress(enabled: bool, message: str) -> None:

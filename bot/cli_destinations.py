@@ -1,0 +1,141 @@
+"""`summarize --to DEST`: webhooks and files from the command line, via the same fan-out.
+
+Every destination is checked before anything is sent, so a typo in the third `--to` does not
+leave the first two delivered and the command failed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path, PurePosixPath
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from delivery.addresses import UnsafeDestinationError, check_webhook_url
+from delivery.fanout import deliver_all
+from delivery.file import FileSender
+from delivery.models import (
+    DeliveryContext,
+    DeliveryResult,
+    DeliveryTarget,
+    Destination,
+    FileDestination,
+    WebhookDestination,
+)
+from delivery.paths import UnsafePathError, resolve_under_root
+from delivery.signing import SECRET_PREFIX, new_signing_secret
+from delivery.webhook import WebhookSender, webhook_session
+from scheduling.models import new_delivery_id, utc_now
+from summarizer.errors import SummarizerError
+from summarizer.models import Summary
+
+SECRET_ENV = "SUMMARYBOT_WEBHOOK_SECRET"  # noqa: S105 -- the variable name
+_FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
+
+
+def webhook_secret(explicit: str | None) -> str:
+    """`--webhook-secret`, else `$SUMMARYBOT_WEBHOOK_SECRET`, else a new one shown once."""
+    secret = explicit or os.environ.get(SECRET_ENV)
+    if secret:
+        if not secret.startswith(SECRET_PREFIX):
+            raise SummarizerError(f"the webhook secret must start with {SECRET_PREFIX}")
+        return secret
+    secret = new_signing_secret()
+    print(
+        f"summarybot: new webhook signing secret (shown once; give it to the consumer): {secret}",
+        file=sys.stderr,
+    )
+    return secret
+
+
+def parse_destinations(
+    values: list[str], settings: Settings, secret: str | None
+) -> list[Destination]:
+    """Turn `--to` values into destinations, refusing unsafe ones before anything is sent."""
+    destinations: list[Destination] = []
+    for value in values:
+        if value.startswith(("https://", "http://")):
+            destinations.append(_webhook(value, settings, secret))
+        else:
+            destinations.append(_file(value.removeprefix("file:"), settings))
+    return destinations
+
+
+def _webhook(url: str, settings: Settings, secret: str | None) -> WebhookDestination:
+    try:
+        destination = WebhookDestination(url=url, secret=secret)
+    except ValidationError as exc:
+        raise SummarizerError(
+            f"--to: {exc.errors()[0]['msg'].removeprefix('Value error, ')}"
+        ) from None
+    if destination.is_discord:
+        raise SummarizerError(
+            "--to: Discord webhook URLs are delivered by the bot (summarybot run), not by "
+            "`summarize --to` yet; use a channel destination or an HTTPS consumer"
+        )
+    try:
+        check_webhook_url(
+            url,
+            allow_insecure_http=settings.delivery.allow_insecure_http,
+            allow_private_addresses=settings.delivery.allow_private_addresses,
+        )
+    except UnsafeDestinationError as exc:
+        raise SummarizerError(f"--to {destination.masked_url()}: {exc}") from None
+    return destination
+
+
+def _file(path: str, settings: Settings) -> FileDestination:
+    if not path:
+        raise SummarizerError("--to file: needs a path")
+    suffix = PurePosixPath(path).suffix.lower()
+    try:
+        destination = FileDestination(template=path, format=_FORMATS.get(suffix, "markdown"))
+        resolve_under_root(Path(settings.delivery.file_root), path)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise SummarizerError(f"--to {path}: {message}") from None
+    except UnsafePathError as exc:
+        raise SummarizerError(f"--to {path}: {exc}") from None
+    return destination
+
+
+async def deliver(
+    summary: Summary, destinations: list[Destination], settings: Settings, guild_id: int | None
+) -> list[DeliveryResult]:
+    """Send to every destination through `deliver_all`; returns one result each."""
+    session = webhook_session(settings.delivery)
+    try:
+        senders = {
+            "webhook": WebhookSender(session, settings.delivery, utc_now),
+            "file": FileSender(Path(settings.delivery.file_root)),
+        }
+        targets = [
+            DeliveryTarget(delivery_id=new_delivery_id(), destination=d) for d in destinations
+        ]
+        context = DeliveryContext(
+            guild_id=guild_id,
+            channel_id=summary.source.channels[0].id if summary.source.channels else None,
+            schedule_id="adhoc",
+            schedule_name=summary.title,
+            window_end=summary.window.end,
+        )
+        return await deliver_all(
+            summary, targets, context, senders=senders, settings=settings.delivery
+        )
+    finally:
+        await session.close()
+
+
+def describe_result(destination: Destination, result: DeliveryResult) -> str:
+    """One line per destination for the terminal."""
+    if isinstance(destination, WebhookDestination):
+        where = destination.masked_url()
+    else:
+        where = result.external_id or f"file {getattr(destination, 'template', '')}"
+    tries = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"
+    status = f"HTTP {result.http_status}, " if result.http_status else ""
+    if result.delivered:
+        return f"delivered  {where}  ({status}{tries})"
+    return f"failed     {where}  ({tries}): {result.error}"

@@ -1,0 +1,178 @@
+"""`summarybot summarize --to`: webhooks and files through the fan-out, checked first."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from standardwebhooks import Webhook
+
+from bot.cli import main
+from delivery.signing import new_signing_secret
+
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "sample-export"
+
+
+class Consumer:
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict, str]] = []
+        self.status = 200
+        consumer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                consumer.requests.append((self.path, dict(self.headers), body))
+                self.send_response(consumer.status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def consumer():
+    made = Consumer()
+    yield made
+    made.server.shutdown()
+
+
+@pytest.fixture
+def local_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[delivery]\nallow_insecure_http = true\nallow_private_addresses = true\nmax_attempts = 1\n"
+    )
+    return config
+
+
+def test_webhook_and_file_destinations(consumer, local_config, tmp_path, capsys):
+    secret = new_signing_secret()
+    code = main(
+        [
+            "summarize",
+            str(FIXTURE),
+            "--config",
+            str(local_config),
+            "--to",
+            consumer.url,
+            "--to",
+            "file:reports/help.json",
+            "--webhook-secret",
+            secret,
+        ]
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    port = consumer.server.server_address[1]
+    assert out[0] == f"delivered  http://127.0.0.1:{port}/…  (HTTP 200, 1 attempt)"
+    assert out[1].startswith("delivered  ")
+    assert out[1].endswith("data/digests/reports/help.json  (1 attempt)")
+    _, headers, body = consumer.requests[0]
+    event = Webhook(secret).verify(body, headers)
+    assert event["type"] == "summary.created"
+    written = json.loads((tmp_path / "data" / "digests" / "reports" / "help.json").read_text())
+    assert written["schema"] == "summarybot.summary/1"
+
+
+def test_secret_from_the_environment(consumer, local_config, monkeypatch, capsys):
+    secret = new_signing_secret()
+    monkeypatch.setenv("SUMMARYBOT_WEBHOOK_SECRET", secret)
+    assert (
+        main(["summarize", str(FIXTURE), "--config", str(local_config), "--to", consumer.url]) == 0
+    )
+    _, headers, body = consumer.requests[0]
+    Webhook(secret).verify(body, headers)
+    assert "whsec_" not in capsys.readouterr().err
+
+
+def test_a_new_secret_is_printed_once_to_stderr(consumer, local_config, capsys):
+    assert (
+        main(["summarize", str(FIXTURE), "--config", str(local_config), "--to", consumer.url]) == 0
+    )
+    err = capsys.readouterr().err
+    assert err.count("whsec_") == 1
+    secret = err.split("): ", 1)[1].strip()
+    _, headers, body = consumer.requests[0]
+    Webhook(secret).verify(body, headers)
+
+
+def test_a_failed_destination_makes_the_command_fail(consumer, local_config, capsys):
+    consumer.status = 500
+    code = main(
+        [
+            "summarize",
+            str(FIXTURE),
+            "--config",
+            str(local_config),
+            "--to",
+            consumer.url,
+            "--to",
+            "ok.md",
+            "--webhook-secret",
+            new_signing_secret(),
+        ]
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0].startswith("failed     http://127.0.0.1:")
+    assert out[0].endswith("(1 attempt): HTTP 500")
+    assert out[1].startswith("delivered  ")
+
+
+@pytest.mark.parametrize(
+    ("dest", "message"),
+    [
+        ("/etc/passwd", "must be relative to delivery.file_root"),
+        ("file:../outside.md", "must not contain '..'"),
+        ("http://example.com/hook", "must use https://"),
+        ("https://127.0.0.1/hook", "loopback"),
+        ("https://discord.com/api/webhooks/1/abc", "Discord webhook URLs are delivered by the bot"),
+    ],
+)
+def test_unsafe_destinations_are_refused_before_anything_is_sent(
+    dest, message, consumer, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        [
+            "summarize",
+            str(FIXTURE),
+            "--to",
+            "first.md",
+            "--to",
+            dest,
+            "--webhook-secret",
+            new_signing_secret(),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert message in err
+    assert not (tmp_path / "data" / "digests" / "first.md").exists()
+
+
+def test_a_secret_without_the_prefix_is_refused(local_config, consumer, capsys):
+    code = main(
+        [
+            "summarize",
+            str(FIXTURE),
+            "--config",
+            str(local_config),
+            "--to",
+            consumer.url,
+            "--webhook-secret",
+            "hunter2",
+        ]
+    )
+    assert code == 1
+    assert "must start with whsec_" in capsys.readouterr().err
+    assert consumer.requests == []
