@@ -60,6 +60,8 @@ class Receiver:
         self.script: dict[str, list] = {}
         self.secret = new_signing_secret()
         self.base = ""
+        # Hanging handlers wait on this; teardown sets it so cleanup does not wait 60 s.
+        self.release = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.text()
@@ -75,7 +77,7 @@ class Receiver:
         answers = self.script.get(request.path) or [200]
         answer = answers.pop(0) if len(answers) > 1 else answers[0]
         if answer == "hang":
-            await asyncio.Event().wait()
+            await self.release.wait()
         if isinstance(answer, tuple):
             status, extra = answer
             return web.Response(status=status, headers=extra)
@@ -104,6 +106,7 @@ async def receiver():
     await site.start()
     made.base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
     yield made
+    made.release.set()
     await runner.cleanup()
 
 
