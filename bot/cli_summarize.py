@@ -13,11 +13,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+import aiohttp
+
 from bot.config import load_settings
 from delivery.render import Format, render
 from summarizer import summarize
 from summarizer.errors import SummarizerError
+from summarizer.llm import LLMEngine
 from summarizer.models import SummaryLength, SummaryOptions
+from summarizer.settings import LLMSettings
 from summarizer.sources import ExportSource
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -73,6 +77,7 @@ def _handle(args: argparse.Namespace) -> int:
                 since=since,
                 until=until,
                 max_messages=settings.summarizer.max_messages,
+                llm_settings=settings.summarizer.llm,
                 progress=sys.stderr.isatty(),
             )
         )
@@ -107,6 +112,7 @@ async def summarize_source(
     until: datetime | None = None,
     max_messages: int | None = None,
     progress: bool = False,
+    llm_settings: LLMSettings | None = None,
 ) -> str:
     """Read an export, summarize it and render it: the whole command minus argument parsing."""
     _progress(progress, f"reading {source.name}…")
@@ -121,7 +127,13 @@ async def summarize_source(
         start=since,
         end=until,
     )
-    summary = await summarize(loaded.messages, options)
+    if engine == "llm":
+        # One session for the whole command, as the bot shares one for every job.
+        async with aiohttp.ClientSession() as session:
+            model = LLMEngine(llm_settings or LLMSettings(), session)
+            summary = await summarize(loaded.messages, options, llm=model)
+    else:
+        summary = await summarize(loaded.messages, options)
     if loaded.truncated:
         summary = summary.model_copy(update={"truncated": True})
     _progress(progress, "")
