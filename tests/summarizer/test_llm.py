@@ -143,6 +143,24 @@ async def test_a_long_window_is_chunked_then_merged(fake, session, sleeps):
     assert summary.usage.total_tokens == 120 * len(fake.chats)
 
 
+async def test_many_partials_are_merged_in_rounds_that_fit_the_input_budget(fake, session, sleeps):
+    messages = [message(i, f"message number {i} " + "word " * 60, author=i % 5) for i in range(30)]
+    summary = await engine_for(fake, session, sleeps, max_input_tokens=500)(messages, OPTIONS)
+    reduces = [r for r in fake.chats if "<partials>" in r.user]
+    assert len(reduces) > 1
+    assert len(reduces[-1].data()) < len([r for r in fake.chats if "<messages>" in r.user])
+    assert summary.engine == "llm"
+    assert summary.topics[0].points[0].message_ids[0] == messages[0].id
+
+
+async def test_an_answer_in_a_code_fence_is_accepted(fake, session, sleeps):
+    body = json.dumps({"overview": "Fenced.", "topics": []})
+    fake.queue(completion(f"```json\n{body}\n```"))
+    summary = await engine_for(fake, session, sleeps)(chat(), OPTIONS)
+    assert summary.overview == "Fenced."
+    assert len(fake.chats) == 1
+
+
 async def test_429_with_retry_after_then_success(fake, session, sleeps):
     fake.queue(Reply(status=429, body={"error": "slow down"}, headers={"Retry-After": "7"}))
     summary = await engine_for(fake, session, sleeps)(chat(), OPTIONS)
