@@ -13,8 +13,9 @@ forgets what was spent today.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import aiohttp
 
@@ -153,13 +154,8 @@ class LLMEngine:
         if len(chunks) == 1:
             return await self._ask(summary_prompt(chunks[0], options, None), tally)
         prompts = [summary_prompt(c, options, (i, len(chunks))) for i, c in enumerate(chunks, 1)]
-        results = await asyncio.gather(
-            *(self._ask(p, tally) for p in prompts), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        partials = [_keep_cited(r, count) for r in results if isinstance(r, Answer)]
+        results = await _all([self._ask(p, tally) for p in prompts])
+        partials = [_keep_cited(r, count) for r in results]
         return await self._reduce(partials, options, tally, count)
 
     async def _reduce(
@@ -174,10 +170,10 @@ class LLMEngine:
                 if len(groups[-1]) >= 2 and too_big:
                     groups.append([])
                 groups[-1].append(partial)
-            merged = await asyncio.gather(
-                *(self._ask(merge_prompt(g, options), tally) for g in groups)
-            )
-            partials = [_keep_cited(m, count) for m in merged]
+            # A group of one (the tail of a round) goes on to the next round as it is.
+            tail = groups.pop() if len(groups) > 1 and len(groups[-1]) == 1 else []
+            merged = await _all([self._ask(merge_prompt(g, options), tally) for g in groups])
+            partials = [_keep_cited(m, count) for m in merged] + tail
         return partials[0]
 
     async def _ask(self, prompt: Prompt, tally: _Tally) -> Answer:
@@ -197,6 +193,15 @@ class LLMEngine:
             return parse_answer(second.content)
         except ValueError as exc:
             raise InvalidAnswer(str(exc)[:200]) from None
+
+
+async def _all(calls: list[Coroutine[Any, Any, Answer]]) -> list[Answer]:
+    """Every answer, or the first failure once all calls have finished (none left orphaned)."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [r for r in results if isinstance(r, Answer)]
 
 
 def _keep_cited(answer: Answer, count: int) -> Answer:
