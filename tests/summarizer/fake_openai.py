@@ -85,6 +85,7 @@ class FakeOpenAI:
         self.respond: Callable[[Recorded], Reply] = well_behaved
         self.models = ["gpt-test", "llama3.1:8b", "qwen2.5:7b"]
         self.models_status = 200
+        self.in_flight = self.most_in_flight = 0
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._release = asyncio.Event()
@@ -101,9 +102,17 @@ class FakeOpenAI:
         recorded.body = await request.json()
         self.requests.append(recorded)
         reply = self.replies.popleft() if self.replies else self.respond(recorded)
-        if reply.hang:
-            await self._release.wait()
-        return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if reply.hang:
+                await self._release.wait()
+            # Let any other request already on its way arrive while this one is open.
+            for _ in range(20):
+                await asyncio.sleep(0)
+            return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+        finally:
+            self.in_flight -= 1
 
     async def _models(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(Recorded(request.method, request.path, dict(request.headers), None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -141,6 +142,14 @@ async def test_a_long_window_is_chunked_then_merged(fake, session, sleeps):
     cited = [i for t in summary.topics for p in t.points for i in p.message_ids]
     assert cited == [messages[i - 1].id for i in firsts]
     assert summary.usage.total_tokens == 120 * len(fake.chats)
+
+
+async def test_requests_never_exceed_the_concurrency_limit(fake, session, sleeps):
+    messages = [message(i, f"message number {i} " + "word " * 60, author=i % 5) for i in range(12)]
+    engine = engine_for(fake, session, sleeps, max_input_tokens=1000, max_concurrent_requests=1)
+    await asyncio.gather(engine(messages, OPTIONS), engine(messages, OPTIONS))
+    assert len(fake.chats) == 8
+    assert fake.most_in_flight == 1
 
 
 async def test_many_partials_are_merged_in_rounds_that_fit_the_input_budget(fake, session, sleeps):
