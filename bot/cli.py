@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from bot.check_llm import check_llm
 from bot.cli_preview import add_preview_command
 from bot.cli_schedules import add_schedules_command
 from bot.cli_summarize import add_summarize_command
@@ -97,6 +98,12 @@ def _check(args: argparse.Namespace) -> int:
         variable = SECRET_KEYS["discord", "token"]
         problems.append(f"discord token: missing; set {variable} to the bot token")
     print(f"summarizer: {settings.summarizer.engine}")
+    if settings.summarizer.engine == "llm":
+        line, problem = asyncio.run(check_llm(settings.summarizer.llm))
+        if line:
+            print(line)
+        if problem:
+            problems.append(problem)
     for problem in problems:
         print(f"summarybot: check: {problem}", file=sys.stderr)
     if problems:

@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+import aiohttp
+
 from bot.cli_destinations import (
     SECRET_ENV,
     deliver,
@@ -24,7 +26,9 @@ from bot.config import load_settings
 from delivery.render import Format, render
 from summarizer import summarize
 from summarizer.errors import SummarizerError
+from summarizer.llm import LLMEngine
 from summarizer.models import Summary, SummaryLength, SummaryOptions
+from summarizer.settings import LLMSettings
 from summarizer.sources import ExportSource
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -95,6 +99,7 @@ def _handle(args: argparse.Namespace) -> int:
                 since=since,
                 until=until,
                 max_messages=settings.summarizer.max_messages,
+                llm_settings=settings.summarizer.llm,
                 progress=sys.stderr.isatty(),
             )
         )
@@ -136,6 +141,7 @@ async def summarize_source(
     until: datetime | None = None,
     max_messages: int | None = None,
     progress: bool = False,
+    llm_settings: LLMSettings | None = None,
 ) -> str:
     """Read an export, summarize it and render it: the whole command minus argument parsing."""
     summary, _ = await summarize_export(
@@ -146,6 +152,7 @@ async def summarize_source(
         until=until,
         max_messages=max_messages,
         progress=progress,
+        llm_settings=llm_settings,
     )
     return render(summary, fmt)
 
@@ -159,6 +166,7 @@ async def summarize_export(
     until: datetime | None = None,
     max_messages: int | None = None,
     progress: bool = False,
+    llm_settings: LLMSettings | None = None,
 ) -> tuple[Summary, int | None]:
     """Read an export and summarize it; also returns the export's guild id."""
     _progress(progress, f"reading {source.name}…")
@@ -173,7 +181,13 @@ async def summarize_export(
         start=since,
         end=until,
     )
-    summary = await summarize(loaded.messages, options)
+    if engine == "llm":
+        # One session for the whole command, as the bot shares one for every job.
+        async with aiohttp.ClientSession() as session:
+            model = LLMEngine(llm_settings or LLMSettings(), session)
+            summary = await summarize(loaded.messages, options, llm=model)
+    else:
+        summary = await summarize(loaded.messages, options)
     if loaded.truncated:
         summary = summary.model_copy(update={"truncated": True})
     _progress(progress, "")

@@ -7,20 +7,37 @@ remaining messages to the engine named in the options.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from summarizer.errors import SummarizerError
 from summarizer.extractive import summarize_extractive
 from summarizer.models import ChatMessage, Summary, SummaryOptions
 
+if TYPE_CHECKING:
+    from summarizer.llm import LLMEngine
+
 Engine = Callable[[Sequence[ChatMessage], SummaryOptions], Awaitable[Summary]]
 
-# Engines available in this build; a configured engine missing here is an error, not a fallback.
+# Engines that need nothing but the messages; a configured engine missing here is an error, not
+# a fallback. The LLM engine needs a network session, so the caller owns it and passes it in.
 ENGINES: dict[str, Engine] = {"extractive": summarize_extractive}
 
 
-async def summarize(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
-    """Summarize `messages` as `options` ask; raises `SummarizerError` for an unknown engine."""
-    engine = ENGINES.get(options.engine)
+async def summarize(
+    messages: Sequence[ChatMessage], options: SummaryOptions, *, llm: LLMEngine | None = None
+) -> Summary:
+    """Summarize `messages` as `options` ask; raises `SummarizerError` for an unknown engine.
+
+    `options.engine == "llm"` uses `llm` (one `LLMEngine` shared by every job, so its limiter
+    and daily budgets cover them all).
+    """
+    engine: Engine | None = ENGINES.get(options.engine)
+    if options.engine == "llm":
+        if llm is None:
+            raise SummarizerError(
+                "the llm engine needs a model connection: pass llm=LLMEngine(settings, session)"
+            )
+        engine = llm
     if engine is None:
         available = ", ".join(sorted(ENGINES))
         raise SummarizerError(

@@ -60,8 +60,3 @@ def test_bad_format_is_one_line(capsys):
     err = capsys.readouterr().err
     assert err.startswith("summarybot: ")
     assert err.count("\n") == 1
-
-
-def test_unavailable_engine_is_one_line(capsys):
-    assert main(["summarize", str(SAMPLE), "--engine", "llm"]) != 0
-    assert "not available" in capsys.readouterr().err

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 import pytest
 
 from summarizer import summarize
-from summarizer.errors import SummarizerError
 from summarizer.models import SummaryLength, SummaryOptions
 from summarizer.sources import ExportSource
 from tests.summarizer.helpers import SAMPLE, message
@@ -108,11 +107,6 @@ async def test_time_gap_splits_conversations():
     messages += [message(10 + i, f"lunch plans pizza place {i}", minutes=300 + i) for i in range(4)]
     summary = await _summary(messages)
     assert summary.stats.conversation_count == 2
-
-
-async def test_unknown_engine_is_a_clear_error():
-    with pytest.raises(SummarizerError, match="'llm' is not available"):
-        await summarize([], SummaryOptions(engine="llm"))
 
 
 async def test_a_late_reply_joins_the_conversation_it_answers():
