@@ -36,6 +36,9 @@ class _DestinationBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(default_factory=new_destination_id, min_length=1, max_length=40)
+    # Set when the destination was switched off (HTTP 410, or failing run after run); a
+    # disabled destination gets no deliveries until an admin re-enables it.
+    disabled_reason: str | None = Field(default=None, max_length=300)
 
 
 class ChannelDestination(_DestinationBase):

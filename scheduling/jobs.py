@@ -34,6 +34,7 @@ from scheduling.recurrence import nominal_period, previous_fire_time
 from scheduling.settings import RetentionSettings, SchedulingSettings
 from scheduling.store import Store
 from scheduling.windows import window_for
+from summarizer.models import Summary
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,12 @@ async def _run_with_limits(context: JobContext, schedule: Schedule, run: Run) ->
 
 async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
     store = context.store
+    if run.id is not None and run.window_end is not None:
+        stored = await store.load_summary(run.id)
+        if stored is not None:
+            # A retried or resumed run sends the digest it already made: the same text and
+            # the same delivery ids, so consumers can recognise a repeat.
+            return await _send(context, schedule, run, Summary.model_validate_json(stored))
     anchor = await store.latest_anchor(schedule.id)
     lookback = (
         timedelta(seconds=schedule.lookback_seconds)
@@ -227,8 +234,17 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
             "(scheduling.max_lookback_hours)"
         )
         summary = summary.model_copy(update={"notes": [*summary.notes, note]})
-    await store.save_summary(run.id or 0, summary.model_dump_json())
-    deliveries = await store.create_deliveries(run.id or 0, schedule.destinations, context.clock())
+    await store.save_summary(run.id or 0, summary.model_dump_json(by_alias=True))
+    return await _send(context, schedule, run, summary)
+
+
+async def _send(context: JobContext, schedule: Schedule, run: Run, summary: Summary) -> Run:
+    enabled = [d for d in schedule.destinations if d.disabled_reason is None]
+    if not enabled:
+        return _ended(
+            context, run, RunStatus.FAILED, "every destination of this schedule is disabled"
+        )
+    deliveries = await context.store.create_deliveries(run.id or 0, enabled, context.clock())
     outcomes = await context.deliver(schedule, run, summary, deliveries)
     return _ended(context, run, *_delivery_verdict(outcomes))
 

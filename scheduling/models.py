@@ -329,7 +329,7 @@ class ScheduleNotice(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["auto_paused", "completed"]
+    kind: Literal["auto_paused", "completed", "destination_disabled"]
     schedule_id: str
     guild_id: int
     created_by: int

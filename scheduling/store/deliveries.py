@@ -63,6 +63,22 @@ class DeliveryQueries(RunQueries):
             )
         return [delivery_from_row(row) for row in rows]
 
+    async def failure_streak(self, schedule_id: str, destination_id: str, limit: int) -> int:
+        """How many of this destination's latest finished deliveries failed in a row."""
+        async with self._read():
+            rows = await self._rows(
+                "SELECT d.status FROM deliveries d JOIN runs r ON r.id = d.run_id"
+                " WHERE r.schedule_id = ? AND d.destination_id = ? AND d.status != 'pending'"
+                " ORDER BY d.created_at DESC, d.rowid DESC LIMIT ?",
+                (schedule_id, destination_id, limit),
+            )
+        streak = 0
+        for (status,) in rows:
+            if status != "failed":
+                break
+            streak += 1
+        return streak
+
     async def update_delivery(self, delivery: Delivery) -> None:
         """Record an attempt's outcome on the delivery row."""
         async with self._write() as db:
