@@ -215,6 +215,13 @@ class StoreBase:
         return int(cursor.lastrowid or 0)
 
 
+def where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """A `WHERE` clause for the conditions whose value is not None (`("status = ?", x)`)."""
+    used = [(sql, value) for sql, value in conditions if value is not None]
+    clause = " WHERE " + " AND ".join(sql for sql, _ in used) if used else ""
+    return clause, [value for _, value in used]
+
+
 def is_duplicate(exc: sqlite3.IntegrityError, column: str) -> bool:
     """Whether `exc` is a UNIQUE violation on `column` (`table.column`)."""
     # sqlite3 exposes no constraint name, only this message ("UNIQUE constraint failed: t.c").

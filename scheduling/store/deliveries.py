@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from delivery.models import Destination
 from scheduling.errors import NotFoundError
 from scheduling.models import AuditEntry, Delivery, DeliveryStatus
-from scheduling.store._base import decode_time, encode_time, optional_time
+from scheduling.store._base import decode_time, encode_time, optional_time, where
 from scheduling.store.runs import RunQueries
 
 _DESTINATION: TypeAdapter[Destination] = TypeAdapter(Destination)
@@ -105,17 +105,12 @@ class DeliveryQueries(RunQueries):
         self, run_id: int | None = None, status: DeliveryStatus | None = None
     ) -> list[Delivery]:
         """Deliveries of one run and/or in one state (e.g. every `pending` row at start-up)."""
-        clauses, params = [], []
-        if run_id is not None:
-            clauses.append("run_id = ?")
-            params.append(run_id)
-        if status is not None:
-            clauses.append("status = ?")
-            params.append(str(status))
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where_sql, params = where(
+            ("run_id = ?", run_id), ("status = ?", None if status is None else str(status))
+        )
         async with self._read():
             rows = await self._rows(
-                f"SELECT {DELIVERY_COLUMNS} FROM deliveries{where} ORDER BY rowid",  # noqa: S608
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries{where_sql} ORDER BY rowid",  # noqa: S608
                 params,
             )
         return [delivery_from_row(row) for row in rows]
@@ -132,18 +127,11 @@ class DeliveryQueries(RunQueries):
         self, guild_id: int | None = None, schedule_id: str | None = None, limit: int = 100
     ) -> list[AuditEntry]:
         """Audit entries, newest first."""
-        clauses, params = [], []
-        if guild_id is not None:
-            clauses.append("guild_id = ?")
-            params.append(guild_id)
-        if schedule_id is not None:
-            clauses.append("schedule_id = ?")
-            params.append(schedule_id)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where_sql, params = where(("guild_id = ?", guild_id), ("schedule_id = ?", schedule_id))
         async with self._read():
             rows = await self._rows(
                 "SELECT id, at, guild_id, schedule_id, actor, action, detail FROM audit_log"  # noqa: S608
-                f"{where} ORDER BY at DESC, id DESC LIMIT ?",
+                f"{where_sql} ORDER BY at DESC, id DESC LIMIT ?",
                 [*params, limit],
             )
         return [

@@ -18,7 +18,7 @@ from scheduling.models import (
     Schedule,
     ScheduleStatus,
 )
-from scheduling.store._base import StoreBase, encode_time, is_duplicate
+from scheduling.store._base import StoreBase, encode_time, is_duplicate, where
 
 _RECURRENCE: TypeAdapter[Recurrence] = TypeAdapter(Recurrence)
 
@@ -156,19 +156,15 @@ class ScheduleQueries(StoreBase):
         changed_since: datetime | None = None,
     ) -> list[ScheduleTiming]:
         """Timing data of many schedules at once (start-up restore, change polling)."""
-        clauses, params = [], []
-        if status is not None:
-            clauses.append("status = ?")
-            params.append(str(status))
-        if changed_since is not None:
-            clauses.append("updated_at >= ?")
-            params.append(encode_time(changed_since))
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where_sql, params = where(
+            ("status = ?", None if status is None else str(status)),
+            ("updated_at >= ?", None if changed_since is None else encode_time(changed_since)),
+        )
         async with self._read():
             rows = await self._rows(
                 "SELECT id, status, json_extract(spec, '$.recurrence'),"  # noqa: S608
                 " json_extract(spec, '$.timezone'), created_at, updated_at"
-                f" FROM schedules{where}",
+                f" FROM schedules{where_sql}",
                 params,
             )
         validate = _RECURRENCE.validate_json
@@ -210,17 +206,12 @@ class ScheduleQueries(StoreBase):
         self, guild_id: int | None = None, status: ScheduleStatus | None = None
     ) -> list[Schedule]:
         """Schedules, oldest first, optionally of one guild and/or one status."""
-        clauses, params = [], []
-        if guild_id is not None:
-            clauses.append("guild_id = ?")
-            params.append(guild_id)
-        if status is not None:
-            clauses.append("status = ?")
-            params.append(str(status))
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where_sql, params = where(
+            ("guild_id = ?", guild_id), ("status = ?", None if status is None else str(status))
+        )
         async with self._read():
             rows = await self._rows(
-                f"SELECT spec FROM schedules{where} ORDER BY created_at, id",  # noqa: S608
+                f"SELECT spec FROM schedules{where_sql} ORDER BY created_at, id",  # noqa: S608
                 params,
             )
         return [Schedule.model_validate_json(row[0]) for row in rows]
