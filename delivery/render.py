@@ -10,9 +10,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
+from delivery.html import render_html
 from summarizer.models import KeyPoint, Summary
 
-Format = Literal["markdown", "json", "text"]
+Format = Literal["markdown", "json", "text", "html"]
 
 
 def render(summary: Summary, fmt: Format) -> str:
@@ -21,6 +22,7 @@ def render(summary: Summary, fmt: Format) -> str:
         "markdown": render_markdown,
         "json": render_json,
         "text": render_text,
+        "html": render_html,
     }
     return renderers[fmt](summary)
 
