@@ -53,6 +53,7 @@ class Gateway:
         self.identifies = 0
         self.resumes = 0
         self.heartbeats = 0
+        # Close codes the fake sent (4004, 4014, drops), in order.
         self.close_codes: list[int] = []
         self._sockets: set[web.WebSocketResponse] = set()
 
@@ -80,8 +81,6 @@ class Gateway:
             self._sockets.discard(ws)
             if session is not None and session.ws is ws:
                 session.ws = None
-            if ws.close_code is not None:
-                self.close_codes.append(ws.close_code)
             self._notify()
         return ws
 
@@ -102,11 +101,11 @@ class Gateway:
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> Session | None:
         if data.get("token") != self.world.token:
-            await ws.close(code=4004, message=b"Authentication failed.")
+            await self._close(ws, 4004, "Authentication failed.")
             return None
         intents = int(data.get("intents", 0))
         if intents & self.denied_intents:
-            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            await self._close(ws, 4014, "Disallowed intent(s).")
             return None
         self.identifies += 1
         session = Session(id=secrets.token_hex(16), shard=data.get("shard"), intents=intents, ws=ws)
@@ -178,7 +177,7 @@ class Gateway:
     async def drop(self, code: int = 4000) -> None:
         """Close every socket with a resumable code, as a Discord-side disconnect would."""
         for ws in list(self._sockets):
-            await ws.close(code=code, message=b"fakediscord dropped the connection")
+            await self._close(ws, code, "fakediscord dropped the connection")
 
     async def invalidate(self, *, resumable: bool = False) -> None:
         """Send INVALID_SESSION; a non-resumable one forgets sessions (the bot re-identifies)."""
@@ -191,6 +190,10 @@ class Gateway:
     async def close(self) -> None:
         """Close all sockets at shutdown."""
         await asyncio.gather(*(ws.close(code=1001) for ws in list(self._sockets)))
+
+    async def _close(self, ws: web.WebSocketResponse, code: int, reason: str) -> None:
+        self.close_codes.append(code)
+        await ws.close(code=code, message=reason.encode())
 
     @staticmethod
     async def _send(ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:

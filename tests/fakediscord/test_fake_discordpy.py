@@ -12,6 +12,7 @@ import pytest
 from discord import app_commands
 
 from tests.fakediscord.gateway import MESSAGE_CONTENT
+from tests.fakediscord.ratelimits import MESSAGE_CREATE
 from tests.fakediscord.server import FakeDiscord
 
 
@@ -133,3 +134,36 @@ async def test_denied_privileged_intent_raises(fake: FakeDiscord) -> None:
     with pytest.raises(discord.PrivilegedIntentsRequired):
         await asyncio.wait_for(client.start(fake.token), timeout=10)
     await client.close()
+
+
+async def test_client_reidentifies_after_an_invalid_session(fake: FakeDiscord) -> None:
+    seeded(fake)
+    client = make_client()
+
+    async def no_identify_delay(shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py waits 5 s before a re-IDENTIFY (Discord's identify rate); skip it here."""
+
+    client.before_identify_hook = no_identify_delay  # type: ignore[method-assign]
+    async with running(client, fake.token):
+        await fake.invalidate_session(resumable=False)
+        await fake.wait_for(lambda: fake.gateway.identifies == 2, timeout=10)
+    assert fake.gateway.resumes == 0
+
+
+async def test_client_waits_out_a_route_limit(fake: FakeDiscord) -> None:
+    _, channel_id = seeded(fake)
+    fake.set_route_limit(MESSAGE_CREATE, limit=2, per=0.3)
+    async with running(make_client(), fake.token) as client:
+        channel = client.get_channel(channel_id)
+        for n in range(3):
+            await channel.send(f"digest part {n}")
+    assert [m.content for m in fake.posted(channel_id)] == [f"digest part {n}" for n in range(3)]
+
+
+async def test_client_retries_after_a_global_429(fake: FakeDiscord) -> None:
+    seeded(fake)
+    fake.set_global_limit(2)
+    async with running(make_client(), fake.token) as client:
+        assert client.is_ready()
+    assert fake.rate_limited
+    assert fake.rate_limited[0].status == 429
