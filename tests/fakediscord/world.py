@@ -164,11 +164,12 @@ class World:
         *,
         at: datetime,
         embeds: list[dict[str, Any]] | None = None,
+        message_id: int | None = None,
     ) -> Message:
         """Seed history: a message whose snowflake encodes `at` (kept in id order)."""
         channel = self.channels[channel_id]
         message = Message(
-            id=self.ids.next_id(at),
+            id=message_id or self.ids.next_id(at),
             channel_id=channel_id,
             guild_id=channel.guild_id,
             author=author,
