@@ -14,6 +14,7 @@ from aiohttp import web
 from tests.fakediscord import rest_interactions, rest_messages
 from tests.fakediscord.gateway import Gateway
 from tests.fakediscord.ratelimits import RateLimiter, RouteLimit
+from tests.fakediscord.state import Message, User
 from tests.fakediscord.wire import ApiError, json_response, unauthorized
 from tests.fakediscord.world import World
 
@@ -63,6 +64,8 @@ class FakeDiscord(World):
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.interactions: dict[int, rest_interactions.InjectedInteraction] = {}
         self.nonce_dedups = 0
+        # "METHOD /path" of requests no route matched: what a bot used that the fake lacks.
+        self.unmatched: list[str] = []
         self._failures: dict[str, tuple[int, int]] = {}
         self._latency: dict[str | None, float] = {}
         self._waiters: set[asyncio.Event] = set()
@@ -162,6 +165,30 @@ class FakeDiscord(World):
         """How many requests each route received, e.g. `{"GET /users/@me": 1}`."""
         return Counter(r.route for r in self.requests)
 
+    def deny_intents(self, intents: int) -> None:
+        """Refuse these privileged intents at IDENTIFY (close 4014), as an unapproved app."""
+        self.gateway.denied_intents = intents
+
+    async def say(self, channel_id: int, author: User, content: str) -> Message:
+        """A member posts now: stored in history and dispatched as MESSAGE_CREATE."""
+        channel = self.channel(channel_id)
+        message = Message(
+            id=self.ids.next_id(),
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            author=author,
+            content=content,
+        )
+        self.store_message(channel, message)
+        data = message.to_json()
+        guild = self.guilds.get(channel.guild_id) if channel.guild_id else None
+        if guild is not None and author.id in guild.members:
+            member = guild.members[author.id].to_json()
+            member.pop("user")
+            data["member"] = member
+        await self.dispatch("MESSAGE_CREATE", data)
+        return message
+
     def pings(self, channel_id: int | None = None) -> list[tuple[int, Any]]:
         """(message id, Pings) for every posted message that notified someone."""
         return [
@@ -197,6 +224,11 @@ class FakeDiscord(World):
             response = await self._answer(request, handler, route, headers)
         except ApiError as error:
             response = json_response(error.body(), error.status)
+        except web.HTTPException as error:
+            # Unmatched routes: Discord answers JSON, and tests can list what the fake lacks.
+            body = {"message": f"{error.status}: {error.reason}", "code": 0}
+            self.unmatched.append(f"{request.method} {request.path}")
+            response = json_response(body, error.status)
         for key, value in headers.items():
             response.headers[key] = value
         record = RecordedRequest(request.method, route, request.path, response.status, time.time())

@@ -167,3 +167,15 @@ async def test_client_retries_after_a_global_429(fake: FakeDiscord) -> None:
         assert client.is_ready()
     assert fake.rate_limited
     assert fake.rate_limited[0].status == 429
+
+
+async def test_member_message_reaches_the_client(fake: FakeDiscord) -> None:
+    guild_id, channel_id = seeded(fake)
+    alice = fake.add_member(guild_id, "alice").user
+    client = make_client()
+    received: asyncio.Queue[discord.Message] = asyncio.Queue()
+    client.on_message = received.put  # type: ignore[method-assign]
+    async with running(client, fake.token):
+        await fake.say(channel_id, alice, "hello bot")
+        message = await asyncio.wait_for(received.get(), timeout=5)
+    assert (message.author.id, message.channel.id) == (alice.id, channel_id)

@@ -170,3 +170,11 @@ async def test_edit_and_delete(fake_discord: FakeDiscord, api: RawApi) -> None:
     assert edited.body["content"] == "final"
     assert deleted.status == 204
     assert fake_discord.messages(channel) == []
+
+
+async def test_unmatched_route_is_a_json_404_and_listed(
+    fake_discord: FakeDiscord, api: RawApi
+) -> None:
+    reply = await api.call("GET", "/guilds/1/audit-logs")
+    assert (reply.status, reply.headers["Content-Type"]) == (404, "application/json")
+    assert fake_discord.unmatched == ["GET /api/v10/guilds/1/audit-logs"]

@@ -87,3 +87,20 @@ async def test_injected_5xx_then_recovery(fake_discord: FakeDiscord, api: RawApi
     fake_discord.fail_next("GET /users/@me", times=2, status=502)
     statuses = [(await api.call("GET", "/users/@me")).status for _ in range(3)]
     assert statuses == [502, 502, 200]
+
+
+async def test_interaction_follow_ups_skip_the_global_limit(
+    fake_discord: FakeDiscord, api: RawApi
+) -> None:
+    guild = fake_discord.add_guild()
+    channel = fake_discord.add_channel(guild.id, "general")
+    member = fake_discord.add_member(guild.id, "alice")
+    injected = await fake_discord.inject_command(channel.id, member.user.id, "digest")
+    fake_discord.set_global_limit(1)
+    callback = f"/interactions/{injected.id}/{injected.token}/callback"
+    follow_up = f"/webhooks/{fake_discord.application_id}/{injected.token}"
+    statuses = [(await api.call("POST", callback, auth=False, json={"type": 5})).status]
+    for n in range(3):
+        reply = await api.call("POST", follow_up, auth=False, json={"content": str(n)})
+        statuses.append(reply.status)
+    assert statuses == [204, 200, 200, 200]
