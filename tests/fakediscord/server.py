@@ -40,7 +40,10 @@ def _route_key(request: web.Request) -> str:
 
 
 def _major(request: web.Request) -> str:
+    """The bucket's major parameter; a webhook's is id + token (follow-ups share the app id)."""
     info = request.match_info
+    if "webhook_token" in info:
+        return f"webhook={info['webhook_id']}/{info['webhook_token']}"
     for key in ("channel_id", "guild_id", "webhook_id", "interaction_id"):
         if key in info:
             return f"{key}={info[key]}"
