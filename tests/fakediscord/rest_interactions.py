@@ -105,9 +105,49 @@ async def inject_command(
         "context": 0,
         "attachment_size_limit": 8 * 1024 * 1024,
     }
+    resolved = _resolved(fake, guild, options, user_id)
+    if resolved:
+        interaction.payload["data"]["resolved"] = resolved
+    if not fake.gateway.sessions:
+        raise RuntimeError("no bot has identified on the fake gateway yet; wait for READY first")
     fake.interactions[interaction.id] = interaction
     await fake.dispatch("INTERACTION_CREATE", interaction.payload)
     return interaction
+
+
+USER_OPTION, CHANNEL_OPTION, ROLE_OPTION, MENTIONABLE_OPTION = 6, 7, 8, 9
+
+
+def _walk(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Leaf options, through subcommand groups and subcommands."""
+    leaves = []
+    for option in options:
+        leaves.extend(_walk(option["options"]) if "options" in option else [option])
+    return leaves
+
+
+def _resolved(
+    fake: FakeDiscord, guild: Any, options: list[dict[str, Any]], invoker_id: int
+) -> dict[str, Any]:
+    """Discord's `data.resolved` for user, channel and role options.
+
+    A resolved channel carries the invoking member's computed permissions in it.
+    """
+    resolved: dict[str, dict[str, Any]] = {}
+    for option in _walk(options):
+        kind, value = option.get("type"), str(option.get("value"))
+        if kind == CHANNEL_OPTION:
+            channel = fake.channel(int(value))
+            perms = fake.permissions_in(channel, invoker_id)
+            entry = channel.to_json() | {"permissions": str(perms)}
+            resolved.setdefault("channels", {})[value] = entry
+        if kind in (USER_OPTION, MENTIONABLE_OPTION) and int(value) in guild.members:
+            member = guild.members[int(value)].to_json()
+            resolved.setdefault("users", {})[value] = member.pop("user")
+            resolved.setdefault("members", {})[value] = member
+        if kind in (ROLE_OPTION, MENTIONABLE_OPTION) and int(value) in guild.roles:
+            resolved.setdefault("roles", {})[value] = guild.roles[int(value)].to_json()
+    return resolved
 
 
 def _by_token(fake: FakeDiscord, token: str) -> InjectedInteraction | None:

@@ -179,3 +179,31 @@ async def test_member_message_reaches_the_client(fake: FakeDiscord) -> None:
         await fake.say(channel_id, alice, "hello bot")
         message = await asyncio.wait_for(received.get(), timeout=5)
     assert (message.author.id, message.channel.id) == (alice.id, channel_id)
+
+
+async def test_client_reads_a_channel_option_and_defers(fake: FakeDiscord) -> None:
+    guild_id, channel_id = seeded(fake)
+    target = fake.add_channel(guild_id, "announcements")
+    member = fake.add_member(guild_id, "alice")
+    client = make_client()
+    tree = app_commands.CommandTree(client)
+    group = app_commands.Group(name="schedule", description="Schedules")
+
+    @group.command(name="add", description="Add one")
+    async def add(interaction: discord.Interaction, to: discord.TextChannel) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        can_send = to.permissions_for(interaction.user).send_messages
+        await interaction.followup.send(f"{to.name} {can_send}")
+
+    tree.add_command(group, guild=discord.Object(guild_id))
+    options = [
+        {"name": "add", "type": 1, "options": [{"name": "to", "type": 7, "value": str(target.id)}]}
+    ]
+    async with running(client, fake.token):
+        await tree.sync(guild=discord.Object(guild_id))
+        injected = await fake.inject_command(channel_id, member.user.id, "schedule", options)
+        await injected.wait_response()
+        await fake.wait_for(lambda: not injected.original.flags & (1 << 7))
+    assert injected.response_type == 5
+    assert injected.original.content == "announcements True"
+    assert fake.commands[guild_id][0]["name"] == "schedule"

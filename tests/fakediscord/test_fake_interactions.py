@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.fakediscord.fakediscord_client import RawApi
 from tests.fakediscord.server import FakeDiscord
+
+
+@pytest.fixture(autouse=True)
+def _bot_connected(identified: object) -> None:
+    """Interactions are dispatched over the gateway, so a bot session must exist."""
 
 
 async def command(fake: FakeDiscord, *, permissions: int | None = None):
@@ -134,3 +141,26 @@ async def test_dm_channel_and_blocked_dm(fake_discord: FakeDiscord, api: RawApi)
     refused = await api.call("POST", f"/channels/{dm.body['id']}/messages", json={"content": "hi"})
     assert dm.body["type"] == 1
     assert (refused.status, refused.body["code"]) == (403, 50007)
+
+
+async def test_injecting_without_a_bot_session_is_refused(fake_discord: FakeDiscord) -> None:
+    fake_discord.gateway.sessions.clear()
+    with pytest.raises(RuntimeError, match="no bot has identified"):
+        await command(fake_discord)
+
+
+async def test_channel_option_is_resolved_with_member_permissions(
+    fake_discord: FakeDiscord,
+) -> None:
+    guild = fake_discord.add_guild()
+    channel = fake_discord.add_channel(guild.id, "general")
+    target = fake_discord.add_channel(guild.id, "announcements")
+    member = fake_discord.add_member(guild.id, "alice")
+    fake_discord.set_overwrite(target.id, guild.id, deny=1 << 11)
+    options = [
+        {"name": "add", "type": 1, "options": [{"name": "to", "type": 7, "value": str(target.id)}]}
+    ]
+    injected = await fake_discord.inject_command(channel.id, member.user.id, "schedule", options)
+    resolved = injected.payload["data"]["resolved"]["channels"][str(target.id)]
+    assert int(resolved["permissions"]) & (1 << 11) == 0
+    assert int(resolved["permissions"]) & (1 << 10)

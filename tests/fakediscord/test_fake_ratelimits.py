@@ -90,7 +90,7 @@ async def test_injected_5xx_then_recovery(fake_discord: FakeDiscord, api: RawApi
 
 
 async def test_interaction_follow_ups_skip_the_global_limit(
-    fake_discord: FakeDiscord, api: RawApi
+    fake_discord: FakeDiscord, api: RawApi, identified: object
 ) -> None:
     guild = fake_discord.add_guild()
     channel = fake_discord.add_channel(guild.id, "general")
