@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.fakediscord.rest_messages import WEBHOOK_PARSE, apply_edit, create_message, read_payload
+from tests.fakediscord.rest_messages import (
+    EPHEMERAL,
+    WEBHOOK_PARSE,
+    apply_edit,
+    create_message,
+    read_payload,
+)
 from tests.fakediscord.state import Channel, Message, User, new_token
 from tests.fakediscord.wire import ApiError, json_response, unknown_message, unknown_webhook
 
@@ -17,7 +23,6 @@ if TYPE_CHECKING:
     from tests.fakediscord.server import FakeDiscord, Handler
 
 Add = Callable[[str, str, "Handler"], None]
-EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 4, 5
 
@@ -211,7 +216,8 @@ def register(add: Add, fake: FakeDiscord) -> None:
                 interaction_id=interaction.id,
                 posted=True,
             )
-            fake.store_message(channel, interaction.original)
+            if not flags & EPHEMERAL:
+                fake.store_message(channel, interaction.original)
         interaction.callback = payload
         interaction.answered.set()
         if "with_response" not in request.query:
@@ -290,7 +296,8 @@ def register(add: Add, fake: FakeDiscord) -> None:
             if interaction is None or interaction.original is None:
                 raise unknown_message()
             return channel, interaction.original, interaction
-        for message in channel.messages:
+        ephemeral = interaction.followups if interaction is not None else []
+        for message in [*channel.messages, *ephemeral]:
             if str(message.id) == wanted:
                 return channel, message, interaction
         raise unknown_message()
@@ -308,7 +315,8 @@ def register(add: Add, fake: FakeDiscord) -> None:
 
     async def delete_webhook_message(request: web.Request) -> web.Response:
         channel, message, interaction = find(request)
-        channel.messages.remove(message)
+        if message in channel.messages:
+            channel.messages.remove(message)
         if interaction is not None and interaction.original is message:
             interaction.original = None
         return web.Response(status=204)

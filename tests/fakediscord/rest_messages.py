@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 Add = Callable[[str, str, "Handler"], None]
 NORMAL_PARSE = ("users", "roles", "everyone")
 WEBHOOK_PARSE = ("users",)
+EPHEMERAL = 1 << 6
 
 
 async def read_payload(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -102,7 +103,9 @@ def create_message(
     )
     if channel.is_thread and channel.archived:
         channel.archived = False  # sending to an archived, unlocked thread unarchives it
-    fake.store_message(channel, message)
+    if not message.flags & EPHEMERAL:
+        # Ephemeral replies exist only for their user: never in channel history.
+        fake.store_message(channel, message)
     return message
 
 

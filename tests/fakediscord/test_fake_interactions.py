@@ -164,3 +164,16 @@ async def test_channel_option_is_resolved_with_member_permissions(
     resolved = injected.payload["data"]["resolved"]["channels"][str(target.id)]
     assert int(resolved["permissions"]) & (1 << 11) == 0
     assert int(resolved["permissions"]) & (1 << 10)
+
+
+async def test_ephemeral_reply_stays_out_of_history(fake_discord: FakeDiscord, api: RawApi) -> None:
+    injected = await command(fake_discord)
+    await api.call(
+        "POST",
+        f"/interactions/{injected.id}/{injected.token}/callback",
+        auth=False,
+        json={"type": 4, "data": {"content": "only you", "flags": 64}},
+    )
+    history = await api.call("GET", f"/channels/{injected.channel_id}/messages")
+    assert injected.original.content == "only you"
+    assert history.body == []
