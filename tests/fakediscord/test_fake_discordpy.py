@@ -207,3 +207,13 @@ async def test_client_reads_a_channel_option_and_defers(fake: FakeDiscord) -> No
     assert injected.response_type == 5
     assert injected.original.content == "announcements True"
     assert fake.commands[guild_id][0]["name"] == "schedule"
+
+
+async def test_client_retries_a_5xx(fake: FakeDiscord) -> None:
+    _, channel_id = seeded(fake)
+    async with running(make_client(), fake.token) as client:
+        fake.fail_next(MESSAGE_CREATE, times=1, status=502)
+        await client.get_channel(channel_id).send("despite a 502")
+    statuses = [r.status for r in fake.requests if r.route == MESSAGE_CREATE]
+    assert statuses == [502, 200]
+    assert fake.posted(channel_id)[0].content == "despite a 502"
