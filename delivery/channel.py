@@ -1,0 +1,138 @@
+"""Discord destinations through discord.py: channels and threads, DMs, and Discord webhooks.
+
+The only module of `delivery/` that imports discord. Everything goes through discord.py, so it
+follows `discord.api_base` (tests point it at the fake Discord) and discord.py's own handling
+of 429s and 5xx within one attempt; the fan-out adds retries across attempts, not a second
+loop inside one. Each message carries a nonce derived from the delivery id: a resend within
+Discord's nonce window (a few minutes) is dropped by Discord instead of posted twice.
+"""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+import discord
+
+from delivery.embeds import DiscordMessage, render_discord
+from delivery.fanout import SendOutcome
+from delivery.models import (
+    ChannelDestination,
+    DeliveryContext,
+    DeliveryTarget,
+    DmDestination,
+    WebhookDestination,
+)
+from summarizer.models import Summary
+
+# Discord error codes meaning "this destination does not exist any more".
+GONE_CODES = frozenset({10003, 10013, 10015})  # unknown channel, unknown user, unknown webhook
+NONCE_LENGTH = 25
+_WEBHOOK_PATH = re.compile(r"/api(?:/v\d+)?/webhooks/(\d+)/([^/?#]+)")
+
+
+def nonce(delivery_id: str, part: int) -> str:
+    """At most 25 characters, the same for the same delivery and message part."""
+    return f"{delivery_id.removeprefix('msg_')[: NONCE_LENGTH - 3]}-{part:02d}"
+
+
+def _mentions(message: DiscordMessage) -> discord.AllowedMentions:
+    roles: list[discord.abc.Snowflake] | bool = (
+        [discord.Object(id=message.mention_role_id)] if message.mention_role_id else False
+    )
+    return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
+
+
+def _embeds(message: DiscordMessage) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(embed.payload()) for embed in message.embeds]
+
+
+class DiscordSender:
+    """Sends digests as the bot (`client`) or through Discord webhook URLs (`session`)."""
+
+    def __init__(self, client: discord.Client, session: aiohttp.ClientSession) -> None:
+        self.client = client
+        self.session = session
+
+    async def send(
+        self, target: DeliveryTarget, summary: Summary, context: DeliveryContext
+    ) -> SendOutcome:
+        """Post every part of the digest; the external id lists the message ids."""
+        destination = target.destination
+        try:
+            if isinstance(destination, ChannelDestination):
+                if destination.mode == "edit":
+                    return SendOutcome(
+                        ok=False,
+                        error="the rolling 'edit' mode is not available in this release; "
+                        "use mode 'post'",
+                        retryable=False,
+                    )
+                messages = render_discord(
+                    summary, style=destination.style, mention_role_id=destination.mention_role_id
+                )
+                channel = self.client.get_partial_messageable(destination.channel_id)
+                ids = await self._post(channel, messages, target.delivery_id)
+            elif isinstance(destination, DmDestination):
+                dm = await self.client.create_dm(discord.Object(id=destination.user_id))
+                ids = await self._post(dm, render_discord(summary), target.delivery_id)
+            elif isinstance(destination, WebhookDestination) and destination.is_discord:
+                ids = await self._webhook(destination, render_discord(summary))
+            else:
+                return SendOutcome(ok=False, error="not a Discord destination", retryable=False)
+        except discord.HTTPException as exc:
+            return _failure(exc)
+        except (aiohttp.ClientError, discord.DiscordException) as exc:
+            return SendOutcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:300])
+        return SendOutcome(ok=True, http_status=200, external_id=",".join(map(str, ids)))
+
+    async def _post(
+        self, channel: discord.abc.Messageable, messages: list[DiscordMessage], delivery_id: str
+    ) -> list[int]:
+        ids = []
+        for part, message in enumerate(messages):
+            sent = await channel.send(
+                content=message.content or None,
+                embeds=_embeds(message),
+                allowed_mentions=_mentions(message),
+                nonce=nonce(delivery_id, part),
+            )
+            ids.append(sent.id)
+        return ids
+
+    async def _webhook(
+        self, destination: WebhookDestination, messages: list[DiscordMessage]
+    ) -> list[int]:
+        match = _WEBHOOK_PATH.search(destination.url)
+        if match is None:
+            raise discord.DiscordException("not a Discord webhook URL (/api/webhooks/ID/TOKEN)")
+        # `partial` rather than `from_url`: it accepts any id and token shape, and the request
+        # goes to `discord.api_base` like every other call.
+        webhook = discord.Webhook.partial(int(match[1]), match[2], session=self.session)
+        thread = (
+            discord.Object(id=destination.thread_id)
+            if destination.thread_id
+            else discord.utils.MISSING
+        )
+        ids = []
+        for message in messages:
+            sent = await webhook.send(
+                content=message.content or discord.utils.MISSING,
+                embeds=_embeds(message),
+                allowed_mentions=_mentions(message),
+                thread=thread,
+                wait=True,
+            )
+            ids.append(sent.id)
+        return ids
+
+
+def _failure(exc: discord.HTTPException) -> SendOutcome:
+    text = f"HTTP {exc.status}" + (f" (code {exc.code}): {exc.text}" if exc.code else "")
+    gone = exc.code in GONE_CODES
+    # 403 and 404 will not change by retrying within a run; 5xx and 429 were already retried
+    # by discord.py inside this attempt.
+    retryable = exc.status >= 500 or exc.status == 429
+    return SendOutcome(
+        ok=False, http_status=exc.status, error=text[:300], gone=gone, retryable=retryable
+    )
