@@ -117,7 +117,8 @@ def stamp(moment: datetime, style: str = "f") -> str:
 
 def _point_line(point: KeyPoint, budget: int) -> str:
     who = f"**{escape(point.authors[0].name)[:80]}:** " if len(point.authors) == 1 else ""
-    return "• " + who + shorten(escape(point.text), budget - len(who) - 2)
+    link = f" [↗]({point.jump_url})" if _safe_url(point.jump_url) else ""
+    return "• " + who + shorten(escape(point.text), budget - len(who) - len(link) - 2) + link
 
 
 def _blocks(summary: Summary) -> list[tuple[str, list[str]]]:

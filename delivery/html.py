@@ -22,7 +22,8 @@ def _link(label: str, url: str | None) -> str:
 
 def _point(point: KeyPoint) -> str:
     who = f"<strong>{escape(point.authors[0].name)}:</strong> " if len(point.authors) == 1 else ""
-    return f"<li>{who}{escape(point.text)}</li>"
+    jump = f" {_link('↗', point.jump_url)}" if point.jump_url else ""
+    return f"<li>{who}{escape(point.text)}{jump}</li>"
 
 
 def render_html(summary: Summary) -> str:

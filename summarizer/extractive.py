@@ -130,6 +130,7 @@ def _topic(analysis: Analysis, conversation: Conversation, budget: Budget) -> To
             text=_point_text(messages[p].content),
             message_ids=[messages[p].id],
             authors=[facts.person(messages[p])],
+            jump_url=messages[p].jump_url,
         )
         for p in sorted(chosen)
     ]

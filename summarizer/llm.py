@@ -233,6 +233,7 @@ def _with_answer(
                 text=defuse(point.text, POINT_CHARS),
                 message_ids=[messages[i - 1].id for i in point.message_ids],
                 authors=_people(messages[i - 1] for i in point.message_ids),
+                jump_url=messages[point.message_ids[0] - 1].jump_url,
             )
             for point in topic.points[: budget.points_per_topic]
         ]

@@ -133,6 +133,8 @@ class KeyPoint(_Model):
     text: str
     message_ids: list[Snowflake] = Field(min_length=1)
     authors: list[Person] = Field(default_factory=list)
+    # Where the first cited message is, so a reader can jump to the conversation.
+    jump_url: str | None = None
 
 
 class Topic(_Model):

@@ -52,6 +52,7 @@ def points():
         text=st.one_of(text, words),
         message_ids=st.lists(st.integers(1, 10**18), min_size=1, max_size=3),
         authors=st.lists(people, max_size=2),
+        jump_url=st.one_of(st.none(), urls),
     )
 
 
@@ -165,6 +166,20 @@ def test_the_role_mention_is_only_where_asked_and_only_once():
     assert pinged[0].payload()["allowed_mentions"] == {"parse": [], "roles": ["42"]}
     assert all(m.mention_role_id is None for m in pinged[1:])
     assert "@\u200beveryone" in pinged[0].embeds[0].description
+
+
+def test_points_link_to_their_message():
+    url = "https://discord.com/channels/1/2/3"
+    summary = Summary(
+        title="Digest",
+        source=SummarySource(),
+        window=Window(start=START, end=START + timedelta(hours=1)),
+        engine="extractive",
+        generated_at=START,
+        overview="o",
+        topics=[Topic(title="t", points=[KeyPoint(text="Ship it", message_ids=[3], jump_url=url)])],
+    )
+    assert f"• Ship it [↗]({url})" in render_discord(summary)[0].embeds[1].description
 
 
 def test_times_are_discord_timestamps():
