@@ -23,6 +23,7 @@ TITLE, DESCRIPTION, FIELD_NAME, FIELD_VALUE = 256, 4096, 256, 1024
 FOOTER, AUTHOR, EMBED_TOTAL, EMBEDS_PER_MESSAGE, CONTENT = 2048, 256, 6000, 10, 2000
 COLOR = 0x5865F2
 ELLIPSIS = "…"
+BARS = "▁▂▃▄▅▆▇█"
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()])")
 _MASS_MENTION = re.compile(r"@(everyone|here)")
 
@@ -110,6 +111,16 @@ def shorten(text: str, limit: int) -> str:
     return (kept.rstrip("\\") + " " + ELLIPSIS).strip() if kept else ELLIPSIS
 
 
+def sparkline(counts: list[int], width: int = 24) -> str:
+    """Counts as a row of block characters, summed into at most `width` columns."""
+    if not counts or not any(counts):
+        return ""
+    size = -(-len(counts) // width)  # ceiling division: columns of whole hours
+    columns = [sum(counts[i : i + size]) for i in range(0, len(counts), size)]
+    peak = max(columns)
+    return "".join(BARS[min(len(BARS) - 1, c * len(BARS) // (peak + 1))] for c in columns)
+
+
 def stamp(moment: datetime, style: str = "f") -> str:
     """A Discord timestamp: every reader sees it in their own zone."""
     return f"<t:{int(moment.timestamp())}:{style}>"
@@ -130,6 +141,9 @@ def _blocks(summary: Summary) -> list[tuple[str, list[str]]]:
         window,
         f"{stats.message_count} messages · {stats.participant_count} people",
     ]
+    activity = sparkline(stats.activity)
+    if activity:
+        header.append(f"Activity per hour: `{activity}`")
     if summary.truncated:
         header.append("Only the most recent messages of this window were read.")
     header += [shorten(escape(note), 300) for note in summary.notes]

@@ -26,6 +26,9 @@ from summarizer.models import (
 EXCERPT = 200
 
 
+MAX_ACTIVITY_HOURS = 24 * 31
+
+
 def person(message: ChatMessage) -> Person:
     """The author of a message as a digest shows them."""
     return Person(id=message.author.id, name=message.author.name)
@@ -105,6 +108,13 @@ def stats(analysis: Analysis, window: Window, top: int = 5) -> Stats:
     hour, busiest_count = min(hours.items(), key=lambda item: (-item[1], item[0]))
     busiest = datetime.fromtimestamp(hour * 3600, UTC)
     span = max((window.end - window.start) / timedelta(hours=1), 1.0)
+    first = int(window.start.timestamp()) // 3600
+    last = (int(window.end.timestamp()) - 1) // 3600
+    activity = (
+        [hours.get(h, 0) for h in range(first, last + 1)]
+        if last - first < MAX_ACTIVITY_HOURS
+        else []
+    )
     return Stats(
         message_count=len(messages),
         participant_count=len(by_author),
@@ -120,6 +130,7 @@ def stats(analysis: Analysis, window: Window, top: int = 5) -> Stats:
         attachment_count=sum(len(m.attachments) for m in messages),
         thread_count=len({m.thread.id for m in messages if m.thread is not None}),
         conversation_count=len(analysis.conversations),
+        activity=activity,
     )
 
 

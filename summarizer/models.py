@@ -198,6 +198,8 @@ class Stats(_Model):
     attachment_count: int = Field(default=0, ge=0)
     thread_count: int = Field(default=0, ge=0)
     conversation_count: int = Field(default=0, ge=0)
+    # Messages per hour of the window, oldest first (empty for windows over 31 days).
+    activity: list[int] = Field(default_factory=list)
 
 
 class Window(_Model):

@@ -182,6 +182,19 @@ def test_points_link_to_their_message():
     assert f"• Ship it [↗]({url})" in render_discord(summary)[0].embeds[1].description
 
 
+def test_activity_sparkline_in_the_header():
+    summary = Summary(
+        title="Digest",
+        source=SummarySource(),
+        window=Window(start=START, end=START + timedelta(hours=4)),
+        engine="extractive",
+        generated_at=START,
+        overview="o",
+        stats=Stats(message_count=10, participant_count=2, activity=[0, 1, 8, 1]),
+    )
+    assert "Activity per hour: `▁▁█▁`" in render_discord(summary)[0].embeds[0].description
+
+
 def test_times_are_discord_timestamps():
     summary = Summary(
         title="Digest",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -124,3 +124,14 @@ async def test_times_are_aware_utc(sample):
     summary = await _summary(sample)
     assert summary.generated_at.utcoffset().total_seconds() == 0
     assert summary.window.start.tzinfo is not None
+
+
+async def test_activity_counts_every_message_per_hour_of_the_window():
+    loaded = ExportSource(SAMPLE).load()
+    start = loaded.messages[0].created_at.replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(hours=200)
+    summary = await summarize(
+        loaded.messages, SummaryOptions(start=start, end=end, generated_at=end)
+    )
+    assert sum(summary.stats.activity) == summary.stats.message_count
+    assert len(summary.stats.activity) == 200
