@@ -9,6 +9,7 @@ Discord's nonce window (a few minutes) is dropped by Discord instead of posted t
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import aiohttp
@@ -61,18 +62,15 @@ class DiscordSender:
         destination = target.destination
         try:
             if isinstance(destination, ChannelDestination):
-                if destination.mode == "edit":
-                    return SendOutcome(
-                        ok=False,
-                        error="the rolling 'edit' mode is not available in this release; "
-                        "use mode 'post'",
-                        retryable=False,
-                    )
                 messages = render_discord(
                     summary, style=destination.style, mention_role_id=destination.mention_role_id
                 )
                 channel = self.client.get_partial_messageable(destination.channel_id)
-                ids = await self._post(channel, messages, target.delivery_id)
+                previous = _message_ids(target.previous_external_id)
+                if destination.mode == "edit" and previous:
+                    ids = await self._edit(channel, messages, previous, target.delivery_id)
+                else:
+                    ids = await self._post(channel, messages, target.delivery_id)
             elif isinstance(destination, DmDestination):
                 dm = await self.client.create_dm(discord.Object(id=destination.user_id))
                 ids = await self._post(dm, render_discord(summary), target.delivery_id)
@@ -100,6 +98,32 @@ class DiscordSender:
             ids.append(sent.id)
         return ids
 
+    async def _edit(
+        self,
+        channel: discord.PartialMessageable,
+        messages: list[DiscordMessage],
+        previous: list[int],
+        delivery_id: str,
+    ) -> list[int]:
+        """Edit the rolling digest in place; re-post it if someone deleted it."""
+        try:
+            for message_id, message in zip(previous, messages, strict=False):
+                await channel.get_partial_message(message_id).edit(
+                    content=message.content or None,
+                    embeds=_embeds(message),
+                    allowed_mentions=_mentions(message),
+                )
+        except discord.NotFound:
+            return await self._post(channel, messages, delivery_id)
+        ids = previous[: len(messages)]
+        if len(messages) > len(previous):
+            ids += await self._post(channel, messages[len(previous) :], delivery_id)
+        for extra in previous[len(messages) :]:
+            # The digest got shorter: remove the parts it no longer has.
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(extra).delete()
+        return ids
+
     async def _webhook(
         self, destination: WebhookDestination, messages: list[DiscordMessage]
     ) -> list[int]:
@@ -125,6 +149,12 @@ class DiscordSender:
             )
             ids.append(sent.id)
         return ids
+
+
+def _message_ids(external_id: str | None) -> list[int]:
+    if not external_id:
+        return []
+    return [int(part) for part in external_id.split(",") if part.isdigit()]
 
 
 def _failure(exc: discord.HTTPException) -> SendOutcome:

@@ -158,6 +158,9 @@ class DeliveryTarget(BaseModel):
     delivery_id: str = Field(min_length=1, max_length=100)
     destination: Destination
     attempts_so_far: int = Field(default=0, ge=0)
+    # What the last delivered digest to this destination left behind (Discord message ids for
+    # the rolling `edit` mode).
+    previous_external_id: str | None = None
 
 
 class DeliveryContext(BaseModel):

@@ -55,7 +55,14 @@ class Outbox:
         rows = {row.id: row for row in deliveries}
         base = {row.id: row.attempts for row in deliveries}
         waiting = [row for row in deliveries if row.status is not DeliveryStatus.DELIVERED]
-        targets = [DeliveryTarget(delivery_id=r.id, destination=r.destination) for r in waiting]
+        targets = [
+            DeliveryTarget(
+                delivery_id=r.id,
+                destination=r.destination,
+                previous_external_id=await self._previous(schedule, r),
+            )
+            for r in waiting
+        ]
 
         async def record(attempt: Attempt) -> None:
             row = rows[attempt.delivery_id]
@@ -107,6 +114,11 @@ class Outbox:
                 await self.store.update_delivery(rows[row.id])
         await self._disable_failing(schedule, results)
         return [rows[row.id] for row in deliveries]
+
+    async def _previous(self, schedule: Schedule, row: Delivery) -> str | None:
+        if getattr(row.destination, "mode", "post") != "edit":
+            return None
+        return await self.store.last_external_id(schedule.id, row.destination.id)
 
     async def _disable_failing(self, schedule: Schedule, results: list[DeliveryResult]) -> None:
         limit = self.settings.max_consecutive_destination_failures

@@ -79,6 +79,16 @@ class DeliveryQueries(RunQueries):
             streak += 1
         return streak
 
+    async def last_external_id(self, schedule_id: str, destination_id: str) -> str | None:
+        """The external id of the latest delivered digest to a destination (edit mode)."""
+        async with self._read():
+            return await self._scalar(
+                "SELECT d.external_id FROM deliveries d JOIN runs r ON r.id = d.run_id"
+                " WHERE r.schedule_id = ? AND d.destination_id = ? AND d.status = 'delivered'"
+                " ORDER BY d.delivered_at DESC, d.rowid DESC LIMIT 1",
+                (schedule_id, destination_id),
+            )
+
     async def update_delivery(self, delivery: Delivery) -> None:
         """Record an attempt's outcome on the delivery row."""
         async with self._write() as db:

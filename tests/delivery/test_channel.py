@@ -149,3 +149,37 @@ async def test_a_discord_webhook_url_goes_through_the_fake(world):
 def test_nonces_are_short_and_stable():
     assert len(nonce("msg_" + "a" * 24, 3)) <= 25
     assert nonce("msg_x", 1) == nonce("msg_x", 1) != nonce("msg_x", 2)
+
+
+async def test_edit_mode_edits_the_rolling_digest_in_place(world):
+    fake, _, channel, sender = world
+    destination = ChannelDestination(channel_id=channel.id, mode="edit")
+    first = await sender.send(
+        DeliveryTarget(delivery_id="msg_e1", destination=destination), _summary(1), CONTEXT
+    )
+    assert first.ok
+    count = len(fake.posted(channel.id))
+    again = await sender.send(
+        DeliveryTarget(
+            delivery_id="msg_e2", destination=destination, previous_external_id=first.external_id
+        ),
+        _summary(1).model_copy(update={"overview": "Updated overview"}),
+        CONTEXT,
+    )
+    assert again.ok
+    assert again.external_id == first.external_id
+    assert len(fake.posted(channel.id)) == count
+    assert fake.posted(channel.id)[0].edited_at is not None
+    assert "Updated overview" in fake.posted(channel.id)[0].embeds[0]["description"]
+
+
+async def test_edit_mode_reposts_a_deleted_digest(world):
+    fake, _, channel, sender = world
+    destination = ChannelDestination(channel_id=channel.id, mode="edit")
+    target = DeliveryTarget(
+        delivery_id="msg_e3", destination=destination, previous_external_id="1234567890123"
+    )
+    outcome = await sender.send(target, _summary(1), CONTEXT)
+    assert outcome.ok
+    assert outcome.external_id != "1234567890123"
+    assert len(fake.posted(channel.id)) >= 1

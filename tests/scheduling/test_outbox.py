@@ -28,10 +28,12 @@ class RecordingSender:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+        self.previous: list[str | None] = []
         self.script: dict[str, list[SendOutcome]] = {}
 
     async def send(self, target, summary, context):
         self.sent.append((target.delivery_id, summary.generated_at.isoformat()))
+        self.previous.append(target.previous_external_id)
         answers = self.script.get(target.destination.id) or [SendOutcome(ok=True, http_status=200)]
         return answers.pop(0) if len(answers) > 1 else answers[0]
 
@@ -50,7 +52,7 @@ async def world(tmp_path):
         store = await Store.open(tmp_path / "bot.db")
         outbox = Outbox(
             store,
-            {"webhook": sender, "file": sender},
+            {"webhook": sender, "file": sender, "channel": sender},
             DeliverySettings(
                 max_attempts=2, retry_base_seconds=0, max_consecutive_destination_failures=3
             ),
@@ -213,3 +215,16 @@ async def test_a_schedule_whose_destinations_are_all_disabled_fails_its_runs(wor
     run = await _fire(world, SLOT1)
     assert run.status is RunStatus.FAILED
     assert run.error == "every destination of this schedule is disabled"
+
+
+async def test_edit_mode_gets_the_message_ids_of_the_last_digest(world):
+    from delivery.models import ChannelDestination
+
+    rolling = ChannelDestination(id="d_roll", channel_id=5, mode="edit")
+    await world.state["scheduler"].edit(
+        world.schedule.id, {"destinations": (rolling,)}, actor="user:7"
+    )
+    world.sender.script["d_roll"] = [SendOutcome(ok=True, external_id="111,222")]
+    await _fire(world, SLOT1)
+    await _fire(world, SLOT1 + timedelta(days=1))
+    assert world.sender.previous == [None, "111,222"]
