@@ -10,10 +10,13 @@ import os
 import sys
 from pathlib import Path, PurePosixPath
 
+import aiohttp
+import discord
 from pydantic import ValidationError
 
 from bot.config import Settings
 from delivery.addresses import UnsafeDestinationError, check_webhook_url
+from delivery.channel import DiscordSender
 from delivery.fanout import deliver_all
 from delivery.file import FileSender
 from delivery.models import (
@@ -50,6 +53,16 @@ def webhook_secret(explicit: str | None) -> str:
     return secret
 
 
+def needs_secret(value: str) -> bool:
+    """Whether a `--to` value is a webhook we sign (Discord's own URLs carry their token)."""
+    if not value.startswith(("https://", "http://")):
+        return False
+    try:
+        return not WebhookDestination(url=value).is_discord
+    except ValidationError:
+        return True  # reported properly by parse_destinations
+
+
 def parse_destinations(
     values: list[str], settings: Settings, secret: str | None
 ) -> list[Destination]:
@@ -71,10 +84,7 @@ def _webhook(url: str, settings: Settings, secret: str | None) -> WebhookDestina
             f"--to: {exc.errors()[0]['msg'].removeprefix('Value error, ')}"
         ) from None
     if destination.is_discord:
-        raise SummarizerError(
-            "--to: Discord webhook URLs are delivered by the bot (summarybot run), not by "
-            "`summarize --to` yet; use a channel destination or an HTTPS consumer"
-        )
+        return WebhookDestination(url=url)  # Discord's own token is in the URL: no signing
     try:
         check_webhook_url(
             url,
@@ -105,10 +115,15 @@ async def deliver(
     summary: Summary, destinations: list[Destination], settings: Settings, guild_id: int | None
 ) -> list[DeliveryResult]:
     """Send to every destination through `deliver_all`; returns one result each."""
+    # Discord webhooks go through discord.py, which follows `discord.api_base`.
+    previous_base = discord.http.Route.BASE
+    discord.http.Route.BASE = settings.discord.api_base
     session = webhook_session(settings.delivery)
+    discord_session = aiohttp.ClientSession()
     try:
         senders = {
             "webhook": WebhookSender(session, settings.delivery, utc_now),
+            "discord_webhook": DiscordSender(None, discord_session),
             "file": FileSender(Path(settings.delivery.file_root)),
         }
         targets = [
@@ -126,6 +141,8 @@ async def deliver(
         )
     finally:
         await session.close()
+        await discord_session.close()
+        discord.http.Route.BASE = previous_base
 
 
 def describe_result(destination: Destination, result: DeliveryResult) -> str:

@@ -19,6 +19,7 @@ from bot.cli_destinations import (
     SECRET_ENV,
     deliver,
     describe_result,
+    needs_secret,
     parse_destinations,
     webhook_secret,
 )
@@ -88,7 +89,7 @@ def _handle(args: argparse.Namespace) -> int:
         until = _instant(args.until, "--until")
         if since and until and until <= since:
             raise SummarizerError("--until must be later than --since")
-        wants_secret = any(value.startswith(("https://", "http://")) for value in args.to)
+        wants_secret = any(needs_secret(value) for value in args.to)
         secret = webhook_secret(args.webhook_secret) if wants_secret else None
         destinations = parse_destinations(args.to, settings, secret)
         summary, guild_id = asyncio.run(

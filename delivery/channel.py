@@ -51,7 +51,7 @@ def _embeds(message: DiscordMessage) -> list[discord.Embed]:
 class DiscordSender:
     """Sends digests as the bot (`client`) or through Discord webhook URLs (`session`)."""
 
-    def __init__(self, client: discord.Client, session: aiohttp.ClientSession) -> None:
+    def __init__(self, client: discord.Client | None, session: aiohttp.ClientSession) -> None:
         self.client = client
         self.session = session
 
@@ -60,19 +60,21 @@ class DiscordSender:
     ) -> SendOutcome:
         """Post every part of the digest; the external id lists the message ids."""
         destination = target.destination
+        if self.client is None and not isinstance(destination, WebhookDestination):
+            return SendOutcome(ok=False, error="only the bot can post to channels", retryable=False)
         try:
             if isinstance(destination, ChannelDestination):
                 messages = render_discord(
                     summary, style=destination.style, mention_role_id=destination.mention_role_id
                 )
-                channel = self.client.get_partial_messageable(destination.channel_id)
+                channel = self.client.get_partial_messageable(destination.channel_id)  # type: ignore[union-attr]
                 previous = _message_ids(target.previous_external_id)
                 if destination.mode == "edit" and previous:
                     ids = await self._edit(channel, messages, previous, target.delivery_id)
                 else:
                     ids = await self._post(channel, messages, target.delivery_id)
             elif isinstance(destination, DmDestination):
-                dm = await self.client.create_dm(discord.Object(id=destination.user_id))
+                dm = await self.client.create_dm(discord.Object(id=destination.user_id))  # type: ignore[union-attr]
                 ids = await self._post(dm, render_discord(summary), target.delivery_id)
             elif isinstance(destination, WebhookDestination) and destination.is_discord:
                 ids = await self._webhook(destination, render_discord(summary))

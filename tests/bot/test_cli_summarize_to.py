@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import discord
 import pytest
 from standardwebhooks import Webhook
 
@@ -135,7 +136,6 @@ def test_a_failed_destination_makes_the_command_fail(consumer, local_config, cap
         ("file:../outside.md", "must not contain '..'"),
         ("http://example.com/hook", "must use https://"),
         ("https://127.0.0.1/hook", "loopback"),
-        ("https://discord.com/api/webhooks/1/abc", "Discord webhook URLs are delivered by the bot"),
     ],
 )
 def test_unsafe_destinations_are_refused_before_anything_is_sent(
@@ -176,3 +176,35 @@ def test_a_secret_without_the_prefix_is_refused(local_config, consumer, capsys):
     assert code == 1
     assert "must start with whsec_" in capsys.readouterr().err
     assert consumer.requests == []
+
+
+def test_a_discord_webhook_url_is_sent_in_discords_format(tmp_path, monkeypatch, capsys):
+    import asyncio
+
+    from tests.fakediscord.server import FakeDiscord
+
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    fake = FakeDiscord()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=10)
+    try:
+        guild = fake.add_guild("Guild")
+        channel = fake.add_channel(guild.id, "digests")
+        hook = fake.add_webhook(channel.id)
+        monkeypatch.chdir(tmp_path)
+        config = tmp_path / "config.toml"
+        config.write_text(f"[discord]\napi_base = '{fake.api_base}'\n")
+        url = f"https://discord.com/api/webhooks/{hook.id}/{hook.token}"
+        code = main(["summarize", str(FIXTURE), "--config", str(config), "--to", url])
+        captured = capsys.readouterr()
+        assert code == 0, captured
+        assert captured.out.startswith("delivered  https://discord.com/…")
+        assert "whsec_" not in captured.err  # Discord webhooks are not signed by us
+        posted = fake.posted(channel.id)
+        assert posted
+        assert all(m.webhook_id == hook.id for m in posted)
+        assert fake.pings(channel.id) == []
+        assert discord.http.Route.BASE == "https://discord.com/api/v10"  # restored
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.close(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
