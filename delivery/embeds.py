@@ -152,24 +152,35 @@ def _blocks(summary: Summary) -> list[tuple[str, list[str]]]:
         lines = [_point_line(point, 1000) for point in topic.points]
         blocks.append((topic.title, lines or ["(no key points)"]))
     if summary.highlights:
-        lines = []
-        for item in summary.highlights:
-            text = f"**{escape(item.author.name)[:80]}:** {shorten(escape(item.excerpt), 300)}"
-            link = f" [jump]({item.jump_url})" if _safe_url(item.jump_url) else ""
-            lines.append(f"• {text}{link} ({item.reactions} reactions)")
-        blocks.append(("Highlights", lines))
+        blocks.append(
+            (
+                "Highlights",
+                [
+                    _quote(h.author.name, h.excerpt, h.jump_url, f"({h.reactions} reactions)")
+                    for h in summary.highlights
+                ],
+            )
+        )
     if summary.open_questions:
-        lines = []
-        for question in summary.open_questions:
-            text = f"**{escape(question.author.name)[:80]}:** {shorten(escape(question.text), 300)}"
-            link = f" [jump]({question.jump_url})" if _safe_url(question.jump_url) else ""
-            lines.append(f"• {text}{link} {stamp(question.asked_at, 'R')}")
-        blocks.append(("Open questions", lines))
+        blocks.append(
+            (
+                "Open questions",
+                [
+                    _quote(q.author.name, q.text, q.jump_url, stamp(q.asked_at, "R"))
+                    for q in summary.open_questions
+                ],
+            )
+        )
     if summary.links:
         lines = [f"• <{link.url}>" for link in summary.links if _safe_url(link.url)]
         if lines:
             blocks.append(("Links", lines))
     return blocks
+
+
+def _quote(name: str, text: str, url: str | None, suffix: str) -> str:
+    link = f" [jump]({url})" if _safe_url(url) else ""
+    return f"• **{escape(name)[:80]}:** {shorten(escape(text), 300)}{link} {suffix}"
 
 
 def _safe_url(url: str | None) -> bool:
