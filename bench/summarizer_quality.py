@@ -20,7 +20,8 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
-from bot.cli_summarize import summarize_source
+from bot.cli_summarize import summarize_export
+from delivery.render import render
 
 DEV_SET = Path("shared") / "eval" / "dialogsum.dev.jsonl"
 # The checkout sits next to `shared/` (or a worktree one level deeper): look upwards for it.
@@ -113,7 +114,9 @@ def main() -> None:
             path = Path(tmp) / f"{row['fname']}.json"
             path.write_text(json.dumps(export(row["fname"], dialogue)), encoding="utf-8")
             outputs = {
-                "summarybot": asyncio.run(summarize_source(path, fmt="text", length="brief")),
+                "summarybot": render(
+                    asyncio.run(summarize_export(path, length="brief"))[0], "text"
+                ),
                 "lead3": lead3(dialogue),
                 "lexrank": lexrank(dialogue),
             }

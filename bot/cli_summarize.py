@@ -24,7 +24,7 @@ from bot.cli_destinations import (
     webhook_secret,
 )
 from bot.config import load_settings
-from delivery.render import Format, render
+from delivery.render import render
 from summarizer import summarize
 from summarizer.errors import SummarizerError
 from summarizer.llm import LLMEngine
@@ -130,32 +130,6 @@ def _instant(value: str | None, option: str) -> datetime | None:
     if parsed.tzinfo is None:
         raise SummarizerError(f"{option}: {value!r} has no UTC offset; add one (e.g. Z or +02:00)")
     return parsed
-
-
-async def summarize_source(
-    source: Path,
-    *,
-    fmt: Format = "markdown",
-    length: str = "standard",
-    engine: str = "extractive",
-    since: datetime | None = None,
-    until: datetime | None = None,
-    max_messages: int | None = None,
-    progress: bool = False,
-    llm_settings: LLMSettings | None = None,
-) -> str:
-    """Read an export, summarize it and render it: the whole command minus argument parsing."""
-    summary, _ = await summarize_export(
-        source,
-        length=length,
-        engine=engine,
-        since=since,
-        until=until,
-        max_messages=max_messages,
-        progress=progress,
-        llm_settings=llm_settings,
-    )
-    return render(summary, fmt)
 
 
 async def summarize_export(
