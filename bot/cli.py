@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.check_llm import check_llm
 from bot.cli_preview import add_preview_command
+from bot.cli_run import add_run_command
 from bot.cli_schedules import add_schedules_command
 from bot.cli_summarize import add_summarize_command
 from bot.config import SECRET_KEYS, Settings, load_settings
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_config_option(check)
     check.set_defaults(handler=_check)
+    add_run_command(commands)
     add_summarize_command(commands)
     add_preview_command(commands)
     add_schedules_command(commands)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from scheduling.cleanup import CleanupReport, delete_old_files
+from scheduling.errors import NotFoundError
 from scheduling.models import (
     AuditAction,
     AuditEntry,
@@ -27,6 +28,7 @@ from scheduling.models import (
     RunTrigger,
     Schedule,
     ScheduleNotice,
+    ScheduleStatus,
 )
 from scheduling.outcome import apply_outcome
 from scheduling.ports import Deliver, MessageSource, Summarize, summary_options
@@ -61,6 +63,9 @@ class JobContext:
     # Asks for a retry of run `run_id` of schedule `schedule_id` at a given time.
     schedule_retry: Callable[[str, int, datetime], None] = lambda _s, _r, _when: None
     notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None
+    # Checked before every scheduled run: a reason (the creator left, the bot lost access)
+    # pauses the schedule with that reason instead of running it.
+    precheck: Callable[[Schedule], Awaitable[str | None]] | None = None
     rng: random.Random = field(default_factory=random.Random)
     semaphore: asyncio.Semaphore = field(init=False)
     waiting: int = 0
@@ -88,6 +93,11 @@ async def run_summary(
     if trigger is not RunTrigger.MANUAL and schedule.status != "active":
         context.on_change(schedule_id, schedule)
         return None
+    if context.precheck is not None and retry_run_id is None:
+        problem = await context.precheck(schedule)
+        if problem is not None:
+            await _pause_for(context, schedule, problem)
+            return None
     if retry_run_id is not None:
         run = await _reopen(context, retry_run_id, now)
     else:
@@ -110,6 +120,54 @@ async def run_summary(
     if run is None:
         return None
     return await _run_claimed(context, schedule, run)
+
+
+async def _pause_for(context: JobContext, schedule: Schedule, reason: str) -> None:
+    """Pause a schedule that can no longer run as configured, and tell its guild why."""
+    now = context.clock()
+
+    def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
+        if before.status is not ScheduleStatus.ACTIVE:
+            return before, None
+        after = before.model_copy(
+            update={"status": ScheduleStatus.PAUSED, "pause_reason": reason, "updated_at": now}
+        )
+        audit = AuditEntry(
+            at=now,
+            guild_id=after.guild_id,
+            schedule_id=after.id,
+            actor="system",
+            action=AuditAction.PAUSED,
+            detail={"reason": reason},
+        )
+        return after, audit
+
+    try:
+        changed = await context.store.modify_schedule(schedule.id, change)
+    except NotFoundError:  # deleted meanwhile: nothing left to pause
+        context.on_change(schedule.id, None)
+        return
+    context.on_change(schedule.id, changed[1])
+    if changed[1].status is ScheduleStatus.PAUSED and changed[0].status is ScheduleStatus.ACTIVE:
+        await _tell(
+            context,
+            ScheduleNotice(
+                kind="auto_paused",
+                schedule_id=schedule.id,
+                guild_id=schedule.guild_id,
+                created_by=schedule.created_by,
+                message=f"paused: {reason}",
+            ),
+        )
+
+
+async def _tell(context: JobContext, notice: ScheduleNotice) -> None:
+    if context.notify is None:
+        return
+    try:
+        await context.notify(notice)
+    except Exception:
+        log.exception("schedule %s: could not send a notice", notice.schedule_id)
 
 
 async def _reopen(context: JobContext, run_id: int, now: datetime) -> Run | None:
@@ -285,11 +343,7 @@ async def _record(context: JobContext, run: Run) -> Run:
     if changed is not None:
         context.on_change(run.schedule_id, changed[1])
     for notice in notices:
-        if context.notify is not None:
-            try:
-                await context.notify(notice)
-            except Exception:
-                log.exception("schedule %s: could not send a notice", run.schedule_id)
+        await _tell(context, notice)
     return run
 
 

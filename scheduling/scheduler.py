@@ -82,6 +82,7 @@ class TaskScheduler:
         default_engine: str = "extractive",
         clock: Callable[[], datetime] = utc_now,
         notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None,
+        precheck: Callable[[Schedule], Awaitable[str | None]] | None = None,
         poll_seconds: float = 5.0,
         rng: random.Random | None = None,
     ) -> None:
@@ -106,6 +107,7 @@ class TaskScheduler:
             on_change=self._sync,
             schedule_retry=self._add_retry,
             notify=notify,
+            precheck=precheck,
             rng=rng or random.Random(),  # noqa: S311 -- retry jitter, not secrets
         )
         self._scheduler = AsyncIOScheduler(

@@ -1,0 +1,161 @@
+"""DiscordHistorySource: a window of channel and thread history, read through discord.py.
+
+Each source (the channel itself, then its threads: active ones and archived ones whose
+archive time falls inside the window) is read newest first, at most `limit + 1` messages, so
+a busy channel costs a bounded number of requests; the sources are merged and the newest
+`limit` kept, which is what a reader of the digest has not seen yet. Forum channels have no
+messages of their own: their posts are threads. Archived private threads need Manage Threads;
+without it they are left out rather than failing the run.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from summarizer.models import Attachment, Author, ChannelRef, ChatMessage, GuildRef, ThreadRef
+from summarizer.sources import FetchResult
+
+if TYPE_CHECKING:
+    from bot.app import SummaryBot
+
+log = logging.getLogger(__name__)
+
+# Regular messages, replies and slash-command invocations are what people said; joins, pins
+# and boosts are notices.
+KEPT_TYPES = frozenset(
+    {
+        discord.MessageType.default,
+        discord.MessageType.reply,
+        discord.MessageType.chat_input_command,
+        discord.MessageType.context_menu_command,
+    }
+)
+
+Progress = Callable[[int], None]
+
+
+class SourceUnavailableError(Exception):
+    """A source channel is gone or unreadable; the message says which and why."""
+
+
+def to_chat_message(message: discord.Message) -> ChatMessage:
+    """discord.py's message as the summarizer's model (thread messages name their parent)."""
+    channel = message.channel
+    thread: ThreadRef | None = None
+    parent: Any = channel
+    if isinstance(channel, discord.Thread):
+        thread = ThreadRef(id=channel.id, name=channel.name)
+        parent = channel.parent or channel
+    author = message.author
+    reply = message.reference.message_id if message.reference else None
+    return ChatMessage.model_construct(
+        id=message.id,
+        channel=ChannelRef(id=parent.id, name=getattr(parent, "name", str(parent.id))),
+        thread=thread,
+        author=Author(id=author.id, name=author.display_name, is_bot=author.bot),
+        content=message.content,
+        created_at=message.created_at,
+        edited=message.edited_at is not None,
+        reply_to=reply,
+        reactions=sum(reaction.count for reaction in message.reactions),
+        attachments=tuple(Attachment(name=a.filename, url=a.url) for a in message.attachments),
+        jump_url=message.jump_url,
+    )
+
+
+class DiscordHistorySource:
+    """The bot's `MessageSource`: what a schedule's channels said in `[start, end)`."""
+
+    def __init__(self, bot: SummaryBot) -> None:
+        self.bot = bot
+
+    async def fetch(
+        self,
+        channel_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        include_threads: bool = True,
+        progress: Progress | None = None,
+    ) -> FetchResult:
+        """At most `limit` messages (the newest when more exist), oldest first."""
+        collected: list[list[ChatMessage]] = []
+        refs: list[ChannelRef] = []
+        guild: GuildRef | None = None
+        read = 0
+        truncated = False
+        for channel_id in channel_ids:
+            channel = await self._channel(channel_id)
+            refs.append(ChannelRef(id=channel.id, name=getattr(channel, "name", str(channel.id))))
+            if guild is None and getattr(channel, "guild", None) is not None:
+                guild = GuildRef(id=channel.guild.id, name=channel.guild.name)
+            async for source in self._sources(channel, start, include_threads):
+                batch: list[ChatMessage] = []
+                async for message in source.history(
+                    limit=limit + 1, before=end, after=start, oldest_first=False
+                ):
+                    if message.type in KEPT_TYPES:
+                        batch.append(to_chat_message(message))
+                    read += 1
+                    if progress is not None and read % 100 == 0:
+                        progress(read)
+                if len(batch) > limit:
+                    truncated = True
+                batch.reverse()
+                collected.append(batch)
+        merged = list(heapq.merge(*collected, key=lambda m: (m.created_at, m.id)))
+        if len(merged) > limit:
+            truncated = True
+            merged = merged[len(merged) - limit :]
+        if progress is not None:
+            progress(read)
+        return FetchResult(messages=merged, truncated=truncated, guild=guild, channels=refs)
+
+    async def _channel(self, channel_id: int) -> Any:
+        channel = self.bot.get_channel(channel_id)
+        if channel is not None:
+            return channel
+        try:
+            return await self.bot.fetch_channel(channel_id)
+        except discord.NotFound as exc:
+            raise SourceUnavailableError(f"channel {channel_id} no longer exists") from exc
+        except discord.Forbidden as exc:
+            raise SourceUnavailableError(f"the bot cannot see channel {channel_id}") from exc
+
+    async def _sources(
+        self, channel: Any, start: datetime, include_threads: bool
+    ) -> AsyncIterator[Any]:
+        """The channel (unless it is a forum) and, when asked, its threads in the window."""
+        if not isinstance(channel, discord.ForumChannel | discord.CategoryChannel):
+            yield channel
+        if not include_threads or isinstance(channel, discord.Thread):
+            return
+        threads = getattr(channel, "threads", None)
+        if threads is None:
+            return
+        seen: set[int] = set()
+        for thread in list(threads):
+            seen.add(thread.id)
+            yield thread
+        for private in (False, True):
+            try:
+                async for thread in channel.archived_threads(limit=None, private=private):
+                    archived_at = thread.archive_timestamp
+                    if archived_at is not None and archived_at < start:
+                        break  # newest archived first: the rest ended before the window
+                    if thread.id not in seen:
+                        seen.add(thread.id)
+                        yield thread
+            except discord.Forbidden:
+                log.debug(
+                    "channel %s: no access to archived threads (private=%s)", channel.id, private
+                )
+            except (discord.HTTPException, AttributeError) as exc:
+                log.info("channel %s: archived threads unavailable: %s", channel.id, exc)
