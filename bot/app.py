@@ -21,12 +21,15 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot.cogs import add_cogs
 from bot.config import Settings
 from bot.history import DiscordHistorySource
 from bot.notices import Notifier
 from bot.pacing import install_pacer
 from bot.permissions import run_time_problem
+from bot.replies import SummaryTree
 from delivery.channel import DiscordSender
+from delivery.fanout import Sender
 from delivery.file import FileSender
 from delivery.webhook import WebhookSender, webhook_session
 from scheduling.models import utc_now
@@ -69,6 +72,7 @@ class SummaryBot(commands.AutoShardedBot):
             # Nothing the bot says pings anyone unless a send opts in explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=shard_count,
+            tree_cls=SummaryTree,
         )
         self.settings = settings
         self.clock = clock
@@ -78,6 +82,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.session: aiohttp.ClientSession | None = None
         self.webhook_session: aiohttp.ClientSession | None = None
         self.llm: LLMEngine | None = None
+        self.senders: dict[str, Sender] = {}
         self.history = DiscordHistorySource(self)
         self.notifier = Notifier(self)
         # simcord runs the bot on a virtual clock that APScheduler's wall-clock timers do not
@@ -97,7 +102,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.webhook_session = webhook_session(settings.delivery)
         self.llm = LLMEngine(settings.summarizer.llm, self.session)
         self.store = await Store.open(Path(settings.storage.path))
-        senders = {
+        self.senders = {
             "channel": DiscordSender(self, self.session),
             "dm": DiscordSender(self, self.session),
             "discord_webhook": DiscordSender(self, self.session),
@@ -105,7 +110,7 @@ class SummaryBot(commands.AutoShardedBot):
             "file": FileSender(Path(settings.delivery.file_root)),
         }
         outbox = Outbox(
-            self.store, senders, settings.delivery, self.clock, notify=self.notifier.notify
+            self.store, self.senders, settings.delivery, self.clock, notify=self.notifier.notify
         )
         self.scheduler = TaskScheduler(
             self.store,
@@ -122,7 +127,6 @@ class SummaryBot(commands.AutoShardedBot):
             notify=self.notifier.notify,
             precheck=self.precheck,
         )
-        from bot.cogs import add_cogs
 
         await add_cogs(self)
         if self.start_scheduler:
@@ -186,9 +190,15 @@ class SummaryBot(commands.AutoShardedBot):
 
 
 def create_bot(
-    settings: Settings, *, shard_count: int | None = None, start_scheduler: bool = True
+    settings: Settings,
+    *,
+    shard_count: int | None = None,
+    start_scheduler: bool = True,
+    clock: Callable[[], datetime] = utc_now,
 ) -> SummaryBot:
     """Build the bot without connecting; `summarybot run`, tests and simulators use this."""
     base = settings.discord.api_base.rstrip("/")
     discord.http.Route.BASE = base
-    return SummaryBot(settings, shard_count=shard_count, start_scheduler=start_scheduler)
+    return SummaryBot(
+        settings, shard_count=shard_count, start_scheduler=start_scheduler, clock=clock
+    )

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import aiohttp
 import discord
 from pydantic import ValidationError
 
 from bot.config import Settings
-from delivery.addresses import UnsafeDestinationError, check_webhook_url
+from bot.destinations import DestinationError, file_destination, webhook_destination
 from delivery.channel import DiscordSender
 from delivery.fanout import deliver_all
 from delivery.file import FileSender
@@ -27,7 +27,6 @@ from delivery.models import (
     FileDestination,
     WebhookDestination,
 )
-from delivery.paths import UnsafePathError, resolve_under_root
 from delivery.signing import SECRET_PREFIX, new_signing_secret
 from delivery.webhook import WebhookSender, webhook_session
 from scheduling.models import new_delivery_id, utc_now
@@ -78,37 +77,16 @@ def parse_destinations(
 
 def _webhook(url: str, settings: Settings, secret: str | None) -> WebhookDestination:
     try:
-        destination = WebhookDestination(url=url, secret=secret)
-    except ValidationError as exc:
-        raise SummarizerError(
-            f"--to: {exc.errors()[0]['msg'].removeprefix('Value error, ')}"
-        ) from None
-    if destination.is_discord:
-        return WebhookDestination(url=url)  # Discord's own token is in the URL: no signing
-    try:
-        check_webhook_url(
-            url,
-            allow_insecure_http=settings.delivery.allow_insecure_http,
-            allow_private_addresses=settings.delivery.allow_private_addresses,
-        )
-    except UnsafeDestinationError as exc:
-        raise SummarizerError(f"--to {destination.masked_url()}: {exc}") from None
-    return destination
+        return webhook_destination(url, settings.delivery, secret)
+    except DestinationError as exc:
+        raise SummarizerError(f"--to {exc}") from None
 
 
 def _file(path: str, settings: Settings) -> FileDestination:
-    if not path:
-        raise SummarizerError("--to file: needs a path")
-    suffix = PurePosixPath(path).suffix.lower()
     try:
-        destination = FileDestination(template=path, format=_FORMATS.get(suffix, "markdown"))
-        resolve_under_root(Path(settings.delivery.file_root), path)
-    except ValidationError as exc:
-        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-        raise SummarizerError(f"--to {path}: {message}") from None
-    except UnsafePathError as exc:
-        raise SummarizerError(f"--to {path}: {exc}") from None
-    return destination
+        return file_destination(path, settings.delivery)
+    except DestinationError as exc:
+        raise SummarizerError(f"--to {exc}") from None
 
 
 async def deliver(

@@ -37,14 +37,16 @@ def nonce(delivery_id: str, part: int) -> str:
     return f"{delivery_id.removeprefix('msg_')[: NONCE_LENGTH - 3]}-{part:02d}"
 
 
-def _mentions(message: DiscordMessage) -> discord.AllowedMentions:
+def allowed_mentions_for(message: DiscordMessage) -> discord.AllowedMentions:
+    """Nobody, except the one role a schedule names explicitly."""
     roles: list[discord.abc.Snowflake] | bool = (
         [discord.Object(id=message.mention_role_id)] if message.mention_role_id else False
     )
     return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
 
 
-def _embeds(message: DiscordMessage) -> list[discord.Embed]:
+def discord_embeds(message: DiscordMessage) -> list[discord.Embed]:
+    """discord.py embeds of one rendered message part."""
     return [discord.Embed.from_dict(embed.payload()) for embed in message.embeds]
 
 
@@ -93,8 +95,8 @@ class DiscordSender:
         for part, message in enumerate(messages):
             sent = await channel.send(
                 content=message.content or None,
-                embeds=_embeds(message),
-                allowed_mentions=_mentions(message),
+                embeds=discord_embeds(message),
+                allowed_mentions=allowed_mentions_for(message),
                 nonce=nonce(delivery_id, part),
             )
             ids.append(sent.id)
@@ -112,8 +114,8 @@ class DiscordSender:
             for message_id, message in zip(previous, messages, strict=False):
                 await channel.get_partial_message(message_id).edit(
                     content=message.content or None,
-                    embeds=_embeds(message),
-                    allowed_mentions=_mentions(message),
+                    embeds=discord_embeds(message),
+                    allowed_mentions=allowed_mentions_for(message),
                 )
         except discord.NotFound:
             return await self._post(channel, messages, delivery_id)
@@ -144,8 +146,8 @@ class DiscordSender:
         for message in messages:
             sent = await webhook.send(
                 content=message.content or discord.utils.MISSING,
-                embeds=_embeds(message),
-                allowed_mentions=_mentions(message),
+                embeds=discord_embeds(message),
+                allowed_mentions=allowed_mentions_for(message),
                 thread=thread,
                 wait=True,
             )

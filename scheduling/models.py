@@ -324,6 +324,22 @@ def user_actor(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+class DestinationHealth(BaseModel):
+    """How a destination has fared across a schedule's runs (shown by `/schedule show`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finished: int = Field(ge=0)
+    delivered: int = Field(ge=0)
+    last_success: AwareDatetime | None = None
+    last_error: str | None = None
+
+    @property
+    def success_rate(self) -> float:
+        """Delivered share of finished deliveries (1.0 before the first)."""
+        return self.delivered / self.finished if self.finished else 1.0
+
+
 class ScheduleNotice(BaseModel):
     """Something a guild's admins must hear about (the bot posts it to the log channel)."""
 

@@ -1,12 +1,18 @@
-"""One cog per command group; thin: parse options, call the scheduler, reply."""
+"""The command groups (`/schedule`, `/summary`) and the persistent buttons of their replies."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from bot.cogs import schedule, summary
+from bot.views import DYNAMIC_ITEMS
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot
 
 
 async def add_cogs(bot: SummaryBot) -> None:
-    """Register every command group and the persistent views of schedule cards."""
+    """Register every command group and the buttons that must work after a restart."""
+    bot.tree.add_command(schedule.build_group(bot))
+    bot.tree.add_command(summary.build_group(bot))
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 
 from delivery.models import Destination
 from scheduling.errors import NotFoundError
-from scheduling.models import AuditEntry, Delivery, DeliveryStatus
+from scheduling.models import AuditEntry, Delivery, DeliveryStatus, DestinationHealth
 from scheduling.store._base import decode_time, encode_time, optional_time, where
 from scheduling.store.runs import RunQueries
 
@@ -78,6 +78,29 @@ class DeliveryQueries(RunQueries):
                 break
             streak += 1
         return streak
+
+    async def destination_health(self, schedule_id: str) -> dict[str, DestinationHealth]:
+        """Per destination of a schedule: finished deliveries, successes, last success/error."""
+        async with self._read():
+            rows = await self._rows(
+                "SELECT d.destination_id, COUNT(*),"
+                " SUM(d.status = 'delivered'), MAX(d.delivered_at),"
+                " (SELECT e.last_error FROM deliveries e JOIN runs q ON q.id = e.run_id"
+                "  WHERE q.schedule_id = r.schedule_id AND e.destination_id = d.destination_id"
+                "  AND e.status = 'failed' ORDER BY e.updated_at DESC, e.rowid DESC LIMIT 1)"
+                " FROM deliveries d JOIN runs r ON r.id = d.run_id"
+                " WHERE r.schedule_id = ? AND d.status != 'pending' GROUP BY d.destination_id",
+                (schedule_id,),
+            )
+        return {
+            row[0]: DestinationHealth(
+                finished=row[1],
+                delivered=row[2] or 0,
+                last_success=decode_time(row[3]),
+                last_error=row[4],
+            )
+            for row in rows
+        }
 
     async def last_external_id(self, schedule_id: str, destination_id: str) -> str | None:
         """The external id of the latest delivered digest to a destination (edit mode)."""

@@ -71,6 +71,7 @@ class RunQueries(ScheduleQueries):
         schedule_id: str,
         limit: int = 50,
         statuses: Iterable[RunStatus] | None = None,
+        offset: int = 0,
     ) -> list[Run]:
         """A schedule's runs, newest slot first."""
         sql = f"SELECT {RUN_COLUMNS} FROM runs WHERE schedule_id = ?"  # noqa: S608
@@ -79,8 +80,8 @@ class RunQueries(ScheduleQueries):
             wanted = [str(status) for status in statuses]
             sql += f" AND status IN ({', '.join('?' * len(wanted))})"
             params.extend(wanted)
-        sql += " ORDER BY scheduled_for DESC, id DESC LIMIT ?"
-        params.append(limit)
+        sql += " ORDER BY scheduled_for DESC, id DESC LIMIT ? OFFSET ?"
+        params.extend((limit, offset))
         async with self._read():
             rows = await self._rows(sql, params)
         return [run_from_row(row) for row in rows]

@@ -1,0 +1,189 @@
+"""What schedule commands and card buttons do, shared so both check and answer alike.
+
+Every action starts with `manager()`: the member must hold Manage Server (or the guild's
+admin role), whatever Discord's `default_member_permissions` let them see, because server
+admins can override those defaults. Schedule ids are always looked up within the guild the
+interaction comes from, so another guild's id is simply "not found".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import cards
+from bot.permissions import can_manage_schedules
+from bot.replies import NotAllowedError, UserError, send
+from scheduling.models import Delivery, Run, Schedule, ScheduleStatus
+
+if TYPE_CHECKING:
+    from bot.app import SummaryBot
+
+HISTORY_PAGE = 5
+
+
+def actor(interaction: discord.Interaction) -> str:
+    """The audit log's name for the member acting."""
+    return f"user:{interaction.user.id}"
+
+
+def manager(interaction: discord.Interaction) -> tuple[discord.Guild, discord.Member]:
+    """The guild and member, if the member may manage schedules there."""
+    guild = interaction.guild
+    member = interaction.user
+    if guild is None or not isinstance(member, discord.Member):
+        raise NotAllowedError("Schedules belong to a server: use this command in one.")
+    if not can_manage_schedules(member):
+        raise NotAllowedError(
+            "You need the **Manage Server** permission to manage schedules in this server."
+        )
+    return guild, member
+
+
+async def runs_with_deliveries(
+    bot: SummaryBot, schedule_id: str, limit: int, offset: int = 0
+) -> list[tuple[Run, list[Delivery]]]:
+    """A schedule's runs (newest first) with each run's delivery rows."""
+    store = bot.require_scheduler().store
+    runs = await store.list_runs(schedule_id, limit=limit, offset=offset)
+    return [(run, await store.list_deliveries(run.id)) for run in runs]
+
+
+async def show(bot: SummaryBot, schedule: Schedule) -> discord.Embed:
+    """The `/schedule show` embed."""
+    store = bot.require_scheduler().store
+    runs = await runs_with_deliveries(bot, schedule.id, 5)
+    health = await store.destination_health(schedule.id)
+    return cards.show_card(schedule, bot.clock(), runs, health)
+
+
+def run_report(schedule: Schedule, run: Run | None, deliveries: list[Delivery]) -> str:
+    """The answer to Run now: how the run ended and how each destination fared."""
+    if run is None:
+        if schedule.status is ScheduleStatus.PAUSED:
+            return f"Schedule `{schedule.id}` did not run: it is paused ({schedule.pause_reason})."
+        return f"Schedule `{schedule.id}` is already running for this moment; try again shortly."
+    delivered = sum(1 for d in deliveries if d.status == "delivered")
+    lines = [f"Run of `{schedule.id}`: **{run.status.value}**"]
+    if run.message_count is not None:
+        lines[0] += f", {run.message_count} messages"
+    if run.error:
+        lines.append(run.error[:300])
+    if deliveries:
+        lines.append(f"Delivered to {delivered} of {len(deliveries)} destinations:")
+        for delivery in deliveries:
+            outcome = delivery.status.value
+            error = f": {delivery.last_error[:150]}" if delivery.last_error else ""
+            lines.append(f"• `{delivery.destination_id}` {outcome}{error}")
+    return "\n".join(lines)
+
+
+async def run_now(bot: SummaryBot, interaction: discord.Interaction, schedule_id: str) -> None:
+    """Run a schedule now and answer with the outcome of every destination."""
+    guild, member = manager(interaction)
+    scheduler = bot.require_scheduler()
+    await scheduler.get(schedule_id, guild.id)  # not found before deferring
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    run = await scheduler.trigger(schedule_id, actor(interaction), member.id, guild.id)
+    schedule = await scheduler.get(schedule_id, guild.id)
+    deliveries = await scheduler.store.list_deliveries(run.id) if run and run.id else []
+    await send(interaction, run_report(schedule, run, deliveries))
+
+
+async def set_paused(
+    bot: SummaryBot,
+    interaction: discord.Interaction,
+    schedule_id: str,
+    *,
+    paused: bool,
+    reason: str | None = None,
+) -> Schedule:
+    """Pause or resume; answers with the updated card."""
+    guild, member = manager(interaction)
+    scheduler = bot.require_scheduler()
+    if paused:
+        why = reason or f"paused by {member.display_name}"
+        schedule = await scheduler.pause(schedule_id, actor(interaction), why, guild.id)
+    else:
+        schedule = await scheduler.resume(schedule_id, actor(interaction), guild.id)
+    return schedule
+
+
+async def delete(bot: SummaryBot, interaction: discord.Interaction, schedule_id: str) -> None:
+    """Delete after the confirmation button."""
+    guild, _ = manager(interaction)
+    scheduler = bot.require_scheduler()
+    await scheduler.delete(schedule_id, actor(interaction), guild.id)
+
+
+async def button(
+    bot: SummaryBot, interaction: discord.Interaction, action: str, schedule_id: str
+) -> None:
+    """A card button was clicked."""
+    from bot.views import card_buttons, confirm_delete_buttons
+
+    if action == "run":
+        await run_now(bot, interaction, schedule_id)
+        return
+    if action in {"pause", "resume"}:
+        schedule = await set_paused(bot, interaction, schedule_id, paused=action == "pause")
+        await interaction.response.edit_message(
+            embed=cards.schedule_card(schedule, bot.clock()),
+            view=card_buttons(schedule.id, paused=schedule.status is ScheduleStatus.PAUSED),
+        )
+        return
+    if action == "delete":
+        guild, _ = manager(interaction)
+        schedule = await bot.require_scheduler().get(schedule_id, guild.id)
+        await send(
+            interaction,
+            f"Delete schedule `{schedule.id}` ({cards.when_text(schedule)}) and its run history? "
+            "The audit log keeps a record; this cannot be undone.",
+            view=confirm_delete_buttons(schedule.id),
+        )
+        return
+    if action == "delete-yes":
+        await delete(bot, interaction, schedule_id)
+        await interaction.response.edit_message(
+            content=f"Schedule `{schedule_id}` deleted.", embed=None, view=None
+        )
+        return
+    raise UserError(f"unknown action {action}")
+
+
+async def list_reply(
+    bot: SummaryBot, guild: discord.Guild, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of the guild's schedules with its pager."""
+    from bot.views import pager
+
+    schedules = await bot.require_scheduler().list(guild.id)
+    page = min(page, cards.pages(len(schedules)) - 1)
+    embed = cards.list_page(schedules, page, bot.clock())
+    return embed, pager("list", page, (page + 1) * cards.PAGE_SIZE < len(schedules))
+
+
+async def history_reply(
+    bot: SummaryBot, guild: discord.Guild, schedule_id: str, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of a schedule's runs and deliveries with its pager."""
+    from bot.views import pager
+
+    schedule = await bot.require_scheduler().get(schedule_id, guild.id)
+    runs = await runs_with_deliveries(bot, schedule.id, HISTORY_PAGE + 1, page * HISTORY_PAGE)
+    has_more = len(runs) > HISTORY_PAGE
+    embed = cards.history_page(schedule, runs[:HISTORY_PAGE], page, has_more)
+    return embed, pager("history", page, has_more, schedule.id)
+
+
+async def page(
+    bot: SummaryBot, interaction: discord.Interaction, kind: str, key: str, number: int
+) -> None:
+    """A pager button was clicked: replace the page in place."""
+    guild, _ = manager(interaction)
+    if kind == "list":
+        embed, view = await list_reply(bot, guild, number)
+    else:
+        embed, view = await history_reply(bot, guild, key, number)
+    await interaction.response.edit_message(embed=embed, view=view)

@@ -1,0 +1,118 @@
+"""Autocomplete for `when`, `timezone` and schedule ids.
+
+`when` answers with how the input was understood and when it would next run, so a typo shows
+up before the command is sent ("weekdays at 09:00 → next Tue 24 Nov, 09:00 CET").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.cards import when_text
+from scheduling.errors import RecurrenceError
+from scheduling.recurrence import describe, next_fire_times, parse_when
+from scheduling.zones import UnknownTimeZoneError, resolve_zone, zone_names
+
+if TYPE_CHECKING:
+    from bot.app import SummaryBot
+
+MAX_CHOICES = 25
+EXAMPLES = (
+    "every day at 09:00",
+    "weekdays at 09:00",
+    "every monday at 10:00",
+    "every 6 hours",
+    "on the 1st at 08:00",
+    "0 18 * * 5",
+)
+
+
+def _choice(name: str, value: str) -> app_commands.Choice[str]:
+    return app_commands.Choice(name=name[:100], value=value[:100])
+
+
+def default_zone(bot: SummaryBot, namespace: Any) -> str:
+    """The zone typed in the same command, else the configured default."""
+    typed = getattr(namespace, "timezone", None)
+    if typed:
+        try:
+            return resolve_zone(typed).key
+        except UnknownTimeZoneError:
+            pass
+    return bot.settings.scheduling.timezone
+
+
+def explain_when(text: str, zone: str, now: Any) -> str:
+    """`weekdays at 09:00 → next Tue 24 Nov, 09:00 CET`, or what is wrong with the input."""
+    try:
+        recurrence = parse_when(text)
+    except RecurrenceError as exc:
+        return f"⚠️ {exc}"
+    upcoming = next_fire_times(recurrence, zone, after=now, count=1)
+    if not upcoming:
+        return f"{describe(recurrence)} → never runs again"
+    local = upcoming[0].astimezone(resolve_zone(zone))
+    return f"{describe(recurrence)} → next {local:%a %d %b, %H:%M} {local.tzname()}"
+
+
+async def when(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The typed `when` explained, or examples while nothing is typed."""
+    bot: SummaryBot = interaction.client  # type: ignore[assignment]
+    zone = default_zone(bot, interaction.namespace)
+    now = bot.clock()
+    texts = [current.strip()] if current.strip() else list(EXAMPLES)
+    return [_choice(explain_when(text, zone, now), text) for text in texts]
+
+
+async def timezone(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """IANA zone names containing what was typed (prefix matches first)."""
+    typed = current.strip().lower().replace(" ", "_")
+    names = zone_names()
+    if not typed:
+        picks = ["UTC", "Europe/London", "Europe/Berlin", "America/New_York", "Asia/Tokyo"]
+    else:
+        starts = [n for n in names if n.lower().startswith(typed)]
+        contains = [n for n in names if typed in n.lower() and n not in starts]
+        picks = (starts + contains)[:MAX_CHOICES]
+    return [_choice(name, name) for name in picks]
+
+
+async def schedule_id(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """This guild's schedules only, matched on id or name."""
+    bot: SummaryBot = interaction.client  # type: ignore[assignment]
+    if interaction.guild_id is None or bot.scheduler is None:
+        return []
+    typed = current.strip().lower()
+    found = []
+    for schedule in await bot.scheduler.list(interaction.guild_id):
+        if typed in schedule.id.lower() or typed in schedule.name.lower():
+            label = f"{schedule.id} · {schedule.name + ' · ' if schedule.name else ''}"
+            found.append(_choice(label + when_text(schedule), schedule.id))
+    return found[:MAX_CHOICES]
+
+
+async def destination_id(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """The destinations of the schedule named in the same command."""
+    bot: SummaryBot = interaction.client  # type: ignore[assignment]
+    wanted = getattr(interaction.namespace, "schedule", None)
+    if interaction.guild_id is None or bot.scheduler is None or not wanted:
+        return []
+    schedule = await bot.scheduler.store.get_schedule(wanted, interaction.guild_id)
+    if schedule is None:
+        return []
+    from bot.cards import destination_text
+
+    return [
+        _choice(destination_text(d).replace("`", ""), d.id)
+        for d in schedule.destinations
+        if current.lower() in d.id.lower()
+    ][:MAX_CHOICES]

@@ -1,0 +1,172 @@
+"""`/schedule destination add | remove | test`: where a schedule's digest goes.
+
+An added destination passes the same checks as at creation (the bot can post there, no wider
+audience unless confirmed); `test` sends a sample digest through the real senders, so a wrong
+URL or a missing permission shows up before the first scheduled run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+
+from bot import actions, autocomplete, cards
+from bot.replies import UserError, send
+from bot.schedule_input import DestinationOptions, build_destinations, check_destinations
+from delivery.fanout import deliver_all
+from delivery.models import DeliveryContext, DeliveryTarget
+from scheduling.models import Schedule, new_delivery_id
+from summarizer import summarize
+from summarizer.models import Author, ChannelRef, ChatMessage, GuildRef, Summary, SummaryOptions
+
+if TYPE_CHECKING:
+    from bot.app import SummaryBot
+
+_SAMPLE = (
+    "This is a test digest from summarybot: if you can read it, this destination works.",
+    "Scheduled digests will arrive here with the key points of the channel.",
+    "Nobody is mentioned by a digest unless the schedule names a role to mention.",
+)
+
+
+async def sample_summary(bot: SummaryBot, schedule: Schedule, guild: discord.Guild) -> Summary:
+    """A small digest of made-up messages, titled as a test."""
+    now = bot.clock()
+    channel_id = schedule.channel_ids[0]
+    channel = guild.get_channel_or_thread(channel_id)
+    ref = ChannelRef(id=channel_id, name=getattr(channel, "name", str(channel_id)))
+    user = bot.user
+    author = Author(id=user.id if user else 1, name="summarybot", is_bot=False)
+    messages = [
+        ChatMessage(
+            id=index + 1,
+            channel=ref,
+            author=author,
+            content=text,
+            created_at=now - timedelta(minutes=len(_SAMPLE) - index),
+        )
+        for index, text in enumerate(_SAMPLE)
+    ]
+    options = SummaryOptions(
+        title=f"Test digest for {schedule.name or schedule.id}",
+        guild=GuildRef(id=guild.id, name=guild.name),
+        channels=(ref,),
+        start=now - timedelta(hours=1),
+        end=now,
+        generated_at=now,
+    )
+    return await summarize(messages, options)
+
+
+def build_destination_group(bot: SummaryBot) -> app_commands.Group:
+    """The `/schedule destination` subgroup."""
+    group = app_commands.Group(name="destination", description="Where a schedule's digest goes")
+
+    @group.command(name="add", description="Send a schedule's digest somewhere else too")
+    @app_commands.describe(
+        schedule="the schedule's id",
+        to="a channel to post in",
+        webhook="a URL to POST to (signed) or a Discord webhook URL",
+        file="a file under the bot's digest folder",
+        confirm_wider_audience="deliver even where more people can read than in the source",
+    )
+    @app_commands.autocomplete(schedule=autocomplete.schedule_id)
+    async def add(
+        interaction: discord.Interaction,
+        schedule: str,
+        to: app_commands.AppCommandChannel | app_commands.AppCommandThread | None = None,
+        webhook: str | None = None,
+        file: str | None = None,
+        style: Literal["embed", "markdown"] = "embed",
+        mode: Literal["post", "edit"] = "post",
+        mention: discord.Role | None = None,
+        confirm_wider_audience: bool = False,
+    ) -> None:
+        guild, _ = actions.manager(interaction)
+        scheduler = bot.require_scheduler()
+        found = await scheduler.get(schedule, guild.id)
+        options = DestinationOptions(to, webhook, file, style, mode, mention)
+        if not options.any():
+            raise UserError("Give the destination: `to`, `webhook` or `file`.")
+        added, secret = build_destinations(bot, options)
+        sources = [guild.get_channel_or_thread(c) for c in found.channel_ids]
+        wider = check_destinations(
+            guild, [s for s in sources if s is not None], added, confirmed=confirm_wider_audience
+        )
+        changes: dict[str, object] = {"destinations": (*found.destinations, *added)}
+        if wider:
+            changes["confirm_wider_audience"] = True
+        edited = await scheduler.edit(found.id, changes, actions.actor(interaction), guild.id)
+        await send(
+            interaction,
+            f"Added {', '.join(f'`{d.id}`' for d in added)}.",
+            embed=cards.schedule_card(edited, bot.clock(), secret=secret, wider=wider),
+        )
+
+    @group.command(name="remove", description="Stop sending a schedule's digest somewhere")
+    @app_commands.autocomplete(
+        schedule=autocomplete.schedule_id, destination=autocomplete.destination_id
+    )
+    async def remove(interaction: discord.Interaction, schedule: str, destination: str) -> None:
+        guild, _ = actions.manager(interaction)
+        scheduler = bot.require_scheduler()
+        found = await scheduler.get(schedule, guild.id)
+        kept = tuple(d for d in found.destinations if d.id != destination)
+        if len(kept) == len(found.destinations):
+            raise UserError(f"Schedule `{found.id}` has no destination `{destination}`.")
+        if not kept:
+            raise UserError(
+                "A schedule needs at least one destination: add another one first, "
+                "or delete the schedule."
+            )
+        edited = await scheduler.edit(
+            found.id, {"destinations": kept}, actions.actor(interaction), guild.id
+        )
+        await send(
+            interaction,
+            f"Removed `{destination}`.",
+            embed=cards.schedule_card(edited, bot.clock()),
+        )
+
+    @group.command(name="test", description="Send a sample digest to one destination")
+    @app_commands.autocomplete(
+        schedule=autocomplete.schedule_id, destination=autocomplete.destination_id
+    )
+    async def test(interaction: discord.Interaction, schedule: str, destination: str) -> None:
+        guild, _ = actions.manager(interaction)
+        found = await bot.require_scheduler().get(schedule, guild.id)
+        target = next((d for d in found.destinations if d.id == destination), None)
+        if target is None:
+            raise UserError(f"Schedule `{found.id}` has no destination `{destination}`.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        summary = await sample_summary(bot, found, guild)
+        context = DeliveryContext(
+            guild_id=guild.id,
+            channel_id=found.channel_ids[0],
+            schedule_id=found.id,
+            schedule_name=found.name or None,
+            window_end=bot.clock(),
+        )
+        [result] = await deliver_all(
+            summary,
+            [DeliveryTarget(delivery_id=new_delivery_id(), destination=target)],
+            context,
+            senders=bot.senders,
+            # One attempt: the member is waiting for the answer, not for a retry schedule.
+            settings=bot.settings.delivery.model_copy(update={"max_attempts": 1}),
+        )
+        where = cards.destination_text(target)
+        if result.delivered:
+            await send(interaction, f"✅ Sample digest delivered to {where}.")
+        else:
+            status = f" (HTTP {result.http_status})" if result.http_status else ""
+            await send(
+                interaction,
+                f"❌ Could not deliver to {where}{status} after {result.attempts} "
+                f"attempt(s): {result.error}",
+            )
+
+    return group

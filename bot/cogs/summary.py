@@ -1,0 +1,173 @@
+"""`/summary now`: an ad-hoc digest of a channel the member can read.
+
+Answers ephemerally unless `public`, and `public` only where the channel the answer appears
+in has no wider audience than the source. It defers at once (Discord allows 3 s) and edits a
+progress line while it reads and summarizes; a per-member and a per-guild cooldown keep one
+busy server from monopolising the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+
+from bot.permissions import audience, combined, read_problem
+from bot.replies import NotAllowedError, UserError, send
+from bot.schedule_input import parse_duration, resolve_channel
+from delivery.channel import allowed_mentions_for, discord_embeds
+from delivery.embeds import render_discord
+from summarizer import summarize
+from summarizer.models import GuildRef, SummaryOptions
+
+if TYPE_CHECKING:
+    from bot.app import SummaryBot
+
+DEFAULT_SINCE = timedelta(hours=24)
+PROGRESS_EVERY_SECONDS = 1.5
+LAST_DIGEST = "last digest"
+
+
+async def window_start(bot: SummaryBot, guild_id: int, channel_id: int, since: str) -> datetime:
+    """`30m`/`6h`/`2d`, an ISO time, or `last digest` (the end of the latest digest's window)."""
+    now = bot.clock()
+    text = since.strip()
+    if text.lower() == LAST_DIGEST:
+        scheduler = bot.require_scheduler()
+        ends = []
+        for schedule in await scheduler.list(guild_id):
+            if channel_id in schedule.channel_ids:
+                anchor = await scheduler.store.latest_anchor(schedule.id)
+                if anchor is not None and anchor.window_end is not None:
+                    ends.append(anchor.window_end)
+        return max(ends, default=now - DEFAULT_SINCE)
+    if text[:1].isdigit() and ("-" in text or "T" in text):
+        try:
+            start = datetime.fromisoformat(text)
+        except ValueError:
+            raise UserError(
+                f"`since`: {text!r} is not an ISO time such as 2026-11-24T09:00Z."
+            ) from None
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        if start >= now:
+            raise UserError("`since` must be in the past.")
+        return start
+    return now - parse_duration(text, "since")
+
+
+class Progress:
+    """Edits the deferred answer at most every 1.5 s: Discord rate-limits edits."""
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+        self.last = 0.0
+        self.task: asyncio.Task[object] | None = None
+
+    def show(self, text: str, *, force: bool = False) -> None:
+        """Show `text` unless an edit happened moments ago."""
+        now = time.monotonic()
+        if not force and (now - self.last < PROGRESS_EVERY_SECONDS or self._busy()):
+            return
+        self.last = now
+        self.task = asyncio.get_running_loop().create_task(
+            self.interaction.edit_original_response(content=text)
+        )
+
+    def _busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    async def settle(self) -> None:
+        """Wait for the last progress edit, so the final answer is not overwritten by it."""
+        if self.task is not None:
+            await asyncio.gather(self.task, return_exceptions=True)
+
+
+def build_group(bot: SummaryBot) -> app_commands.Group:
+    """The `/summary` command group."""
+    group = app_commands.Group(name="summary", description="Summaries on demand", guild_only=True)
+
+    @group.command(name="now", description="Summarize a channel now")
+    @app_commands.describe(
+        channel="the channel to summarize (default: this one)",
+        since="30m, 6h, 2d, an ISO time, or 'last digest' (default)",
+        public="post the summary for everyone here (only if they can all read the source)",
+    )
+    @app_commands.checks.cooldown(1, 30, key=lambda i: (i.guild_id, i.user.id))
+    @app_commands.checks.cooldown(10, 60, key=lambda i: i.guild_id)
+    async def now(
+        interaction: discord.Interaction,
+        channel: app_commands.AppCommandChannel | app_commands.AppCommandThread | None = None,
+        since: app_commands.Range[str, 1, 40] = LAST_DIGEST,
+        length: Literal["brief", "standard", "detailed"] = "standard",
+        engine: Literal["extractive", "llm"] | None = None,
+        public: bool = False,
+    ) -> None:
+        guild = interaction.guild
+        member = interaction.user
+        if guild is None or not isinstance(member, discord.Member):
+            raise NotAllowedError("Use this command in a server.")
+        source = resolve_channel(guild, channel or interaction.channel)
+        problem = read_problem(member, source, who="you") or read_problem(
+            guild.me, source, who="the bot"
+        )
+        if problem is not None:
+            raise UserError(f"Cannot summarize {source.mention}: {problem}.")
+        here = interaction.channel
+        if public and here is not None:
+            target = guild.get_channel_or_thread(here.id)
+            if target is None or audience(target).wider_than(combined([audience(source)])):
+                raise UserError(
+                    "More people can read this channel than the source: the summary can only "
+                    "be shown to you here (leave `public` off), or run it in a channel with "
+                    "the source's audience."
+                )
+        start = await window_start(bot, guild.id, source.id, since)
+        end = bot.clock()
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+        progress = Progress(interaction)
+        progress.show("Reading messages…", force=True)
+        limit = bot.settings.summarizer.max_messages
+        fetched = await bot.history.fetch(
+            [source.id],
+            start,
+            end,
+            limit=limit,
+            progress=lambda n: progress.show(f"Reading {n:,} messages…"),
+        )
+        progress.show(f"Summarizing {len(fetched.messages):,} messages…", force=True)
+        options = SummaryOptions(
+            engine=engine or bot.settings.summarizer.engine,
+            length=length,
+            max_messages=limit,
+            title=f"#{getattr(source, 'name', source.id)}",
+            guild=fetched.guild or GuildRef(id=guild.id, name=guild.name),
+            channels=tuple(fetched.channels),
+            start=start,
+            end=end,
+            generated_at=end,
+        )
+        summary = await summarize(fetched.messages, options, llm=bot.llm)
+        if fetched.truncated:
+            summary = summary.model_copy(update={"truncated": True})
+        await progress.settle()
+        parts = render_discord(summary)
+        first, rest = parts[0], parts[1:]
+        await interaction.edit_original_response(
+            content=first.content or None,
+            embeds=discord_embeds(first),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        for part in rest:
+            await send(
+                interaction,
+                part.content or None,
+                ephemeral=not public,
+                embeds=discord_embeds(part),
+                allowed_mentions=allowed_mentions_for(part),
+            )
+
+    return group
