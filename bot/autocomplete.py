@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 MAX_CHOICES = 25
 EXAMPLES = (
-    "every day at 09:00",
+    "daily at 09:00",
     "weekdays at 09:00",
     "every monday at 10:00",
-    "every 6 hours",
-    "on the 1st at 08:00",
-    "0 18 * * 5",
+    "every 6h",
+    "monthly on 1 at 08:00",
+    "cron 0 18 * * 5",
 )
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import SummaryBot, create_bot
 from bot.config import Settings
+from bot.replies import error_text
 from scheduling.models import utc_now
 
 
@@ -23,6 +24,18 @@ def bot_settings(tmp_path) -> Settings:
             "summarizer": {"min_messages": 1},
         }
     )
+
+
+class Built(list):
+    """Every bot a test built; simcord detaches them without closing, so the fixture does."""
+
+    async def close_all(self) -> None:
+        for bot in self:
+            for session in (bot.session, bot.webhook_session):
+                if session is not None and not session.closed:
+                    await session.close()
+            if bot.store is not None:
+                await bot.store.close()
 
 
 class SimClock:
@@ -40,15 +53,35 @@ def sim_clock() -> SimClock:
     return SimClock()
 
 
+_BUILT = Built()
+
+
 def build_bot(settings: Settings, clock: SimClock) -> SummaryBot:
     # APScheduler's wall-clock timers don't follow simcord's virtual clock: runs are triggered
     # with /schedule run here; firing on time is tested against the wire-level fake (tests/e2e).
-    return create_bot(settings, shard_count=1, start_scheduler=False, clock=clock)
+    bot = create_bot(settings, shard_count=1, start_scheduler=False, clock=clock)
+    _BUILT.append(bot)
+    return bot
 
 
 @pytest.fixture
-def simcord_bot(bot_settings, sim_clock) -> SummaryBot:
-    return build_bot(bot_settings, sim_clock)
+async def simcord_bot(bot_settings, sim_clock):
+    yield build_bot(bot_settings, sim_clock)
+    await _BUILT.close_all()
+    _BUILT.clear()
+
+
+@pytest.fixture(autouse=True)
+def errors_are_answers(simcord_env):
+    """Refusals travel as exceptions to the tree's error handler, which simcord records.
+
+    They are answers, not bugs: acknowledge those `error_text` words for a member, and fail
+    the test on anything else (a bug the member would see as an apology with an error id).
+    """
+    yield
+    unexpected = [e for e in simcord_env.errors if error_text(e) is None]
+    if unexpected:
+        pytest.fail(f"the bot raised unexpected errors: {unexpected!r}")
 
 
 @dataclass

@@ -1,0 +1,56 @@
+"""Autocomplete of `when`, `timezone` and schedule ids."""
+
+from __future__ import annotations
+
+import discord
+
+
+async def test_when_shows_how_it_was_understood_and_the_next_run(world):
+    choices = await world.admin.autocomplete(
+        world.general, "schedule create", "when", "weekdays at 9am", timezone="Europe/Berlin"
+    )
+    [choice] = choices
+    assert choice["value"] == "weekdays at 9am"
+    # simcord's clock starts on Thursday 1 January 2026, 00:00 UTC (01:00 in Berlin).
+    assert choice["name"] == "weekdays at 09:00 → next Thu 01 Jan, 09:00 CET"
+
+
+async def test_when_explains_what_it_cannot_understand(world):
+    [choice] = await world.admin.autocomplete(
+        world.general, "schedule create", "when", "every blursday"
+    )
+    assert choice["name"].startswith("⚠️")
+    assert "blursday" in choice["name"]
+
+
+async def test_when_offers_examples_before_anything_is_typed(world):
+    choices = await world.admin.autocomplete(world.general, "schedule create", "when", "")
+    assert any(c["value"] == "weekdays at 09:00" for c in choices)
+    assert all("→ next" in c["name"] for c in choices)
+
+
+async def test_timezone_completes_iana_names(world):
+    choices = await world.admin.autocomplete(world.general, "schedule create", "timezone", "berl")
+    assert choices[0]["value"] == "Europe/Berlin"
+    assert len(choices) <= 25
+
+
+async def test_ids_come_from_this_guild_only(world):
+    await world.admin.slash(
+        world.general,
+        "schedule create",
+        channel=world.general,
+        when="daily at 09:00",
+        to=world.digest,
+        name="daily general",
+    )
+    [mine] = await world.env.bot.require_scheduler().list(world.guild.id)
+    choices = await world.admin.autocomplete(world.general, "schedule show", "schedule", "")
+    assert [c["value"] for c in choices] == [mine.id]
+    assert "daily general" in choices[0]["name"]
+
+    other = world.env.create_guild(name="Elsewhere")
+    lobby = other.create_text_channel("lobby")
+    admins = other.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    stranger = other.add_member(world.env.create_user("eve"), roles=[admins])
+    assert await stranger.autocomplete(lobby, "schedule show", "schedule", "") == []
