@@ -7,7 +7,7 @@ from simcord.results import InteractionResult
 
 
 def text(result: InteractionResult) -> str:
-    parts = [result.response] + result.followups if result.response else result.followups
+    parts = [result.response, *result.followups] if result.response else result.followups
     return "\n".join(p.content for p in parts if p is not None)
 
 
