@@ -1,0 +1,194 @@
+"""The real `summarybot run` as a subprocess against the wire-level fake Discord.
+
+`bot_process` starts the console entry point (`python -m bot.cli run`) with an isolated
+database, digest folder and environment pointing `discord.api_base` at the fake; it always
+kills the process at teardown. Tests wait on facts the fake observes (`fake.wait_for`), never
+on sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from tests.fakediscord import plugin
+from tests.fakediscord.plugin import discord_py_at_fake  # noqa: F401
+from tests.fakediscord.server import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[2]
+fake_discord = plugin.fake_discord
+
+
+@dataclass
+class BotProcess:
+    """One `summarybot run` process and what it wrote to stderr."""
+
+    fake: FakeDiscord
+    workdir: Path
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = None
+    stderr_lines: list[str] = field(default_factory=list)
+    _reader: asyncio.Task[None] | None = None
+
+    @property
+    def database(self) -> Path:
+        return Path(self.env["SUMMARYBOT_STORAGE__PATH"])
+
+    @property
+    def file_root(self) -> Path:
+        return Path(self.env["SUMMARYBOT_DELIVERY__FILE_ROOT"])
+
+    async def start(self, **overrides: str) -> BotProcess:
+        env = self.env | overrides
+        self.stderr_lines = []
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=self.workdir,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        self._reader = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        assert self.process is not None
+        assert self.process.stderr is not None
+        async for line in self.process.stderr:
+            self.stderr_lines.append(line.decode(errors="replace").rstrip("\n"))
+
+    @property
+    def stderr(self) -> str:
+        return "\n".join(self.stderr_lines)
+
+    async def wait_exit(self, timeout: float = 15) -> int:  # noqa: ASYNC109
+        assert self.process is not None
+        code = await asyncio.wait_for(self.process.wait(), timeout)
+        if self._reader is not None:
+            await asyncio.wait_for(self._reader, timeout)
+        return code
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:  # noqa: ASYNC109
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        return await self.wait_exit(timeout)
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        if self._reader is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._reader, 5)
+
+    async def wait_ready(self, timeout: float = 20) -> None:  # noqa: ASYNC109
+        """Commands synced and a gateway session identified."""
+        await self.fake.wait_for(
+            lambda: (
+                (self.fake.gateway.identifies >= 1 and bool(self.fake.gateway.connected))
+                or self.exited()
+            ),
+            timeout=timeout,
+        )
+        assert not self.exited(), self.stderr
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.returncode is not None
+
+
+@dataclass
+class Seeded:
+    """The guild the bot finds on the fake: an admin, a member, #general and #digest."""
+
+    guild_id: int
+    general: int
+    digest: int
+    admin: Any
+    member: Any
+
+
+@pytest.fixture
+def seeded(fake_discord: FakeDiscord) -> Seeded:
+    fake_discord.gateway.heartbeat_interval_ms = 500
+    guild = fake_discord.add_guild("Quillpress")
+    admins = fake_discord.add_role(guild.id, "Admins", 1 << 5)  # MANAGE_GUILD
+    admin = fake_discord.add_member(guild.id, "ada", roles=[admins.id])
+    member = fake_discord.add_member(guild.id, "bob")
+    general = fake_discord.add_channel(guild.id, "general")
+    digest = fake_discord.add_channel(guild.id, "digest")
+    return Seeded(guild.id, general.id, digest.id, admin.user, member.user)
+
+
+@pytest.fixture
+async def bot_process(
+    fake_discord: FakeDiscord, seeded: Seeded, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SUMMARYBOT_") and key != "DISCORD_TOKEN"
+    }
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": fake_discord.token,
+        "SUMMARYBOT_DISCORD__API_BASE": fake_discord.api_base,
+        "SUMMARYBOT_DISCORD__GUILD_IDS": f"[{seeded.guild_id}]",
+        "SUMMARYBOT_DISCORD__SHUTDOWN_TIMEOUT_SECONDS": "5",
+        "SUMMARYBOT_STORAGE__PATH": str(tmp_path / "summarybot.db"),
+        "SUMMARYBOT_DELIVERY__FILE_ROOT": str(tmp_path / "digests"),
+        "SUMMARYBOT_DELIVERY__ALLOW_INSECURE_HTTP": "true",
+        "SUMMARYBOT_DELIVERY__ALLOW_PRIVATE_ADDRESSES": "true",
+        "SUMMARYBOT_SUMMARIZER__MIN_MESSAGES": "1",
+        "SUMMARYBOT_LOGGING__LEVEL": "INFO",
+    }
+    process = BotProcess(fake_discord, tmp_path, env)
+    try:
+        yield process
+    finally:
+        await process.kill()
+
+
+@dataclass
+class Receiver:
+    """A local webhook consumer: records every request's headers and body."""
+
+    url: str = ""
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    on_receive: Callable[[], None] = lambda: None
+
+
+@pytest.fixture
+async def receiver(fake_discord: FakeDiscord) -> AsyncIterator[Receiver]:
+    found = Receiver(on_receive=fake_discord._notify)
+
+    async def handle(request: web.Request) -> web.Response:
+        found.received.append((dict(request.headers), await request.read()))
+        found.on_receive()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    found.url = f"http://127.0.0.1:{port}/hook"
+    try:
+        yield found
+    finally:
+        await runner.cleanup()
