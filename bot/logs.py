@@ -37,4 +37,7 @@ def configure_logging(settings: LoggingSettings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.level)
     # discord.py's gateway chatter is noise at INFO.
-    logging.getLogger("discord").setLevel(max(logging.getLevelName(settings.level), logging.INFO))
+    level = logging.getLevelName(settings.level)
+    logging.getLogger("discord").setLevel(max(level, logging.INFO))
+    # APScheduler logs every job it runs at INFO (the 5 s poll included): only its problems.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))

@@ -160,6 +160,7 @@ async def bot_process(
         yield process
     finally:
         await process.kill()
+        print(f"--- summarybot stderr ---\n{process.stderr}")  # shown when a test fails
 
 
 @dataclass

@@ -317,7 +317,17 @@ def register(add: Add, fake: FakeDiscord) -> None:
         fake.channels[dm.id] = dm
         return json_response(dm.to_json())
 
+    async def get_member(request: web.Request) -> web.Response:
+        guild = fake.guilds.get(int(request.match_info["guild_id"]))
+        if guild is None:
+            raise ApiError(404, 10004, "Unknown Guild")
+        member = guild.members.get(int(request.match_info["user_id"]))
+        if member is None:
+            raise ApiError(404, 10007, "Unknown Member")
+        return json_response(member.to_json())
+
     add("GET", "/channels/{channel_id}", get_channel)
+    add("GET", "/guilds/{guild_id}/members/{user_id}", get_member)
     add("GET", "/channels/{channel_id}/messages", list_messages)
     add("POST", "/channels/{channel_id}/messages", post_message)
     add("GET", "/channels/{channel_id}/messages/{message_id}", get_message)

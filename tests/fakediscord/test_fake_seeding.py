@@ -29,3 +29,15 @@ async def test_latency_delays_answers(fake_discord: FakeDiscord, api: RawApi) ->
     started = loop.time()
     await api.call("GET", "/users/@me")
     assert loop.time() - started >= 0.05
+
+
+async def test_a_member_is_fetched_and_a_stranger_is_unknown(
+    fake_discord: FakeDiscord, api: RawApi
+) -> None:
+    guild = fake_discord.add_guild()
+    member = fake_discord.add_member(guild.id, "ada")
+    found = await api.call("GET", f"/guilds/{guild.id}/members/{member.user.id}")
+    assert (found.status, found.body["user"]["id"]) == (200, str(member.user.id))
+    stranger = fake_discord.add_user("eve")
+    missing = await api.call("GET", f"/guilds/{guild.id}/members/{stranger.id}")
+    assert (missing.status, missing.body["code"]) == (404, 10007)
