@@ -175,7 +175,9 @@ class SummaryBot(commands.AutoShardedBot):
         if self.store is not None:
             with contextlib.suppress(Exception):
                 await self.store.close()
-        log.info("stopped")
+            # Only a bot that got as far as its set-up has something to report stopping; a
+            # refused token ends with the one-line error alone.
+            log.info("stopped")
 
     @property
     def uptime_seconds(self) -> float:

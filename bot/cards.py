@@ -85,7 +85,11 @@ def _base(schedule: Schedule) -> discord.Embed:
         status += f": {schedule.pause_reason}"
     embed.add_field(name="Status", value=status[:1024], inline=False)
     sources = ", ".join(f"<#{channel_id}>" for channel_id in schedule.channel_ids)
-    threads = " and their threads" if schedule.include_threads else ""
+    threads = (
+        (" and its threads" if len(schedule.channel_ids) == 1 else " and their threads")
+        if schedule.include_threads
+        else ""
+    )
     embed.add_field(name="Summarizes", value=f"{sources}{threads}"[:1024], inline=False)
     return embed
 

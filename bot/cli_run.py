@@ -85,14 +85,23 @@ def _fail(message: str) -> int:
 
 
 async def run_bot(settings: Settings, token: str) -> None:
-    """Run until the bot stops; SIGTERM and SIGINT close it gracefully."""
+    """Run until the bot stops; SIGTERM and SIGINT close it gracefully, even during start-up."""
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
+    signalled: list[str] = []
     stopping: list[asyncio.Task[None]] = []
+    starting: list[asyncio.Task[None]] = []
 
     def stop(signame: str) -> None:
-        if not stopping:
-            log.info("%s received: stopping", signame)
+        if signalled:
+            return
+        signalled.append(signame)
+        log.info("%s received: stopping", signame)
+        if starting and not starting[0].done():
+            # Still logging in or setting up: abandon it where it is, so nothing is opened or
+            # started after close() ran; `async with bot` then closes what was opened.
+            starting[0].cancel()
+        else:
             stopping.append(loop.create_task(bot.close()))
 
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -100,7 +109,15 @@ async def run_bot(settings: Settings, token: str) -> None:
             loop.add_signal_handler(sig, stop, sig.name)
     try:
         async with bot:
-            await bot.start(token, reconnect=True)
+            starting.append(loop.create_task(bot.login(token)))  # login runs setup_hook
+            await starting[0]
+            await bot.connect(reconnect=True)
+    except (Exception, asyncio.CancelledError) as exc:
+        if not signalled:
+            raise
+        # Closing cuts requests still in flight (e.g. the gateway URL while a 429 is waited
+        # out); after a stop signal that is the stop working, not Discord being unreachable.
+        log.info("cut short by the stop: %s", type(exc).__name__)
     finally:
         if stopping:
             await stopping[0]

@@ -26,6 +26,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _NoVoiceWarnings(logging.Filter):
+    """summarybot never joins voice, so "PyNaCl/davey is not installed" only misleads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop discord.py's missing-voice-library warnings."""
+        return "voice will NOT be supported" not in record.getMessage()
+
+
 def configure_logging(settings: LoggingSettings) -> None:
     """Send logs to stderr at the configured level and format."""
     handler = logging.StreamHandler(sys.stderr)
@@ -36,8 +44,15 @@ def configure_logging(settings: LoggingSettings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level)
-    # discord.py's gateway chatter is noise at INFO.
     level = logging.getLevelName(settings.level)
+    # discord.py's gateway chatter is noise at INFO.
     logging.getLogger("discord").setLevel(max(level, logging.INFO))
-    # APScheduler logs every job it runs at INFO (the 5 s poll included): only its problems.
-    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+    # Below WARNING unless debugging: APScheduler logs two INFO lines per run of the 5-second
+    # poll job (~35,000 a day), and discord.client's only INFO line, "logging in using static
+    # token", would precede even the one-line error for a refused token. Their warnings
+    # (a missed run, an interactions endpoint URL set) still show.
+    quiet = level if level <= logging.DEBUG else max(level, logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(quiet)
+    client = logging.getLogger("discord.client")
+    client.setLevel(quiet)
+    client.filters[:] = [_NoVoiceWarnings()]

@@ -88,3 +88,33 @@ async def test_under_a_rate_limit_the_bot_waits_instead_of_failing(
     assert fake_discord.rate_limited, "the fake never rate-limited the bot"
     assert not bot_process.exited()
     assert await bot_process.stop() == 0
+
+
+async def test_after_an_invalid_session_it_reidentifies_at_the_configured_server(
+    bot_process, fake_discord
+):
+    await bot_process.start()
+    await bot_process.wait_ready()
+    # discord.py falls back to its built-in gateway (the real Discord) after this unless
+    # start-up pointed it at discord.api_base's gateway; it waits 5 s before identifying again.
+    await fake_discord.invalidate_session(resumable=False)
+    await fake_discord.wait_for(
+        lambda: fake_discord.gateway.identifies == 2 and bool(fake_discord.gateway.connected),
+        timeout=15,
+    )
+    assert not bot_process.exited()
+    assert await bot_process.stop() == 0
+
+
+async def test_sigterm_during_start_up_exits_zero_quietly(bot_process, fake_discord):
+    # The gateway URL hangs, so the signal lands in the middle of start-up.
+    fake_discord.set_latency(1.0, "GET /gateway/bot")
+    await bot_process.start()
+    await fake_discord.wait_for(
+        lambda: fake_discord.requests_per_route()["GET /oauth2/applications/@me"] == 1,
+        timeout=10,
+    )
+    assert await bot_process.stop() == 0
+    assert "Traceback" not in bot_process.stderr
+    assert not [line for line in bot_process.stderr_lines if line.startswith("summarybot: ")]
+    assert fake_discord.gateway.identifies == 0

@@ -91,6 +91,8 @@ class Gateway:
         if op == HEARTBEAT:
             self.heartbeats += 1
             await self._send(ws, {"op": HEARTBEAT_ACK})
+            # A live bot shows itself by heartbeating; tests wait on that too.
+            self._notify()
         elif op == IDENTIFY:
             return await self._identify(ws, data or {})
         elif op == RESUME:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -51,6 +52,20 @@ async def test_heartbeat_is_acknowledged(
         await ws.send_json({"op": 1, "d": None})
         ack = await ws.receive_json(timeout=5)
     assert ack["op"] == 11
+
+
+async def test_wait_for_wakes_on_a_heartbeat(
+    fake_discord: FakeDiscord, session: aiohttp.ClientSession
+) -> None:
+    async with session.ws_connect(fake_discord.gateway_url) as ws:
+        await ws.receive_json(timeout=5)
+        waiting = asyncio.ensure_future(
+            fake_discord.wait_for(lambda: fake_discord.gateway.heartbeats == 1, timeout=5)
+        )
+        await asyncio.sleep(0)  # let the waiter check once and park before the heartbeat
+        await ws.send_json({"op": 1, "d": None})
+        await waiting
+    assert fake_discord.gateway.heartbeats == 1
 
 
 async def test_wrong_token_closes_4004(
