@@ -26,18 +26,6 @@ def bot_settings(tmp_path) -> Settings:
     )
 
 
-class Built(list):
-    """Every bot a test built; simcord detaches them without closing, so the fixture does."""
-
-    async def close_all(self) -> None:
-        for bot in self:
-            for session in (bot.session, bot.webhook_session):
-                if session is not None and not session.closed:
-                    await session.close()
-            if bot.store is not None:
-                await bot.store.close()
-
-
 class SimClock:
     """The bot's clock, following simcord's virtual time once the environment exists."""
 
@@ -53,22 +41,41 @@ def sim_clock() -> SimClock:
     return SimClock()
 
 
-_BUILT = Built()
-
-
-def build_bot(settings: Settings, clock: SimClock) -> SummaryBot:
-    # APScheduler's wall-clock timers don't follow simcord's virtual clock: runs are triggered
-    # with /schedule run here; firing on time is tested against the wire-level fake (tests/e2e).
-    bot = create_bot(settings, shard_count=1, start_scheduler=False, clock=clock)
-    _BUILT.append(bot)
-    return bot
+async def close_bot(bot: SummaryBot) -> None:
+    """simcord detaches a bot without closing it; an open store would keep pytest alive."""
+    for session in (bot.session, bot.webhook_session):
+        if session is not None and not session.closed:
+            await session.close()
+    if bot.store is not None:
+        await bot.store.close()
 
 
 @pytest.fixture
-async def simcord_bot(bot_settings, sim_clock):
-    yield build_bot(bot_settings, sim_clock)
-    await _BUILT.close_all()
-    _BUILT.clear()
+async def build_bot(bot_settings, sim_clock):
+    """Build bots on the test's database (a rebuild is a restart); all are closed at the end.
+
+    A fixture rather than a module-level list: a test importing this conftest gets a second
+    copy of the module, whose bots the teardown would never see.
+    """
+    built: list[SummaryBot] = []
+
+    def build(settings: Settings | None = None) -> SummaryBot:
+        # APScheduler's wall-clock timers don't follow simcord's virtual clock: runs are
+        # triggered with /schedule run here; firing on time is tested in tests/e2e.
+        bot = create_bot(
+            settings or bot_settings, shard_count=1, start_scheduler=False, clock=sim_clock
+        )
+        built.append(bot)
+        return bot
+
+    yield build
+    for bot in built:
+        await close_bot(bot)
+
+
+@pytest.fixture
+def simcord_bot(build_bot):
+    return build_bot()
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.bot.sim.conftest import build_bot
-
 
 async def create_card(world):
     result = await world.admin.slash(
@@ -36,10 +34,10 @@ async def test_pause_resume_and_delete_through_the_buttons(world):
     assert await world.env.bot.require_scheduler().list(world.guild.id) == []
 
 
-async def test_buttons_keep_working_after_the_bot_is_rebuilt(world, bot_settings, sim_clock):
+async def test_buttons_keep_working_after_the_bot_is_rebuilt(world, build_bot):
     card, schedule = await create_card(world)
 
-    await world.env.restart_bot(build_bot(bot_settings, sim_clock))
+    await world.env.restart_bot(build_bot())
 
     await world.admin.click(card, label="Pause")
     assert await status_of(world, schedule.id) == "paused"
