@@ -144,9 +144,12 @@ class DiscordHistorySource:
         for thread in list(threads):
             seen.add(thread.id)
             yield thread
-        for private in (False, True):
+        # Forum posts are always public threads: ForumChannel.archived_threads has no `private`.
+        kinds = [{}] if isinstance(channel, discord.ForumChannel) else [{}, {"private": True}]
+        for kind in kinds:
+            private = bool(kind)
             try:
-                async for thread in channel.archived_threads(limit=None, private=private):
+                async for thread in channel.archived_threads(limit=None, **kind):
                     archived_at = thread.archive_timestamp
                     if archived_at is not None and archived_at < start:
                         break  # newest archived first: the rest ended before the window
@@ -157,5 +160,5 @@ class DiscordHistorySource:
                 log.debug(
                     "channel %s: no access to archived threads (private=%s)", channel.id, private
                 )
-            except (discord.HTTPException, AttributeError) as exc:
+            except discord.HTTPException as exc:
                 log.info("channel %s: archived threads unavailable: %s", channel.id, exc)

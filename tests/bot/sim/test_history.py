@@ -75,3 +75,53 @@ async def test_an_unknown_channel_is_a_readable_error(world):
     now = world.env.now()
     with pytest.raises(SourceUnavailableError, match="123456789"):
         await world.env.bot.history.fetch([123456789], now - timedelta(hours=1), now, limit=10)
+
+
+async def test_forum_posts_are_read_as_threads(world):
+    forum = world.guild.create_forum_channel("ideas")
+    post = thread(world, forum, "dark mode")
+    await world.say(post, "please add a dark mode", "seconded, my eyes hurt")
+
+    result = await fetch(world, forum)
+
+    assert [m.content for m in result.messages] == [
+        "please add a dark mode",
+        "seconded, my eyes hurt",
+    ]
+    assert {m.thread.name for m in result.messages} == {"dark mode"}
+
+
+async def test_voice_channel_chat_is_read(world):
+    lounge = world.guild.create_voice_channel("lounge")
+    await world.say(lounge, "can everyone hear me?", "yes, loud and clear")
+
+    result = await fetch(world, lounge)
+
+    assert [m.content for m in result.messages] == ["can everyone hear me?", "yes, loud and clear"]
+
+
+async def test_private_threads_are_read_where_the_bot_may(world):
+    await world.say(world.general, "in the channel")
+    private = thread(world, world.general, "hiring", private=True)
+    world.env.backend.channels[private.id].thread_members[world.env.bot.user.id] = (
+        world.env.backend.now_iso()
+    )
+    await world.say(private, "the candidate accepted", who=world.admin)
+
+    result = await fetch(world, world.general)
+
+    assert {m.content for m in result.messages} == {"in the channel", "the candidate accepted"}
+
+
+async def test_threads_archived_before_the_window_are_not_read(world):
+    old = thread(world, world.general, "last year")
+    await world.say(old, "ancient history")
+    archive(world, old)
+    await world.env.advance_time(3 * 3600)
+    await world.say(world.general, "today")
+
+    result = await fetch(world, world.general, since_minutes=60)
+
+    assert [m.content for m in result.messages] == ["today"]
+    reads = [r.path for r in world.env.http_requests if r.path.endswith("/messages")]
+    assert f"/channels/{old.id}/messages" not in reads
