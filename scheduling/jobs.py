@@ -31,7 +31,7 @@ from scheduling.models import (
     ScheduleStatus,
 )
 from scheduling.outcome import apply_outcome
-from scheduling.ports import Deliver, MessageSource, Summarize, summary_options
+from scheduling.ports import Deliver, MessageSource, RunObserver, Summarize, summary_options
 from scheduling.recurrence import nominal_period, previous_fire_time
 from scheduling.settings import RetentionSettings, SchedulingSettings
 from scheduling.store import Store
@@ -66,6 +66,7 @@ class JobContext:
     # Checked before every scheduled run: a reason (the creator left, the bot lost access)
     # pauses the schedule with that reason instead of running it.
     precheck: Callable[[Schedule], Awaitable[str | None]] | None = None
+    observer: RunObserver | None = None
     rng: random.Random = field(default_factory=random.Random)
     semaphore: asyncio.Semaphore = field(init=False)
     waiting: int = 0
@@ -304,7 +305,18 @@ async def _send(context: JobContext, schedule: Schedule, run: Run, summary: Summ
         )
     deliveries = await context.store.create_deliveries(run.id or 0, enabled, context.clock())
     outcomes = await context.deliver(schedule, run, summary, deliveries)
+    _observe(context, "deliveries_finished", outcomes)
     return _ended(context, run, *_delivery_verdict(outcomes))
+
+
+def _observe(context: JobContext, event: str, value: object) -> None:
+    """Tell the observer; a broken observer (metrics) must never fail a run."""
+    if context.observer is None:
+        return
+    try:
+        getattr(context.observer, event)(value)
+    except Exception:
+        log.exception("run observer failed on %s", event)
 
 
 def _delivery_verdict(outcomes: list[Delivery]) -> tuple[RunStatus, str | None]:
@@ -327,6 +339,7 @@ async def _record(context: JobContext, run: Run) -> Run:
         delay = settings.retry_base_seconds * 2 ** (run.attempt - 1)
         delay *= 0.5 + context.rng.random()  # jitter: retries of a burst don't stampede
         await context.store.finish_run(run)
+        _observe(context, "run_finished", run)
         context.schedule_retry(
             run.schedule_id, run.id or 0, context.clock() + timedelta(seconds=delay)
         )
@@ -340,6 +353,7 @@ async def _record(context: JobContext, run: Run) -> Run:
         return after, audit
 
     changed = await context.store.finish_run(run, change)
+    _observe(context, "run_finished", run)
     if changed is not None:
         context.on_change(run.schedule_id, changed[1])
     for notice in notices:

@@ -15,7 +15,14 @@ from scheduling.models import Delivery, Run, Schedule
 from summarizer.models import ChatMessage, Summary, SummaryOptions
 from summarizer.sources import FetchResult, MessageSource
 
-__all__ = ["Deliver", "FetchResult", "MessageSource", "Summarize", "summary_options"]
+__all__ = [
+    "Deliver",
+    "FetchResult",
+    "MessageSource",
+    "RunObserver",
+    "Summarize",
+    "summary_options",
+]
 
 
 class Summarize(Protocol):
@@ -35,6 +42,19 @@ class Deliver(Protocol):
         self, schedule: Schedule, run: Run, summary: Summary, deliveries: list[Delivery]
     ) -> list[Delivery]:
         """Deliver and return the final state of every row."""
+
+
+class RunObserver(Protocol):
+    """Told of every finished run attempt and its deliveries (metrics); must not raise or block.
+
+    Called synchronously from the job, after the outcome is stored.
+    """
+
+    def run_finished(self, run: Run) -> None:
+        """A run attempt ended (`run.status` is its outcome, retried or not)."""
+
+    def deliveries_finished(self, deliveries: Sequence[Delivery]) -> None:
+        """A run's deliveries reached their final state for this attempt."""
 
 
 def summary_options(

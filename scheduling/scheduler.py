@@ -37,7 +37,7 @@ from scheduling.models import (
     ScheduleStatus,
     utc_now,
 )
-from scheduling.ports import Deliver, MessageSource, Summarize
+from scheduling.ports import Deliver, MessageSource, RunObserver, Summarize
 from scheduling.recurrence import build_trigger, previous_fire_time
 from scheduling.service import ScheduleService
 from scheduling.settings import RetentionSettings, SchedulingSettings
@@ -83,6 +83,7 @@ class TaskScheduler:
         clock: Callable[[], datetime] = utc_now,
         notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None,
         precheck: Callable[[Schedule], Awaitable[str | None]] | None = None,
+        observer: RunObserver | None = None,
         poll_seconds: float = 5.0,
         rng: random.Random | None = None,
     ) -> None:
@@ -108,6 +109,7 @@ class TaskScheduler:
             schedule_retry=self._add_retry,
             notify=notify,
             precheck=precheck,
+            observer=observer,
             rng=rng or random.Random(),  # noqa: S311 -- retry jitter, not secrets
         )
         self._scheduler = AsyncIOScheduler(

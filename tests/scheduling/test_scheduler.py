@@ -349,3 +349,39 @@ async def test_cleanup_removes_old_audit_entries_and_records_itself(harness, cre
     (entry,) = await harness.store.list_audit()
     assert entry.action is AuditAction.CLEANED_UP
     assert entry.detail == {"runs": 0, "audit_entries": 1, "files": 0}
+
+
+class RecordingObserver:
+    def __init__(self, *, broken: bool = False) -> None:
+        self.runs = []
+        self.deliveries = []
+        self.broken = broken
+
+    def run_finished(self, run) -> None:
+        if self.broken:
+            raise RuntimeError("metrics are down")
+        self.runs.append(run.status)
+
+    def deliveries_finished(self, deliveries) -> None:
+        if self.broken:
+            raise RuntimeError("metrics are down")
+        self.deliveries.append(sorted(d.status for d in deliveries))
+
+
+async def test_the_observer_sees_every_attempt_and_its_deliveries(harness, created):
+    observer = RecordingObserver()
+    harness.scheduler.context.observer = observer
+    harness.deliver.failing = {"d_chan", "d_file"}
+    failed = await _fire(harness, SLOT1)
+    harness.deliver.failing = {"d_file"}
+    harness.clock.advance(minutes=5)
+    await jobs.run_summary(harness.scheduler.context, created.id, retry_run_id=failed.id)
+
+    assert observer.runs == [RunStatus.FAILED, RunStatus.PARTIAL]
+    assert observer.deliveries == [["failed", "failed"], ["delivered", "failed"]]
+
+
+async def test_a_broken_observer_does_not_fail_the_run(harness, created):
+    harness.scheduler.context.observer = RecordingObserver(broken=True)
+    run = await _fire(harness, SLOT1)
+    assert run.status is RunStatus.SUCCEEDED
