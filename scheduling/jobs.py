@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from delivery.models import Destination
 from scheduling.cleanup import CleanupReport, delete_old_files
 from scheduling.errors import NotFoundError
 from scheduling.models import (
@@ -35,6 +36,7 @@ from scheduling.ports import Deliver, MessageSource, RunObserver, Summarize, sum
 from scheduling.recurrence import nominal_period, previous_fire_time
 from scheduling.settings import RetentionSettings, SchedulingSettings
 from scheduling.store import Store
+from scheduling.subscriptions import is_subscriber_delivery, settle_dm_outcomes
 from scheduling.windows import window_for
 from summarizer.models import Summary
 
@@ -67,6 +69,9 @@ class JobContext:
     # pauses the schedule with that reason instead of running it.
     precheck: Callable[[Schedule], Awaitable[str | None]] | None = None
     observer: RunObserver | None = None
+    # The DM destinations of members subscribed to a schedule who may receive this run's
+    # digest (the bot checks each can still read every source).
+    subscribers: Callable[[Schedule], Awaitable[list[Destination]]] | None = None
     rng: random.Random = field(default_factory=random.Random)
     semaphore: asyncio.Semaphore = field(init=False)
     waiting: int = 0
@@ -269,6 +274,11 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         limit=context.max_messages,
         include_threads=schedule.include_threads,
     )
+    excluded = await store.optouts(schedule.guild_id)
+    if excluded:
+        # Members who opted out: their messages are not summarized, counted or quoted.
+        kept = [m for m in fetched.messages if m.author.id not in excluded]
+        fetched = fetched.model_copy(update={"messages": kept})
     run = run.model_copy(update={"message_count": len(fetched.messages)})
     minimum = schedule.min_messages if schedule.min_messages is not None else context.min_messages
     if run.trigger is not RunTrigger.MANUAL and len(fetched.messages) < minimum:
@@ -303,10 +313,16 @@ async def _send(context: JobContext, schedule: Schedule, run: Run, summary: Summ
         return _ended(
             context, run, RunStatus.FAILED, "every destination of this schedule is disabled"
         )
-    deliveries = await context.store.create_deliveries(run.id or 0, enabled, context.clock())
+    subscribers = await context.subscribers(schedule) if context.subscribers else []
+    deliveries = await context.store.create_deliveries(
+        run.id or 0, [*enabled, *subscribers], context.clock()
+    )
     outcomes = await context.deliver(schedule, run, summary, deliveries)
     _observe(context, "deliveries_finished", outcomes)
-    return _ended(context, run, *_delivery_verdict(outcomes))
+    await settle_dm_outcomes(context.store, schedule, outcomes, context.notify)
+    # A member's closed DMs are theirs: the run is judged by the schedule's own destinations.
+    own = [d for d in outcomes if not is_subscriber_delivery(d)]
+    return _ended(context, run, *_delivery_verdict(own))
 
 
 def _observe(context: JobContext, event: str, value: object) -> None:

@@ -137,6 +137,9 @@ class ScheduleStatus(StrEnum):
     COMPLETED = "completed"
 
 
+PauseCause = Literal["emergency_stop", "left_server"]
+
+
 class Schedule(BaseModel):
     """One guild's recurring digest of some channels, and where it goes.
 
@@ -165,6 +168,9 @@ class Schedule(BaseModel):
     confirm_wider_audience: bool = False
     status: ScheduleStatus = ScheduleStatus.ACTIVE
     pause_reason: str | None = Field(default=None, max_length=500)
+    # Set when a guild-wide pause (the emergency stop, the bot leaving the server) paused it:
+    # `/schedule resume-all` resumes those and leaves schedules paused one by one alone.
+    pause_cause: PauseCause | None = None
     max_runs: int | None = Field(default=None, gt=0)
     end_at: AwareDatetime | None = None
     run_count: int = Field(default=0, ge=0)
@@ -298,6 +304,9 @@ class AuditAction(StrEnum):
     COMPLETED = "completed"
     IMPORTED = "imported"
     CLEANED_UP = "cleaned_up"
+    SETTINGS_CHANGED = "settings_changed"
+    EMERGENCY_STOP = "emergency_stop"
+    EMERGENCY_RESUME = "emergency_resume"
 
 
 class AuditEntry(BaseModel):
@@ -345,7 +354,7 @@ class ScheduleNotice(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["auto_paused", "completed", "destination_disabled"]
+    kind: Literal["auto_paused", "completed", "destination_disabled", "subscription_dropped"]
     schedule_id: str
     guild_id: int
     created_by: int

@@ -23,12 +23,14 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import BaseModel
 
+from delivery.models import Destination
 from scheduling import jobs
 from scheduling.cleanup import CleanupReport
 from scheduling.models import (
     AuditAction,
     AuditEntry,
     Cron,
+    PauseCause,
     Run,
     RunStatus,
     RunTrigger,
@@ -84,6 +86,7 @@ class TaskScheduler:
         notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None,
         precheck: Callable[[Schedule], Awaitable[str | None]] | None = None,
         observer: RunObserver | None = None,
+        subscribers: Callable[[Schedule], Awaitable[list[Destination]]] | None = None,
         poll_seconds: float = 5.0,
         rng: random.Random | None = None,
     ) -> None:
@@ -110,6 +113,7 @@ class TaskScheduler:
             notify=notify,
             precheck=precheck,
             observer=observer,
+            subscribers=subscribers,
             rng=rng or random.Random(),  # noqa: S311 -- retry jitter, not secrets
         )
         self._scheduler = AsyncIOScheduler(
@@ -302,6 +306,22 @@ class TaskScheduler:
         resumed = await self.service.resume(schedule_id, actor, guild_id)
         self._sync(resumed.id, resumed)
         return resumed
+
+    async def pause_all(
+        self, guild_id: int, actor: str, cause: PauseCause, reason: str
+    ) -> list[Schedule]:
+        """Pause every active schedule of one guild (emergency stop, the bot left)."""
+        paused = await self.service.pause_all(guild_id, actor, cause, reason)
+        for schedule in paused:
+            self._sync(schedule.id, schedule)
+        return paused
+
+    async def resume_all(self, guild_id: int, actor: str) -> tuple[list[Schedule], list[str]]:
+        """Resume what a guild-wide pause paused (see `ScheduleService.resume_all`)."""
+        resumed, problems = await self.service.resume_all(guild_id, actor)
+        for schedule in resumed:
+            self._sync(schedule.id, schedule)
+        return resumed, problems
 
     async def delete(self, schedule_id: str, actor: str, guild_id: int | None = None) -> None:
         """Delete a schedule and its job."""

@@ -13,10 +13,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scheduling.errors import NotFoundError, ScheduleStateError, ScheduleValidationError
+from scheduling.errors import (
+    NotFoundError,
+    RecurrenceError,
+    ScheduleStateError,
+    ScheduleValidationError,
+)
 from scheduling.models import (
     AuditAction,
     AuditEntry,
+    PauseCause,
     Schedule,
     ScheduleStatus,
 )
@@ -125,6 +131,7 @@ class ScheduleService:
                 update={
                     "status": ScheduleStatus.ACTIVE,
                     "pause_reason": None,
+                    "pause_cause": None,
                     "consecutive_failures": 0,
                     "updated_at": now,
                 }
@@ -134,6 +141,72 @@ class ScheduleService:
             return after, _audit(after, actor, AuditAction.RESUMED, now, {})
 
         return (await self.store.modify_schedule(schedule_id, change, guild_id))[1]
+
+    async def pause_all(
+        self, guild_id: int, actor: str, cause: PauseCause, reason: str
+    ) -> list[Schedule]:
+        """Pause every active schedule of a guild at once; returns those it paused."""
+        now = self.clock()
+
+        def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
+            if before.status is not ScheduleStatus.ACTIVE:
+                return before, None
+            after = before.model_copy(
+                update={
+                    "status": ScheduleStatus.PAUSED,
+                    "pause_reason": reason,
+                    "pause_cause": cause,
+                    "updated_at": now,
+                }
+            )
+            detail = {"reason": reason, "cause": cause}
+            return after, _audit(after, actor, AuditAction.PAUSED, now, detail)
+
+        guild_entry = None
+        if cause == "emergency_stop":
+            guild_entry = AuditEntry(
+                at=now,
+                guild_id=guild_id,
+                actor=actor,
+                action=AuditAction.EMERGENCY_STOP,
+                detail={"reason": reason},
+            )
+        pairs = await self.store.modify_guild_schedules(guild_id, change, guild_entry)
+        return [after for before, after in pairs if after is not before]
+
+    async def resume_all(self, guild_id: int, actor: str) -> tuple[list[Schedule], list[str]]:
+        """Resume what a guild-wide pause paused; schedules paused one by one stay paused.
+
+        Returns the resumed schedules and, for those that cannot run again (a one-off whose
+        time passed meanwhile), why.
+        """
+        now = self.clock()
+        problems: list[str] = []
+
+        def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
+            if before.status is not ScheduleStatus.PAUSED or before.pause_cause is None:
+                return before, None
+            after = before.model_copy(
+                update={
+                    "status": ScheduleStatus.ACTIVE,
+                    "pause_reason": None,
+                    "pause_cause": None,
+                    "consecutive_failures": 0,
+                    "updated_at": now,
+                }
+            )
+            try:
+                self._check(after, now)
+            except (ScheduleStateError, ScheduleValidationError, RecurrenceError) as exc:
+                problems.append(f"{before.id}: {exc}")
+                return before, None
+            return after, _audit(after, actor, AuditAction.RESUMED, now, {"all": True})
+
+        entry = AuditEntry(
+            at=now, guild_id=guild_id, actor=actor, action=AuditAction.EMERGENCY_RESUME
+        )
+        pairs = await self.store.modify_guild_schedules(guild_id, change, entry)
+        return [after for before, after in pairs if after is not before], problems
 
     async def delete(self, schedule_id: str, actor: str, guild_id: int | None = None) -> None:
         """Delete a schedule with its runs; the audit log keeps its history."""

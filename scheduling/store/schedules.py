@@ -124,6 +124,26 @@ class ScheduleQueries(StoreBase):
         async with self._write() as db:
             return await self._modify_in(db, schedule_id, change, guild_id)
 
+    async def modify_guild_schedules(
+        self, guild_id: int, change: ScheduleChange, audit: AuditEntry | None = None
+    ) -> list[tuple[Schedule, Schedule]]:
+        """Apply `change` to every schedule of a guild in one transaction (guild-wide pause).
+
+        All or nothing: an emergency stop never leaves half the guild running.
+        """
+        async with self._write() as db:
+            ids = [
+                row[0]
+                for row in await self._rows(
+                    "SELECT id FROM schedules WHERE guild_id = ? ORDER BY created_at, id",
+                    (guild_id,),
+                )
+            ]
+            changed = [await self._modify_in(db, schedule_id, change) for schedule_id in ids]
+            if audit is not None:
+                await self._insert_audit(db, audit)
+            return changed
+
     async def _modify_in(
         self,
         db: aiosqlite.Connection,

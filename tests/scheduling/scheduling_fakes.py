@@ -85,7 +85,10 @@ class FakeDeliver:
 
     store: Store
     failing: set[str] = field(default_factory=set)
+    # Destination ids Discord refuses with 403 (a member's closed DMs).
+    refusing: set[str] = field(default_factory=set)
     calls: list[int] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
 
     async def __call__(self, schedule, run: Run, summary, deliveries: list[Delivery]):
         self.calls.append(run.id)
@@ -94,12 +97,15 @@ class FakeDeliver:
             if delivery.status is DeliveryStatus.DELIVERED:
                 final.append(delivery)
                 continue
-            failed = delivery.destination.id in self.failing
+            refused = delivery.destination.id in self.refusing
+            failed = refused or delivery.destination.id in self.failing
+            self.sent.append(delivery.destination.id)
             done = delivery.model_copy(
                 update={
                     "status": DeliveryStatus.FAILED if failed else DeliveryStatus.DELIVERED,
                     "attempts": delivery.attempts + 1,
-                    "last_error": "HTTP 500" if failed else None,
+                    "last_error": ("HTTP 403" if refused else "HTTP 500") if failed else None,
+                    "http_status": 403 if refused else None,
                     "updated_at": utc_now(),
                 }
             )
