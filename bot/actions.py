@@ -28,15 +28,19 @@ def actor(interaction: discord.Interaction) -> str:
     return f"user:{interaction.user.id}"
 
 
-def manager(interaction: discord.Interaction) -> tuple[discord.Guild, discord.Member]:
+async def manager(
+    bot: SummaryBot, interaction: discord.Interaction
+) -> tuple[discord.Guild, discord.Member]:
     """The guild and member, if the member may manage schedules there."""
     guild = interaction.guild
     member = interaction.user
     if guild is None or not isinstance(member, discord.Member):
         raise NotAllowedError("Schedules belong to a server: use this command in one.")
-    if not can_manage_schedules(member):
+    settings = await bot.require_scheduler().store.get_guild_settings(guild.id)
+    if not can_manage_schedules(member, settings.admin_role_id):
+        role = f" or the <@&{settings.admin_role_id}> role" if settings.admin_role_id else ""
         raise NotAllowedError(
-            "You need the **Manage Server** permission to manage schedules in this server."
+            f"You need the **Manage Server** permission{role} to manage schedules in this server."
         )
     return guild, member
 
@@ -81,7 +85,7 @@ def run_report(schedule: Schedule, run: Run | None, deliveries: list[Delivery]) 
 
 async def run_now(bot: SummaryBot, interaction: discord.Interaction, schedule_id: str) -> None:
     """Run a schedule now and answer with the outcome of every destination."""
-    guild, member = manager(interaction)
+    guild, member = await manager(bot, interaction)
     scheduler = bot.require_scheduler()
     await scheduler.get(schedule_id, guild.id)  # not found before deferring
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -100,7 +104,7 @@ async def set_paused(
     reason: str | None = None,
 ) -> Schedule:
     """Pause or resume; answers with the updated card."""
-    guild, member = manager(interaction)
+    guild, member = await manager(bot, interaction)
     scheduler = bot.require_scheduler()
     if paused:
         why = reason or f"paused by {member.display_name}"
@@ -112,7 +116,7 @@ async def set_paused(
 
 async def delete(bot: SummaryBot, interaction: discord.Interaction, schedule_id: str) -> None:
     """Delete after the confirmation button."""
-    guild, _ = manager(interaction)
+    guild, _ = await manager(bot, interaction)
     scheduler = bot.require_scheduler()
     await scheduler.delete(schedule_id, actor(interaction), guild.id)
 
@@ -134,7 +138,7 @@ async def button(
         )
         return
     if action == "delete":
-        guild, _ = manager(interaction)
+        guild, _ = await manager(bot, interaction)
         schedule = await bot.require_scheduler().get(schedule_id, guild.id)
         await send(
             interaction,
@@ -181,7 +185,7 @@ async def page(
     bot: SummaryBot, interaction: discord.Interaction, kind: str, key: str, number: int
 ) -> None:
     """A pager button was clicked: replace the page in place."""
-    guild, _ = manager(interaction)
+    guild, _ = await manager(bot, interaction)
     if kind == "list":
         embed, view = await list_reply(bot, guild, number)
     else:

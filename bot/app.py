@@ -8,6 +8,7 @@ tests and the wire-level fake all start the same object. Everything that needs t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -23,15 +24,21 @@ from discord.ext import commands
 
 from bot.cogs import add_cogs
 from bot.config import Settings
+from bot.health import bot_checks
 from bot.history import DiscordHistorySource
+from bot.http_server import HealthServer
+from bot.lifecycle import Lifecycle
+from bot.metrics import BotMetrics, MeteredLLMEngine
 from bot.notices import Notifier
 from bot.pacing import install_pacer
 from bot.permissions import run_time_problem
 from bot.replies import SummaryTree
+from bot.subscribers import Subscribers
 from delivery.channel import DiscordSender
 from delivery.fanout import Sender
 from delivery.file import FileSender
 from delivery.webhook import WebhookSender, webhook_session
+from scheduling.errors import CheckUnavailableError
 from scheduling.models import utc_now
 from scheduling.outbox import Outbox
 from scheduling.scheduler import TaskScheduler
@@ -42,6 +49,8 @@ from summarizer.llm import LLMEngine
 log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
+# How long a run started before the gateway is ready waits for it (see `precheck`).
+READY_WAIT_SECONDS = 120
 
 
 def bot_intents() -> discord.Intents:
@@ -65,6 +74,8 @@ class SummaryBot(commands.AutoShardedBot):
         clock: Callable[[], datetime] = utc_now,
         start_scheduler: bool = True,
     ) -> None:
+        # Before the client: discord.py's REST session takes the trace that counts its 429s.
+        metrics = BotMetrics()
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -73,7 +84,10 @@ class SummaryBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=shard_count,
             tree_cls=SummaryTree,
+            http_trace=metrics.http_trace(),
         )
+        self.metrics = metrics
+        self.http_server: HealthServer | None = None
         self.settings = settings
         self.clock = clock
         self.started_monotonic = time.monotonic()
@@ -85,6 +99,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.senders: dict[str, Sender] = {}
         self.history = DiscordHistorySource(self)
         self.notifier = Notifier(self)
+        self.lifecycle = Lifecycle(self)
         # simcord runs the bot on a virtual clock that APScheduler's wall-clock timers do not
         # follow: its tests trigger runs with /schedule run; firing on time is tested against
         # the wire-level fake with a real `summarybot run`.
@@ -95,12 +110,12 @@ class SummaryBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Open the store, start the scheduler, register commands and views, sync commands."""
-        install_pacer(self)
+        self.metrics.watch_pacer(install_pacer(self))
         await self._follow_api_base()
         settings = self.settings
         self.session = aiohttp.ClientSession(trust_env=True)
         self.webhook_session = webhook_session(settings.delivery)
-        self.llm = LLMEngine(settings.summarizer.llm, self.session)
+        self.llm = MeteredLLMEngine(settings.summarizer.llm, self.session, metrics=self.metrics)
         self.store = await Store.open(Path(settings.storage.path))
         self.senders = {
             "channel": DiscordSender(self, self.session),
@@ -126,9 +141,21 @@ class SummaryBot(commands.AutoShardedBot):
             clock=self.clock,
             notify=self.notifier.notify,
             precheck=self.precheck,
+            observer=self.metrics,
+            subscribers=Subscribers(self),
         )
 
+        self.metrics.watch_scheduler(self.scheduler)
+        if settings.http.enabled:
+            # Before the scheduler starts: a port in use stops the start-up with one line.
+            server = HealthServer(
+                bot_checks(self), self.metrics, host=settings.http.host, port=settings.http.port
+            )
+            await server.start()
+            self.http_server = server
+
         await add_cogs(self)
+        self.lifecycle.register()
         if self.start_scheduler:
             await self.scheduler.start()
         await self.sync_commands()
@@ -145,7 +172,20 @@ class SummaryBot(commands.AutoShardedBot):
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
     async def precheck(self, schedule: object) -> str | None:
-        """Run-time permission check; a reason pauses the schedule (see bot.permissions)."""
+        """Run-time permission check; a reason pauses the schedule (see bot.permissions).
+
+        Catch-up runs start in `setup_hook`, before the gateway has sent the guilds: judged
+        then, every schedule would look like its guild was gone and pause. So the check waits
+        for the bot to be ready; if Discord does not get it ready in time, the run does not
+        happen unjudged: it waits for the next slot, whose window covers this one.
+        """
+        if not self.is_ready():
+            try:
+                await asyncio.wait_for(self.wait_until_ready(), READY_WAIT_SECONDS)
+            except TimeoutError:
+                raise CheckUnavailableError(
+                    f"not connected to Discord after {READY_WAIT_SECONDS} s"
+                ) from None
         return await run_time_problem(self, schedule)  # type: ignore[arg-type]
 
     async def sync_commands(self) -> None:
@@ -166,6 +206,9 @@ class SummaryBot(commands.AutoShardedBot):
         if self._closing:
             return
         self._closing = True
+        if self.http_server is not None:
+            # First: nothing reports a stopping bot healthy.
+            await self.http_server.stop()
         if self.scheduler is not None:
             await self.scheduler.stop(timeout=self.settings.discord.shutdown_timeout_seconds)
         await super().close()

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.cards import when_text
+from bot.guilds import default_zone
 from scheduling.errors import RecurrenceError
 from scheduling.recurrence import describe, next_fire_times, parse_when
 from scheduling.zones import UnknownTimeZoneError, resolve_zone, zone_names
@@ -30,19 +31,20 @@ EXAMPLES = (
 )
 
 
-def _choice(name: str, value: str) -> app_commands.Choice[str]:
+def choice(name: str, value: str) -> app_commands.Choice[str]:
+    """A choice within Discord's 100-character limits for names and values."""
     return app_commands.Choice(name=name[:100], value=value[:100])
 
 
-def default_zone(bot: SummaryBot, namespace: Any) -> str:
-    """The zone typed in the same command, else the configured default."""
-    typed = getattr(namespace, "timezone", None)
+async def typed_zone(bot: SummaryBot, interaction: discord.Interaction) -> str:
+    """The zone typed in the same command, else the guild's default."""
+    typed = getattr(interaction.namespace, "timezone", None)
     if typed:
         try:
             return resolve_zone(typed).key
         except UnknownTimeZoneError:
             pass
-    return bot.settings.scheduling.timezone
+    return await default_zone(bot, interaction.guild_id)
 
 
 def explain_when(text: str, zone: str, now: Any) -> str:
@@ -61,10 +63,10 @@ def explain_when(text: str, zone: str, now: Any) -> str:
 async def when(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """The typed `when` explained, or examples while nothing is typed."""
     bot: SummaryBot = interaction.client  # type: ignore[assignment]
-    zone = default_zone(bot, interaction.namespace)
+    zone = await typed_zone(bot, interaction)
     now = bot.clock()
     texts = [current.strip()] if current.strip() else list(EXAMPLES)
-    return [_choice(explain_when(text, zone, now), text) for text in texts]
+    return [choice(explain_when(text, zone, now), text) for text in texts]
 
 
 async def timezone(
@@ -79,7 +81,7 @@ async def timezone(
         starts = [n for n in names if n.lower().startswith(typed)]
         contains = [n for n in names if typed in n.lower() and n not in starts]
         picks = (starts + contains)[:MAX_CHOICES]
-    return [_choice(name, name) for name in picks]
+    return [choice(name, name) for name in picks]
 
 
 async def schedule_id(
@@ -94,7 +96,7 @@ async def schedule_id(
     for schedule in await bot.scheduler.list(interaction.guild_id):
         if typed in schedule.id.lower() or typed in schedule.name.lower():
             label = f"{schedule.id} · {schedule.name + ' · ' if schedule.name else ''}"
-            found.append(_choice(label + when_text(schedule), schedule.id))
+            found.append(choice(label + when_text(schedule), schedule.id))
     return found[:MAX_CHOICES]
 
 
@@ -112,7 +114,7 @@ async def destination_id(
     from bot.cards import destination_text
 
     return [
-        _choice(destination_text(d).replace("`", ""), d.id)
+        choice(destination_text(d).replace("`", ""), d.id)
         for d in schedule.destinations
         if current.lower() in d.id.lower()
     ][:MAX_CHOICES]

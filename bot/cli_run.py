@@ -19,7 +19,8 @@ import discord
 
 from bot.app import SummaryBot, create_bot
 from bot.config import SECRET_KEYS, Settings, load_settings
-from bot.logs import configure_logging
+from bot.http_server import HttpServerError
+from bot.logs import configure_logging, known_secrets
 from scheduling.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def _handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    configure_logging(settings.logging)
+    configure_logging(settings.logging, secrets=known_secrets(settings))
     try:
         asyncio.run(run_bot(settings, token))
     except discord.LoginFailure:
@@ -74,6 +75,8 @@ def _handle(args: argparse.Namespace) -> int:
         return _fail(f"cannot reach Discord at {settings.discord.api_base}: {reason}")
     except StoreError as exc:
         return _fail(f"database: {exc}")
+    except HttpServerError as exc:
+        return _fail(str(exc))
     except discord.HTTPException as exc:
         return _fail(f"Discord answered {exc.status} at start-up: {exc.text or exc}")
     return EXIT_OK

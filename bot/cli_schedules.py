@@ -246,19 +246,25 @@ async def _pause_resume(args: argparse.Namespace, service: ScheduleService) -> i
         print(f"{'paused' if pausing else 'resumed'} {args.id}")
         return 0
     wanted = ScheduleStatus.ACTIVE if pausing else ScheduleStatus.PAUSED
+    if pausing:
+        # A guild-wide pause, as /schedule pause-all does: /schedule resume-all undoes it.
+        guilds = sorted({s.guild_id for s in await service.list(args.guild, wanted)})
+        paused = [
+            await service.pause_all(guild, ACTOR, "emergency_stop", args.reason) for guild in guilds
+        ]
+        scope = f"of guild {args.guild}" if args.guild else "in total"
+        print(f"paused {sum(len(p) for p in paused)} schedules {scope}")
+        return 0
     changed = failed = 0
     for schedule in await service.list(args.guild, wanted):
         try:
-            if pausing:
-                await service.pause(schedule.id, ACTOR, args.reason)
-            else:
-                await service.resume(schedule.id, ACTOR)
+            await service.resume(schedule.id, ACTOR)
             changed += 1
         except (ScheduleStateError, RecurrenceError) as exc:
             failed += 1
             print(f"summarybot: {schedule.id}: {exc}", file=sys.stderr)
     scope = f"of guild {args.guild}" if args.guild else "in total"
-    print(f"{'paused' if pausing else 'resumed'} {changed} schedules {scope}")
+    print(f"resumed {changed} schedules {scope}")
     return 1 if failed else 0
 
 

@@ -91,6 +91,11 @@ class DiscordHistorySource:
         guild: GuildRef | None = None
         read = 0
         truncated = False
+        # Windows tile time as [start, end): a message in the very millisecond a window starts
+        # belongs to it. discord.py turns an `after` datetime into an exclusive bound on that
+        # millisecond, which would drop such a message from both neighbouring windows.
+        after = discord.Object(id=discord.utils.time_snowflake(start, high=False) - 1)
+        before = discord.Object(id=discord.utils.time_snowflake(end, high=False))
         for channel_id in channel_ids:
             channel = await self._channel(channel_id)
             refs.append(ChannelRef(id=channel.id, name=getattr(channel, "name", str(channel.id))))
@@ -99,7 +104,7 @@ class DiscordHistorySource:
             async for source in self._sources(channel, start, include_threads):
                 batch: list[ChatMessage] = []
                 async for message in source.history(
-                    limit=limit + 1, before=end, after=start, oldest_first=False
+                    limit=limit + 1, before=before, after=after, oldest_first=False
                 ):
                     if message.type in KEPT_TYPES:
                         batch.append(to_chat_message(message))

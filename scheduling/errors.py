@@ -25,3 +25,11 @@ class ScheduleStateError(Exception):
 
 class RecurrenceError(ValueError):
     """A `when` that cannot be understood or would never fire; the message shows the input."""
+
+
+class CheckUnavailableError(Exception):
+    """The run-time access check cannot be made now (Discord not connected): don't run yet.
+
+    The slot is left unclaimed; the next run's window reaches back to the last digest, so
+    nothing is skipped, only delayed.
+    """

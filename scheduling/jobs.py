@@ -18,7 +18,7 @@ from pathlib import Path
 
 from delivery.models import Destination
 from scheduling.cleanup import CleanupReport, delete_old_files
-from scheduling.errors import NotFoundError
+from scheduling.errors import CheckUnavailableError, NotFoundError
 from scheduling.models import (
     AuditAction,
     AuditEntry,
@@ -100,7 +100,11 @@ async def run_summary(
         context.on_change(schedule_id, schedule)
         return None
     if context.precheck is not None and retry_run_id is None:
-        problem = await context.precheck(schedule)
+        try:
+            problem = await context.precheck(schedule)
+        except CheckUnavailableError as exc:
+            log.warning("schedule %s: not run now: %s", schedule.id, exc)
+            return None
         if problem is not None:
             await _pause_for(context, schedule, problem)
             return None

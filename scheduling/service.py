@@ -127,15 +127,7 @@ class ScheduleService:
         def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
             if before.status is not ScheduleStatus.PAUSED:
                 raise ScheduleStateError(f"schedule {before.id} is {before.status}, not paused")
-            after = before.model_copy(
-                update={
-                    "status": ScheduleStatus.ACTIVE,
-                    "pause_reason": None,
-                    "pause_cause": None,
-                    "consecutive_failures": 0,
-                    "updated_at": now,
-                }
-            )
+            after = _resumed(before, now)
             # A `once` whose time passed while paused can never fire again: say so now.
             self._check(after, now)
             return after, _audit(after, actor, AuditAction.RESUMED, now, {})
@@ -186,15 +178,7 @@ class ScheduleService:
         def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
             if before.status is not ScheduleStatus.PAUSED or before.pause_cause is None:
                 return before, None
-            after = before.model_copy(
-                update={
-                    "status": ScheduleStatus.ACTIVE,
-                    "pause_reason": None,
-                    "pause_cause": None,
-                    "consecutive_failures": 0,
-                    "updated_at": now,
-                }
-            )
+            after = _resumed(before, now)
             try:
                 self._check(after, now)
             except (ScheduleStateError, ScheduleValidationError, RecurrenceError) as exc:
@@ -217,6 +201,19 @@ class ScheduleService:
         )
         if not deleted:
             raise NotFoundError(f"no schedule {schedule_id}")
+
+
+def _resumed(schedule: Schedule, now: datetime) -> Schedule:
+    """`schedule` active again: no pause reason or cause, its failure count starting over."""
+    return schedule.model_copy(
+        update={
+            "status": ScheduleStatus.ACTIVE,
+            "pause_reason": None,
+            "pause_cause": None,
+            "consecutive_failures": 0,
+            "updated_at": now,
+        }
+    )
 
 
 def _audit(

@@ -155,6 +155,10 @@ def read_export(path: Path, *, include_bots: bool = False) -> Export:
         raise ExportError(
             f"{name}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}"
         ) from None
+    except RecursionError:
+        raise ExportError(
+            f"{name}: JSON nested too deeply to be a DiscordChatExporter export"
+        ) from None
     return parse_export(data, name, include_bots=include_bots)
 
 
@@ -252,8 +256,16 @@ class _Context:
 
     def _author(self, data: Any, where: str) -> Author:
         _need(isinstance(data, dict), self.name, where, "missing or not an object")
-        key = (data.get("id"), data.get("nickname"), data.get("name"), data.get("isBot"))
-        author = self.authors.get(key)
+        key: tuple[Any, ...] | None = (
+            data.get("id"),
+            data.get("nickname"),
+            data.get("name"),
+            data.get("isBot"),
+        )
+        try:
+            author = self.authors.get(key)  # type: ignore[arg-type]
+        except TypeError:  # a list or object where text belongs: the checks below name it
+            key, author = None, None
         if author is None:
             display = data.get("nickname") or data.get("name")
             author = Author.model_construct(
@@ -261,7 +273,8 @@ class _Context:
                 name=_text(display, self.name, f"{where}.name"),
                 is_bot=bool(data.get("isBot", False)),
             )
-            self.authors[key] = author
+            if key is not None:
+                self.authors[key] = author
         return author
 
 

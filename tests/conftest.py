@@ -7,10 +7,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from scheduling.store import Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# Property tests are deterministic: the same examples on every run and machine, so CI cannot
+# pass one day and fail the next. `HYPOTHESIS_PROFILE=explore` searches afresh.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,11 @@
-"""The command groups (`/schedule`, `/summary`) and the persistent buttons of their replies."""
+"""The command groups (`/schedule`, `/summary`, `/digest`, `/summarybot`) and their buttons."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.cogs import schedule, summary
+from bot.cogs import admin, digest, schedule, summary
+from bot.cogs.emergency import GuildButton
 from bot.views import DYNAMIC_ITEMS
 
 if TYPE_CHECKING:
@@ -15,4 +16,6 @@ async def add_cogs(bot: SummaryBot) -> None:
     """Register every command group and the buttons that must work after a restart."""
     bot.tree.add_command(schedule.build_group(bot))
     bot.tree.add_command(summary.build_group(bot))
-    bot.add_dynamic_items(*DYNAMIC_ITEMS)
+    bot.tree.add_command(digest.build_group(bot))
+    bot.tree.add_command(admin.build_group(bot))
+    bot.add_dynamic_items(*DYNAMIC_ITEMS, GuildButton)

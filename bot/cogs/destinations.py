@@ -85,7 +85,7 @@ def build_destination_group(bot: SummaryBot) -> app_commands.Group:
         mention: discord.Role | None = None,
         confirm_wider_audience: bool = False,
     ) -> None:
-        guild, _ = actions.manager(interaction)
+        guild, _ = await actions.manager(bot, interaction)
         scheduler = bot.require_scheduler()
         found = await scheduler.get(schedule, guild.id)
         options = DestinationOptions(to, webhook, file, style, mode, mention)
@@ -111,7 +111,7 @@ def build_destination_group(bot: SummaryBot) -> app_commands.Group:
         schedule=autocomplete.schedule_id, destination=autocomplete.destination_id
     )
     async def remove(interaction: discord.Interaction, schedule: str, destination: str) -> None:
-        guild, _ = actions.manager(interaction)
+        guild, _ = await actions.manager(bot, interaction)
         scheduler = bot.require_scheduler()
         found = await scheduler.get(schedule, guild.id)
         kept = tuple(d for d in found.destinations if d.id != destination)
@@ -136,7 +136,7 @@ def build_destination_group(bot: SummaryBot) -> app_commands.Group:
         schedule=autocomplete.schedule_id, destination=autocomplete.destination_id
     )
     async def test(interaction: discord.Interaction, schedule: str, destination: str) -> None:
-        guild, _ = actions.manager(interaction)
+        guild, _ = await actions.manager(bot, interaction)
         found = await bot.require_scheduler().get(schedule, guild.id)
         target = next((d for d in found.destinations if d.id == destination), None)
         if target is None:

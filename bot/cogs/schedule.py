@@ -14,6 +14,7 @@ from discord import app_commands
 from pydantic import ValidationError
 
 from bot import actions, autocomplete, cards
+from bot.guilds import default_zone
 from bot.replies import UserError, send
 from bot.schedule_input import (
     DestinationOptions,
@@ -103,7 +104,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         mention: discord.Role | None = None,
         confirm_wider_audience: bool = False,
     ) -> None:
-        guild, member = actions.manager(interaction)
+        guild, member = await actions.manager(bot, interaction)
         source = resolve_channel(guild, channel)
         check_sources(guild, member, [source])
         options = DestinationOptions(to, webhook, file, style, mode, mention)
@@ -114,7 +115,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
             options = DestinationOptions(here, webhook, file, style, mode, mention)
         destinations, secret = build_destinations(bot, options)
         wider = check_destinations(guild, [source], destinations, confirmed=confirm_wider_audience)
-        zone = resolve_zone(timezone).key if timezone else bot.settings.scheduling.timezone
+        zone = resolve_zone(timezone).key if timezone else await default_zone(bot, guild.id)
         try:
             schedule = Schedule(
                 guild_id=guild.id,
@@ -145,14 +146,14 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
 
     @group.command(name="list", description="This server's schedules")
     async def list_(interaction: discord.Interaction) -> None:
-        guild, _ = actions.manager(interaction)
+        guild, _ = await actions.manager(bot, interaction)
         embed, view = await actions.list_reply(bot, guild, 0)
         await send(interaction, embed=embed, **({"view": view} if view else {}))
 
     @group.command(name="show", description="A schedule's next and last runs and its health")
     @app_commands.autocomplete(schedule=autocomplete.schedule_id)
     async def show(interaction: discord.Interaction, schedule: str) -> None:
-        guild, _ = actions.manager(interaction)
+        guild, _ = await actions.manager(bot, interaction)
         found = await bot.require_scheduler().get(schedule, guild.id)
         await send(
             interaction,
@@ -177,7 +178,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         engine: Engine | None = None,
         threads: bool | None = None,
     ) -> None:
-        guild, _ = actions.manager(interaction)
+        guild, _ = await actions.manager(bot, interaction)
         changes: dict[str, object] = {}
         if when is not None:
             changes["recurrence"] = parse_when(when)
@@ -236,7 +237,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
     @group.command(name="delete", description="Delete a schedule (asks for confirmation)")
     @app_commands.autocomplete(schedule=autocomplete.schedule_id)
     async def delete(interaction: discord.Interaction, schedule: str) -> None:
-        guild, _ = actions.manager(interaction)
+        guild, _ = await actions.manager(bot, interaction)
         found = await bot.require_scheduler().get(schedule, guild.id)
         await send(
             interaction,
@@ -257,11 +258,13 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         schedule: str,
         page: app_commands.Range[int, 1, 100000] = 1,
     ) -> None:
-        guild, _ = actions.manager(interaction)
+        guild, _ = await actions.manager(bot, interaction)
         embed, view = await actions.history_reply(bot, guild, schedule, page - 1)
         await send(interaction, embed=embed, **({"view": view} if view else {}))
 
+    from bot.cogs import emergency
     from bot.cogs.destinations import build_destination_group
 
     group.add_command(build_destination_group(bot))
+    emergency.add_commands(bot, group)
     return group

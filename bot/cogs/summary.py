@@ -3,7 +3,8 @@
 Answers ephemerally unless `public`, and `public` only where the channel the answer appears
 in has no wider audience than the source. It defers at once (Discord allows 3 s) and edits a
 progress line while it reads and summarizes; a per-member and a per-guild cooldown keep one
-busy server from monopolising the bot.
+busy server from monopolising the bot. `/summary optout` and `optin` are here too: they
+decide what every summary of the guild may include.
 """
 
 from __future__ import annotations
@@ -138,6 +139,10 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
             limit=limit,
             progress=lambda n: progress.show(f"Reading {n:,} messages…"),
         )
+        excluded = await bot.require_scheduler().store.optouts(guild.id)
+        if excluded:
+            kept = [m for m in fetched.messages if m.author.id not in excluded]
+            fetched = fetched.model_copy(update={"messages": kept})
         progress.show(f"Summarizing {len(fetched.messages):,} messages…", force=True)
         options = SummaryOptions(
             engine=engine or bot.settings.summarizer.engine,
@@ -170,4 +175,36 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
                 allowed_mentions=allowed_mentions_for(part),
             )
 
+    @group.command(name="optout", description="Leave your messages out of every summary here")
+    async def optout(interaction: discord.Interaction) -> None:
+        await set_optout(bot, interaction, out=True)
+
+    @group.command(name="optin", description="Let summaries here include your messages again")
+    async def optin(interaction: discord.Interaction) -> None:
+        await set_optout(bot, interaction, out=False)
+
     return group
+
+
+OPTOUT_TEXT = (
+    "From the next digest on, no summary in **{guild}** includes your messages: scheduled "
+    "digests, ad-hoc `/summary now`, every channel. What it does not cover: digests already "
+    "delivered stay as they are, and other members' messages that quote or mention you are "
+    "still theirs. `/summary optin` undoes it."
+)
+
+
+async def set_optout(bot: SummaryBot, interaction: discord.Interaction, *, out: bool) -> None:
+    """Store the member's choice for this guild and say plainly what it means."""
+    guild = interaction.guild
+    if guild is None:
+        raise NotAllowedError("Use this command in a server.")
+    store = bot.require_scheduler().store
+    changed = await store.set_optout(guild.id, interaction.user.id, bot.clock(), out=out)
+    if out:
+        prefix = "" if changed else "You had already opted out. "
+        await send(interaction, prefix + OPTOUT_TEXT.format(guild=guild.name))
+    elif changed:
+        await send(interaction, "Opted back in: digests here include your messages again.")
+    else:
+        await send(interaction, "You were not opted out: digests here include your messages.")

@@ -198,6 +198,39 @@ class StoreBase:
         async with self._lock:
             await self._db.execute("PRAGMA optimize")
 
+    async def check_writable(self, timeout_seconds: float = 1.0) -> None:
+        """Prove that a write could happen now (the health check); raises `StoreError` if not.
+
+        `BEGIN IMMEDIATE` takes the write lock but succeeds even on a read-only file, so the
+        probe also rewrites `user_version` with its own value, then rolls back: nothing is
+        kept. SQLite's wait for another writer is cut to `timeout_seconds` meanwhile, so a
+        locked database is reported at once instead of after the 5-second busy timeout.
+        """
+        try:
+            async with asyncio.timeout(timeout_seconds):
+                await self._lock.acquire()
+        except TimeoutError:
+            raise StoreError(
+                f"busy: no write slot on the connection within {timeout_seconds:g} s"
+            ) from None
+        try:
+            await self._db.execute(f"PRAGMA busy_timeout = {max(1, int(timeout_seconds * 1000))}")
+            try:
+                await self._settled("BEGIN IMMEDIATE")
+                try:
+                    version = int(await self._scalar("PRAGMA user_version") or 0)
+                    await self._db.execute(f"PRAGMA user_version = {version}")
+                finally:
+                    await self._settled("ROLLBACK")
+            finally:
+                await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"not writable: {exc}") from None
+        except ValueError:  # aiosqlite's answer once the connection is closed
+            raise StoreError("not writable: the database connection is closed") from None
+        finally:
+            self._lock.release()
+
     @staticmethod
     async def _insert_audit(db: aiosqlite.Connection, entry: AuditEntry) -> int:
         cursor = await db.execute(

@@ -149,7 +149,9 @@ def test_pause_all_is_the_emergency_stop_and_resume_all_undoes_it(capsys):
     assert main(["schedules", "pause", "--all", "--reason", "incident 42"]) == 0
     assert "paused 3 schedules in total" in capsys.readouterr().out
     assert {s.status for s in _stored()} == {ScheduleStatus.PAUSED}
-    assert {s.pause_reason for s in _stored()} == {"incident 42"}
+    assert {(s.pause_reason, s.pause_cause) for s in _stored()} == {
+        ("incident 42", "emergency_stop")
+    }
     assert main(["schedules", "resume", "--guild", "2"]) == 0
     assert "resumed 2 schedules of guild 2" in capsys.readouterr().out
     statuses = sorted((s.guild_id, s.status.value) for s in _stored())

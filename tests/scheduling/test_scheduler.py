@@ -385,3 +385,21 @@ async def test_a_broken_observer_does_not_fail_the_run(harness, created):
     harness.scheduler.context.observer = RecordingObserver(broken=True)
     run = await _fire(harness, SLOT1)
     assert run.status is RunStatus.SUCCEEDED
+
+
+async def test_a_check_that_cannot_be_made_leaves_the_slot_for_later(harness, created):
+    from scheduling.errors import CheckUnavailableError
+
+    async def not_connected(schedule):
+        raise CheckUnavailableError("not connected to Discord")
+
+    first = await _fire(harness, SLOT1)
+    harness.scheduler.context.precheck = not_connected
+    assert await _fire(harness, SLOT1 + timedelta(days=1)) is None
+    assert len(await harness.store.list_runs(created.id)) == 1
+    assert (await harness.store.get_schedule(created.id)).status is ScheduleStatus.ACTIVE
+
+    harness.scheduler.context.precheck = None
+    later = await _fire(harness, SLOT1 + timedelta(days=2))
+    # The next run's window reaches back over the slot that could not run: nothing skipped.
+    assert later.window_start == first.window_end == SLOT1

@@ -125,3 +125,18 @@ async def test_threads_archived_before_the_window_are_not_read(world):
     assert [m.content for m in result.messages] == ["today"]
     reads = [r.path for r in world.env.http_requests if r.path.endswith("/messages")]
     assert f"/channels/{old.id}/messages" not in reads
+
+
+async def test_a_message_at_the_window_start_belongs_to_it_and_one_at_the_end_does_not(world):
+    start = world.env.now()
+    await world.say(world.general, "exactly at the start")  # posted at `start`, then +60 s
+    end = world.env.now()
+    await world.say(world.general, "exactly at the end")
+
+    result = await world.env.bot.history.fetch([world.general.id], start, end, limit=10)
+    following = await world.env.bot.history.fetch(
+        [world.general.id], end, world.env.now(), limit=10
+    )
+
+    assert [m.content for m in result.messages] == ["exactly at the start"]
+    assert [m.content for m in following.messages] == ["exactly at the end"]

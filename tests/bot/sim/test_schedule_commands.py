@@ -43,8 +43,10 @@ async def create(world, **options):
     options.setdefault("channel", world.general)
     options.setdefault("when", "daily at 09:00")
     options.setdefault("to", world.digest)
+    before = {s.id for s in await scheduler(world).list(world.guild.id)}
     await world.admin.slash(world.general, "schedule create", **options)
-    return (await scheduler(world).list(world.guild.id))[-1]
+    [made] = [s for s in await scheduler(world).list(world.guild.id) if s.id not in before]
+    return made
 
 
 async def test_list_pages_with_buttons(world):

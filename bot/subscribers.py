@@ -1,0 +1,102 @@
+"""Who receives a schedule's digest by DM this run: subscribers who can still read it all.
+
+Checked at every run, because roles and channels change: a member who can no longer read a
+source channel gets no DM (the digest would leak what they may not see) and is told once;
+if their access comes back, the DMs resume. A member who left the server is unsubscribed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.permissions import read_problem
+from delivery.models import Destination, DmDestination
+from scheduling.guilds import Subscription
+
+if TYPE_CHECKING:
+    from bot.app import SummaryBot
+    from scheduling.models import Schedule
+
+log = logging.getLogger(__name__)
+
+
+def access_problem(member: discord.Member, sources: list[Any]) -> str | None:
+    """Why `member` may not receive a digest of `sources`, or None."""
+    for channel in sources:
+        problem = read_problem(member, channel, who="you")
+        if problem is not None:
+            return problem
+    return None
+
+
+async def find_member(guild: discord.Guild, user_id: int) -> discord.Member | None:
+    """The member (fetched: the bot has no member list); None when they left."""
+    member = guild.get_member(user_id)
+    if member is not None:
+        return member
+    try:
+        return await guild.fetch_member(user_id)
+    except discord.NotFound:
+        return None
+
+
+class Subscribers:
+    """The `subscribers` callable of the scheduler."""
+
+    def __init__(self, bot: SummaryBot) -> None:
+        self.bot = bot
+
+    async def __call__(self, schedule: Schedule) -> list[Destination]:
+        """DM destinations for every subscriber allowed to receive this run's digest."""
+        store = self.bot.require_scheduler().store
+        subscriptions = await store.subscriptions(schedule_id=schedule.id)
+        guild = self.bot.get_guild(schedule.guild_id)
+        if not subscriptions or guild is None:
+            return []
+        sources = [guild.get_channel_or_thread(c) for c in schedule.channel_ids]
+        if any(source is None for source in sources):
+            return []  # the run-time check pauses the schedule; nobody gets a partial view
+        destinations: list[Destination] = []
+        for subscription in subscriptions:
+            if await self._allowed(guild, schedule, subscription, sources):
+                destinations.append(
+                    DmDestination(id=subscription.destination_id, user_id=subscription.user_id)
+                )
+        return destinations
+
+    async def _allowed(
+        self,
+        guild: discord.Guild,
+        schedule: Schedule,
+        subscription: Subscription,
+        sources: list[Any],
+    ) -> bool:
+        store = self.bot.require_scheduler().store
+        try:
+            member = await find_member(guild, subscription.user_id)
+        except discord.HTTPException as exc:
+            log.info("schedule %s: cannot check a subscriber: %s", schedule.id, exc)
+            return False  # unsure: a DM too few beats a leak
+        if member is None:
+            await store.remove_subscription(schedule.id, subscription.user_id)
+            return False
+        problem = access_problem(member, sources)
+        if problem is None:
+            if subscription.lost_access:
+                await store.update_subscription(
+                    subscription.model_copy(update={"lost_access": False})
+                )
+            return True
+        if not subscription.lost_access:
+            await store.update_subscription(subscription.model_copy(update={"lost_access": True}))
+            name = schedule.name or schedule.id
+            await self.bot.notifier.dm(
+                member.id,
+                f"**summarybot** in {guild.name}: you no longer receive the digest "
+                f"“{name}” by DM, because {problem}. It starts again by itself if your "
+                "access comes back; `/digest unsubscribe` ends it for good.",
+            )
+        return False
