@@ -177,3 +177,31 @@ async def test_a_subscriber_who_left_the_server_is_unsubscribed(world):
     assert await Subscribers(world.env.bot)(schedule) == []
     store = world.env.bot.require_scheduler().store
     assert await store.subscriptions(schedule_id=schedule.id) == []
+
+
+async def test_refused_dms_fail_for_that_member_and_end_the_subscription(world):
+    ops = world.guild.create_text_channel("ops")
+    await world.admin.slash(world.general, "summarybot settings", log_channel=ops)
+    schedule = await create(world, world.general)
+    await world.member.slash(world.general, "digest subscribe", schedule=schedule.id)
+    dm = world.env.backend.get_dm_channel(world.member.id)
+    # The member closes their DMs: Discord answers 50007 to every DM from now on.
+    world.env.inject_error(
+        "POST", f"/channels/{dm.id}/messages", status=403, code=50007, times=None
+    )
+    store = world.env.bot.require_scheduler().store
+
+    for number in range(3):
+        await world.say(world.general, f"Update {number}: the release train is on time.")
+        ran = await run(world, schedule)
+        assert "succeeded" in text(ran)  # the schedule's own destination was delivered
+        [dm_row] = [
+            d
+            for d in await store.list_deliveries((await store.latest_run(schedule.id)).id)
+            if d.destination.kind == "dm"
+        ]
+        assert (dm_row.status, dm_row.http_status) == ("failed", 403)
+
+    assert await store.subscriptions(schedule_id=schedule.id) == []
+    notices = [m.content for m in ops.history() if m.author.id == world.env.bot.user.id]
+    assert any("no longer receives the digest" in n for n in notices)
