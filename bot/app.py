@@ -28,6 +28,7 @@ from bot.health import bot_checks
 from bot.history import DiscordHistorySource
 from bot.http_server import HealthServer
 from bot.lifecycle import Lifecycle
+from bot.members import MemberLookup
 from bot.metrics import BotMetrics, MeteredLLMEngine
 from bot.notices import Notifier
 from bot.pacing import install_pacer
@@ -100,6 +101,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.history = DiscordHistorySource(self)
         self.notifier = Notifier(self)
         self.lifecycle = Lifecycle(self)
+        self.members = MemberLookup(clock)
         # simcord runs the bot on a virtual clock that APScheduler's wall-clock timers do not
         # follow: its tests trigger runs with /schedule run; firing on time is tested against
         # the wire-level fake with a real `summarybot run`.

@@ -134,6 +134,13 @@ class DiscordHistorySource:
         except discord.Forbidden as exc:
             raise SourceUnavailableError(f"the bot cannot see channel {channel_id}") from exc
 
+    @staticmethod
+    def _may_list_private(channel: Any) -> bool:
+        guild = getattr(channel, "guild", None)
+        if guild is None or guild.me is None:
+            return False
+        return bool(channel.permissions_for(guild.me).manage_threads)
+
     async def _sources(
         self, channel: Any, start: datetime, include_threads: bool
     ) -> AsyncIterator[Any]:
@@ -150,7 +157,11 @@ class DiscordHistorySource:
             seen.add(thread.id)
             yield thread
         # Forum posts are always public threads: ForumChannel.archived_threads has no `private`.
-        kinds = [{}] if isinstance(channel, discord.ForumChannel) else [{}, {"private": True}]
+        # Listing archived private threads needs Manage Threads: asking without it is a 403
+        # on every run, and invalid requests count towards Cloudflare's ban.
+        kinds: list[dict[str, bool]] = [{}]
+        if not isinstance(channel, discord.ForumChannel) and self._may_list_private(channel):
+            kinds.append({"private": True})
         for kind in kinds:
             private = bool(kind)
             try:

@@ -16,9 +16,11 @@ from typing import Any
 
 import discord
 
-# Discord's global limit is 50/s; a margin absorbs clock skew between us and Discord.
+# Discord's global limit is 50/s; a margin absorbs clock skew between us and Discord. A token
+# bucket lets `burst + rate` requests into one second (a full bucket, then a second's refill),
+# so the two together stay under 50: a burst of 45 let 90 through and earned 429s.
 GLOBAL_RATE = 45.0
-GLOBAL_BURST = 45
+GLOBAL_BURST = 5
 
 
 class GlobalPacer:

@@ -169,13 +169,12 @@ async def run_time_problem(bot: SummaryBot, schedule: Schedule) -> str | None:
         return "the bot is no longer in this server"
     me = guild.me
     try:
-        creator = guild.get_member(schedule.created_by) or await guild.fetch_member(
-            schedule.created_by
-        )
-    except discord.NotFound:
-        return f"its creator (<@{schedule.created_by}>) left the server"
+        creator = await bot.members.get(guild, schedule.created_by)
     except discord.HTTPException:
         creator = None  # Discord hiccup: judge by what is known, do not pause for it
+    else:
+        if creator is None:
+            return f"its creator (<@{schedule.created_by}>) left the server"
     sources = []
     for channel_id in schedule.channel_ids:
         channel = guild.get_channel_or_thread(channel_id)

@@ -32,17 +32,6 @@ def access_problem(member: discord.Member, sources: list[Any]) -> str | None:
     return None
 
 
-async def find_member(guild: discord.Guild, user_id: int) -> discord.Member | None:
-    """The member (fetched: the bot has no member list); None when they left."""
-    member = guild.get_member(user_id)
-    if member is not None:
-        return member
-    try:
-        return await guild.fetch_member(user_id)
-    except discord.NotFound:
-        return None
-
-
 class Subscribers:
     """The `subscribers` callable of the scheduler."""
 
@@ -76,7 +65,7 @@ class Subscribers:
     ) -> bool:
         store = self.bot.require_scheduler().store
         try:
-            member = await find_member(guild, subscription.user_id)
+            member = await self.bot.members.get(guild, subscription.user_id)
         except discord.HTTPException as exc:
             log.info("schedule %s: cannot check a subscriber: %s", schedule.id, exc)
             return False  # unsure: a DM too few beats a leak

@@ -1,14 +1,24 @@
-"""Retention for digest files: old files under `delivery.file_root`, and nothing else."""
+"""Retention: `run_cleanup` (APScheduler's cleanup job) and the digest files it may delete.
+
+Only old files under `delivery.file_root` are ever deleted from disk, and nothing else.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
+
+from scheduling.models import AuditAction, AuditEntry
+
+if TYPE_CHECKING:
+    from scheduling.jobs import JobContext
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +64,23 @@ def delete_old_files(root: Path, cutoff: datetime) -> int:
             with contextlib.suppress(OSError):  # someone wrote into it meanwhile: keep it
                 here.rmdir()
     return removed
+
+
+async def run_cleanup(context: JobContext) -> CleanupReport:
+    """Enforce retention: old runs (never a window anchor), audit entries and digest files."""
+    now = context.clock()
+    retention = context.retention
+    runs = await context.store.delete_runs_before(now - timedelta(days=retention.runs_days))
+    audit = await context.store.delete_audit_before(now - timedelta(days=retention.audit_days))
+    files = await asyncio.to_thread(
+        delete_old_files, context.file_root, now - timedelta(days=retention.files_days)
+    )
+    await context.store.optimize()
+    report = CleanupReport(runs=runs, audit_entries=audit, files=files)
+    await context.store.append_audit(
+        AuditEntry(
+            at=now, actor="system", action=AuditAction.CLEANED_UP, detail=report.model_dump()
+        )
+    )
+    log.info("cleanup removed %d runs, %d audit entries, %d files", runs, audit, files)
+    return report

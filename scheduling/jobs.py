@@ -1,4 +1,4 @@
-"""The work APScheduler fires: `run_summary(context, schedule_id)` and `run_cleanup(context)`.
+"""The work APScheduler fires: `run_summary(context, schedule_id)` (and `cleanup.run_cleanup`).
 
 Job functions are module-level, take ids and reload state from the store when they run, so a
 job that fires after its schedule was paused, edited or deleted acts on the current truth.
@@ -9,15 +9,15 @@ the latest fire time at or before now, which is that slot even when the job star
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from delivery.models import Destination
-from scheduling.cleanup import CleanupReport, delete_old_files
 from scheduling.errors import CheckUnavailableError, NotFoundError
 from scheduling.models import (
     AuditAction,
@@ -90,46 +90,89 @@ async def run_summary(
     triggered_by: int | None = None,
     retry_run_id: int | None = None,
 ) -> Run | None:
-    """Run one slot of a schedule; None when there is nothing to do (claimed, paused, gone)."""
-    now = context.clock()
-    schedule = await context.store.get_schedule(schedule_id)
-    if schedule is None:
-        context.on_change(schedule_id, None)
-        return None
-    if trigger is not RunTrigger.MANUAL and schedule.status != "active":
-        context.on_change(schedule_id, schedule)
-        return None
-    if context.precheck is not None and retry_run_id is None:
-        try:
-            problem = await context.precheck(schedule)
-        except CheckUnavailableError as exc:
-            log.warning("schedule %s: not run now: %s", schedule.id, exc)
+    """Run one slot of a schedule; None when there is nothing to do (claimed, paused, gone).
+
+    Everything happens inside a run slot (`max_concurrent_runs`), the checks included: when
+    a thousand schedules fall due at once, each goes from check to digest in turn, so the
+    first digests arrive at once instead of after every check has queued at Discord.
+    """
+    fired = context.clock()  # the slot is the latest fire time at or before this moment
+    async with _run_slot(context):
+        schedule = await context.store.get_schedule(schedule_id)
+        if schedule is None:
+            context.on_change(schedule_id, None)
             return None
-        if problem is not None:
-            await _pause_for(context, schedule, problem)
+        if trigger is not RunTrigger.MANUAL and schedule.status != "active":
+            context.on_change(schedule_id, schedule)
             return None
-    if retry_run_id is not None:
-        run = await _reopen(context, retry_run_id, now)
-    else:
-        slot = scheduled_for or previous_fire_time(
-            schedule.recurrence, schedule.timezone, before=now, start=schedule.created_at
-        )
-        if slot is None:
-            return None
-        run = await context.store.claim_run(
-            Run(
-                schedule_id=schedule.id,
-                scheduled_for=slot,
-                trigger=trigger,
-                triggered_by=triggered_by,
-                started_at=now,
-            )
+        if context.precheck is not None and retry_run_id is None:
+            try:
+                problem = await context.precheck(schedule)
+            except CheckUnavailableError as exc:
+                log.warning("schedule %s: not run now: %s", schedule.id, exc)
+                return None
+            if problem is not None:
+                await _pause_for(context, schedule, problem)
+                return None
+        run = await _claim(
+            context, schedule, fired, scheduled_for, trigger, triggered_by, retry_run_id
         )
         if run is None:
-            log.info("schedule %s: slot %s already claimed", schedule.id, slot.isoformat())
-    if run is None:
+            return None
+        return await _run_with_limits(context, schedule, run)
+
+
+async def _claim(
+    context: JobContext,
+    schedule: Schedule,
+    fired: datetime,
+    scheduled_for: datetime | None,
+    trigger: RunTrigger,
+    triggered_by: int | None,
+    retry_run_id: int | None,
+) -> Run | None:
+    """The run to carry out: a retried one reopened, or this slot claimed (None if taken)."""
+    now = context.clock()
+    if retry_run_id is not None:
+        return await _reopen(context, retry_run_id, now)
+    slot = scheduled_for or previous_fire_time(
+        schedule.recurrence, schedule.timezone, before=fired, start=schedule.created_at
+    )
+    if slot is None:
         return None
-    return await _run_claimed(context, schedule, run)
+    run = await context.store.claim_run(
+        Run(
+            schedule_id=schedule.id,
+            scheduled_for=slot,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            started_at=now,
+        )
+    )
+    if run is None:
+        log.info("schedule %s: slot %s already claimed", schedule.id, slot.isoformat())
+    return run
+
+
+@contextlib.asynccontextmanager
+async def _run_slot(context: JobContext) -> AsyncIterator[None]:
+    """One of `max_concurrent_runs` slots; the task is tracked so a stop can wait for it."""
+    task = asyncio.current_task()
+    if task is not None:
+        context.running.add(task)
+    try:
+        context.waiting += 1
+        try:
+            await context.semaphore.acquire()
+        finally:
+            context.waiting -= 1
+        try:
+            yield
+        finally:
+            context.semaphore.release()
+    finally:
+        if task is not None:
+            context.running.discard(task)
 
 
 async def _pause_for(context: JobContext, schedule: Schedule, reason: str) -> None:
@@ -203,25 +246,6 @@ async def _reopen(context: JobContext, run_id: int, now: datetime) -> Run | None
     )
     await context.store.update_run(reopened)
     return reopened
-
-
-async def _run_claimed(context: JobContext, schedule: Schedule, run: Run) -> Run:
-    task = asyncio.current_task()
-    if task is not None:
-        context.running.add(task)
-    try:
-        context.waiting += 1
-        try:
-            await context.semaphore.acquire()
-        finally:
-            context.waiting -= 1
-        try:
-            return await _run_with_limits(context, schedule, run)
-        finally:
-            context.semaphore.release()
-    finally:
-        if task is not None:
-            context.running.discard(task)
 
 
 async def _run_with_limits(context: JobContext, schedule: Schedule, run: Run) -> Run:
@@ -384,23 +408,3 @@ async def _record(context: JobContext, run: Run) -> Run:
 def _error_text(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text[:500]
-
-
-async def run_cleanup(context: JobContext) -> CleanupReport:
-    """Enforce retention: old runs (never a window anchor), audit entries and digest files."""
-    now = context.clock()
-    retention = context.retention
-    runs = await context.store.delete_runs_before(now - timedelta(days=retention.runs_days))
-    audit = await context.store.delete_audit_before(now - timedelta(days=retention.audit_days))
-    files = await asyncio.to_thread(
-        delete_old_files, context.file_root, now - timedelta(days=retention.files_days)
-    )
-    await context.store.optimize()
-    report = CleanupReport(runs=runs, audit_entries=audit, files=files)
-    await context.store.append_audit(
-        AuditEntry(
-            at=now, actor="system", action=AuditAction.CLEANED_UP, detail=report.model_dump()
-        )
-    )
-    log.info("cleanup removed %d runs, %d audit entries, %d files", runs, audit, files)
-    return report

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from delivery.models import Destination
 from scheduling import jobs
-from scheduling.cleanup import CleanupReport
+from scheduling.cleanup import CleanupReport, run_cleanup
 from scheduling.models import (
     AuditAction,
     AuditEntry,
@@ -144,7 +144,7 @@ class TaskScheduler:
             self._add_job(timing)
         self._watermark = max((t.updated_at for t in timings), default=self.clock())
         self._scheduler.add_job(
-            jobs.run_cleanup,
+            run_cleanup,
             build_trigger(Cron(expression=self.retention.cleanup_cron), "UTC", start=self.clock()),
             args=(self.context,),
             id=CLEANUP_JOB,
@@ -372,7 +372,7 @@ class TaskScheduler:
 
     async def cleanup(self) -> CleanupReport:
         """Run retention now (it also runs on `retention.cleanup_cron`)."""
-        return await jobs.run_cleanup(self.context)
+        return await run_cleanup(self.context)
 
     async def stats(self, next_count: int = 5) -> SchedulerStats:
         """Counts by status, the last day's runs by outcome, the next fire times, the queue."""

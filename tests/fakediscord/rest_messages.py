@@ -288,6 +288,9 @@ def register(add: Add, fake: FakeDiscord) -> None:
             parent, perms = _readable_channel(fake, request.match_info["channel_id"])
             if not perms & p.READ_MESSAGE_HISTORY:
                 raise missing_permissions()
+            # Listing archived private threads also needs Manage Threads, as on Discord.
+            if kind == ChannelType.PRIVATE_THREAD and not perms & p.MANAGE_THREADS:
+                raise missing_permissions()
             limit = _limit(request, default=50)
             threads = [
                 c

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakediscord import permissions as p
 from tests.fakediscord.fakediscord_client import RawApi
 from tests.fakediscord.server import FakeDiscord
+from tests.fakediscord.world import DEFAULT_BOT_PERMISSIONS
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +123,7 @@ async def test_bulk_overwrite_guild_commands(fake_discord: FakeDiscord, api: Raw
 
 
 async def test_threads_active_and_archived(fake_discord: FakeDiscord, api: RawApi) -> None:
-    guild = fake_discord.add_guild()
+    guild = fake_discord.add_guild(bot_permissions=DEFAULT_BOT_PERMISSIONS | p.MANAGE_THREADS)
     parent = fake_discord.add_channel(guild.id, "general")
     live = fake_discord.add_thread(parent.id, "live")
     old = fake_discord.add_thread(parent.id, "old", archived=True)
@@ -132,6 +134,18 @@ async def test_threads_active_and_archived(fake_discord: FakeDiscord, api: RawAp
     assert [t["id"] for t in active.body["threads"]] == [str(live.id)]
     assert [t["id"] for t in public.body["threads"]] == [str(old.id)]
     assert [t["id"] for t in private.body["threads"]] == [str(secret.id)]
+
+
+async def test_archived_private_threads_need_manage_threads(
+    fake_discord: FakeDiscord, api: RawApi
+) -> None:
+    guild = fake_discord.add_guild()
+    parent = fake_discord.add_channel(guild.id, "general")
+    fake_discord.add_thread(parent.id, "secret", private=True, archived=True)
+    private = await api.call("GET", f"/channels/{parent.id}/threads/archived/private")
+    public = await api.call("GET", f"/channels/{parent.id}/threads/archived/public")
+    assert (private.status, private.body["code"]) == (403, 50013)
+    assert public.status == 200
 
 
 async def test_dm_channel_and_blocked_dm(fake_discord: FakeDiscord, api: RawApi) -> None:

@@ -403,3 +403,42 @@ async def test_a_check_that_cannot_be_made_leaves_the_slot_for_later(harness, cr
     later = await _fire(harness, SLOT1 + timedelta(days=2))
     # The next run's window reaches back over the slot that could not run: nothing skipped.
     assert later.window_start == first.window_end == SLOT1
+
+
+async def test_the_check_runs_inside_the_run_slot(tmp_path, clock):
+    """A burst goes check-then-digest schedule by schedule, not every check first."""
+    from scheduling_fakes import Harness
+
+    from scheduling.settings import SchedulingSettings
+
+    made = Harness(
+        path=tmp_path / "slot.db",
+        clock=clock,
+        settings=SchedulingSettings(min_interval_seconds=60, max_concurrent_runs=1),
+    )
+    await made.open()
+    try:
+        events = []
+
+        async def precheck(schedule):
+            events.append(("check", schedule.id))
+
+        made.scheduler.context.precheck = precheck
+        first = await made.scheduler.create(make_schedule(), actor="user:7")
+        second = await made.scheduler.create(make_schedule(), actor="user:7")
+        made.source.block = True
+        clock.now = SLOT1
+        one = asyncio.create_task(jobs.run_summary(made.scheduler.context, first.id))
+        await made.source.fetching.wait()
+        two = asyncio.create_task(jobs.run_summary(made.scheduler.context, second.id))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert events == [("check", first.id)]  # the second waits for a slot, unchecked
+        assert made.scheduler.context.waiting == 1
+        one.cancel()
+        made.source.block = False
+        await asyncio.gather(one, return_exceptions=True)
+        assert (await two).status is RunStatus.SUCCEEDED
+        assert events == [("check", first.id), ("check", second.id)]
+    finally:
+        await made.close()

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import discord
 import pytest
+from simcord.backend.models.channel import Overwrite
+from simcord.enums import OverwriteType
 
 from bot.history import SourceUnavailableError
 
@@ -140,3 +142,31 @@ async def test_a_message_at_the_window_start_belongs_to_it_and_one_at_the_end_do
 
     assert [m.content for m in result.messages] == ["exactly at the start"]
     assert [m.content for m in following.messages] == ["exactly at the end"]
+
+
+async def test_archived_private_threads_are_listed_only_with_manage_threads(world):
+    private = thread(world, world.general, "hiring", private=True)
+    await world.say(private, "the offer went out", who=world.admin)
+    archive(world, private)
+
+    allowed = await fetch(world, world.general)
+
+    assert [m.content for m in allowed.messages] == ["the offer went out"]
+    world.env.backend.set_overwrite(
+        world.general.id,
+        Overwrite(
+            target_id=world.env.bot.user.id,
+            type=OverwriteType.MEMBER,
+            allow=0,
+            deny=discord.Permissions(manage_threads=True).value,
+        ),
+    )
+    await world.env.settle()
+    world.env.http_requests.clear()
+
+    denied = await fetch(world, world.general)
+
+    assert denied.messages == []
+    paths = [r.path for r in world.env.http_requests]
+    assert not any(path.endswith("/threads/archived/private") for path in paths)
+    assert any(path.endswith("/threads/archived/public") for path in paths)
