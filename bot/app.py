@@ -28,6 +28,7 @@ from bot.health import bot_checks
 from bot.history import DiscordHistorySource
 from bot.http_server import HealthServer
 from bot.lifecycle import Lifecycle
+from bot.loop_lag import LoopLagMonitor
 from bot.members import MemberLookup
 from bot.metrics import BotMetrics, MeteredLLMEngine
 from bot.notices import Notifier
@@ -102,6 +103,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.notifier = Notifier(self)
         self.lifecycle = Lifecycle(self)
         self.members = MemberLookup(clock)
+        self.loop_lag = LoopLagMonitor()
         # simcord runs the bot on a virtual clock that APScheduler's wall-clock timers do not
         # follow: its tests trigger runs with /schedule run; firing on time is tested against
         # the wire-level fake with a real `summarybot run`.
@@ -113,6 +115,11 @@ class SummaryBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Open the store, start the scheduler, register commands and views, sync commands."""
         self.metrics.watch_pacer(install_pacer(self))
+        self.metrics.watch_loop(self.loop_lag)
+        if self.start_scheduler:
+            # A wall-clock timer, like APScheduler's: not under simcord's virtual clock, whose
+            # settling would wait forever for a timer that always re-arms.
+            self.loop_lag.start()
         await self._follow_api_base()
         settings = self.settings
         self.session = aiohttp.ClientSession(trust_env=True)
@@ -213,6 +220,7 @@ class SummaryBot(commands.AutoShardedBot):
             await self.http_server.stop()
         if self.scheduler is not None:
             await self.scheduler.stop(timeout=self.settings.discord.shutdown_timeout_seconds)
+        await self.loop_lag.stop()
         await super().close()
         for session in (self.session, self.webhook_session):
             if session is not None and not session.closed:

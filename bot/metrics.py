@@ -34,6 +34,7 @@ from summarizer.models import ChatMessage, Summary, SummaryOptions, TokenUsage
 from summarizer.settings import LLMSettings
 
 if TYPE_CHECKING:
+    from bot.loop_lag import LoopLagMonitor
     from bot.pacing import GlobalPacer
     from scheduling.scheduler import TaskScheduler
 
@@ -120,6 +121,10 @@ class BotMetrics:
     def watch_scheduler(self, scheduler: TaskScheduler) -> None:
         """Read the run queue from `scheduler` (and schedule counts from its store)."""
         self.live.scheduler = scheduler
+
+    def watch_loop(self, monitor: LoopLagMonitor) -> None:
+        """Read the event loop's lag from `monitor`."""
+        self.live.loop = monitor
 
     def watch_pacer(self, pacer: GlobalPacer | None) -> None:
         """Read the global pacer's waiting time (None: simulators replace discord.py's HTTP)."""
@@ -236,6 +241,7 @@ class _LiveState(Collector):
     def __init__(self) -> None:
         self.scheduler: TaskScheduler | None = None
         self.pacer: GlobalPacer | None = None
+        self.loop: LoopLagMonitor | None = None
 
     def collect(self) -> Iterator[Metric]:
         """The current queue and pacer numbers (0 before the bot is set up)."""
@@ -254,6 +260,17 @@ class _LiveState(Collector):
             "summarybot_discord_pacer_wait_seconds",
             "Seconds the bot's own global pacer held REST requests back (under 50/s).",
             value=self.pacer.waited_seconds if self.pacer is not None else 0.0,
+        )
+        loop = self.loop
+        yield GaugeMetricFamily(
+            "summarybot_event_loop_lag_seconds",
+            "How late the event loop last woke a 100 ms timer (responsiveness).",
+            value=loop.last_seconds if loop is not None else 0.0,
+        )
+        yield GaugeMetricFamily(
+            "summarybot_event_loop_lag_max_seconds",
+            "The worst event-loop lag since the bot started.",
+            value=loop.max_seconds if loop is not None else 0.0,
         )
 
 
