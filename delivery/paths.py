@@ -47,9 +47,22 @@ def file_name(
         "channel": _component(channel),
         "schedule": _component(schedule),
         "date": end.strftime("%Y-%m-%d"),
-        "window_end": end.strftime("%Y-%m-%dT%H%MZ"),
+        "window_end": _window_end(end),
     }
     return destination.template.format_map(values)
+
+
+def _window_end(end: datetime) -> str:
+    """`2026-11-25T0800Z` for a window ending on the minute (every scheduled one).
+
+    A manual run ends at the moment it was asked for: its seconds (and fraction) are kept,
+    so a run 40 s after the 09:00 digest gets its own file instead of replacing it.
+    """
+    if end.second == 0 and end.microsecond == 0:
+        return end.strftime("%Y-%m-%dT%H%MZ")
+    if end.microsecond == 0:
+        return end.strftime("%Y-%m-%dT%H%M%SZ")
+    return end.strftime("%Y-%m-%dT%H%M%S.%fZ")
 
 
 def resolve_under_root(root: Path, relative: str) -> Path:

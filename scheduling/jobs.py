@@ -74,6 +74,9 @@ class JobContext:
     subscribers: Callable[[Schedule], Awaitable[list[Destination]]] | None = None
     rng: random.Random = field(default_factory=random.Random)
     semaphore: asyncio.Semaphore = field(init=False)
+    # One run of a schedule at a time: a slot due while the previous run is still delivering
+    # waits for it, then reads from where it ended (windows tile) instead of being dropped.
+    schedule_locks: dict[str, tuple[asyncio.Lock, int]] = field(default_factory=dict)
     waiting: int = 0
     running: set[asyncio.Task[object]] = field(default_factory=set)
 
@@ -97,7 +100,7 @@ async def run_summary(
     first digests arrive at once instead of after every check has queued at Discord.
     """
     fired = context.clock()  # the slot is the latest fire time at or before this moment
-    async with _run_slot(context):
+    async with _one_at_a_time(context, schedule_id), _run_slot(context):
         schedule = await context.store.get_schedule(schedule_id)
         if schedule is None:
             context.on_change(schedule_id, None)
@@ -152,6 +155,22 @@ async def _claim(
     if run is None:
         log.info("schedule %s: slot %s already claimed", schedule.id, slot.isoformat())
     return run
+
+
+@contextlib.asynccontextmanager
+async def _one_at_a_time(context: JobContext, schedule_id: str) -> AsyncIterator[None]:
+    """Serialize the runs of one schedule; the lock is dropped when nobody holds or wants it."""
+    lock, users = context.schedule_locks.get(schedule_id, (asyncio.Lock(), 0))
+    context.schedule_locks[schedule_id] = (lock, users + 1)
+    try:
+        async with lock:
+            yield
+    finally:
+        lock, users = context.schedule_locks[schedule_id]
+        if users <= 1:
+            del context.schedule_locks[schedule_id]
+        else:
+            context.schedule_locks[schedule_id] = (lock, users - 1)
 
 
 @contextlib.asynccontextmanager
@@ -253,17 +272,50 @@ async def _run_with_limits(context: JobContext, schedule: Schedule, run: Run) ->
     try:
         finished = await asyncio.wait_for(_execute(context, schedule, run), timeout)
     except TimeoutError:
-        finished = _ended(context, run, RunStatus.FAILED, f"timed out after {timeout} s")
+        finished = await _timed_out(context, run, timeout)
     except asyncio.CancelledError:
-        # The process is stopping: record it so start-up retries this slot.
+        # The process is stopping: record it so start-up resumes this slot. The stored run
+        # keeps its window, so the resumed run resends the stored digest (same delivery ids)
+        # instead of summarizing again.
+        current = await context.store.get_run(run.id or 0) or run
         await context.store.update_run(
-            _ended(context, run, RunStatus.INTERRUPTED, "the bot stopped during this run")
+            _ended(context, current, RunStatus.INTERRUPTED, "the bot stopped during this run")
         )
         raise
     except Exception as exc:
         log.exception("schedule %s: run %s failed", schedule.id, run.id)
         finished = _ended(context, run, RunStatus.FAILED, _error_text(exc))
     return await _record(context, finished)
+
+
+async def _timed_out(context: JobContext, run: Run, limit_seconds: float) -> Run:
+    """A run cut off by `run_timeout_seconds`, judged by what it got done.
+
+    The window it summarized stays on it; deliveries still going are failed with the reason;
+    if some destinations got the digest the run is partial, not failed, so the next window
+    continues after this one instead of summarizing (and sending) the same messages again.
+    """
+    store = context.store
+    current = await store.get_run(run.id or 0) or run
+    reason = f"timed out after {limit_seconds:g} s (scheduling.run_timeout_seconds)"
+    rows = await store.list_deliveries(run.id) if run.id is not None else []
+    if not rows:
+        return _ended(context, current, RunStatus.FAILED, reason)
+    settled = []
+    for row in rows:
+        if row.status is DeliveryStatus.PENDING:
+            row = row.model_copy(
+                update={
+                    "status": DeliveryStatus.FAILED,
+                    "last_error": f"{row.last_error + '; ' if row.last_error else ''}{reason}",
+                    "updated_at": context.clock(),
+                }
+            )
+            await store.update_delivery(row)
+        settled.append(row)
+    _observe(context, "deliveries_finished", settled)
+    status, detail = _delivery_verdict([d for d in settled if not is_subscriber_delivery(d)])
+    return _ended(context, current, status, f"{reason}: {detail}" if detail else reason)
 
 
 async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
@@ -308,6 +360,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         kept = [m for m in fetched.messages if m.author.id not in excluded]
         fetched = fetched.model_copy(update={"messages": kept})
     run = run.model_copy(update={"message_count": len(fetched.messages)})
+    await store.update_run(run)  # a run cut off from here on still says what it read
     minimum = schedule.min_messages if schedule.min_messages is not None else context.min_messages
     if run.trigger is not RunTrigger.MANUAL and len(fetched.messages) < minimum:
         reason = f"{len(fetched.messages)} messages, fewer than the minimum of {minimum}"

@@ -123,7 +123,9 @@ class TaskScheduler:
                 # (a busy loop, a burst): give late jobs the configured grace instead.
                 "misfire_grace_time": settings.misfire_grace_seconds,
                 "coalesce": True,
-                "max_instances": 1,
+                # A slot due while the previous run still delivers starts and waits for it
+                # (runs of one schedule are serialized in `jobs`); one more is coalesced.
+                "max_instances": 2,
             },
         )
         self._versions: dict[str, datetime] = {}

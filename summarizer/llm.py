@@ -21,7 +21,7 @@ import aiohttp
 
 from summarizer.extractive import BUDGETS, build_summary
 from summarizer.facts import person
-from summarizer.llm_client import ChatClient, ModelUnavailable, Sleep
+from summarizer.llm_client import ChatClient, ModelUnavailable, NotACompletionError, Sleep
 from summarizer.llm_prompt import (
     OVERVIEW_CHARS,
     POINT_CHARS,
@@ -121,6 +121,12 @@ class LLMEngine:
         tally = _Tally()
         try:
             answer = await self._summarize(chunks, options, tally, len(messages))
+        except NotACompletionError as exc:
+            return _fallback(
+                offline,
+                f"the model's server answered, but not with a chat completion ({exc}); {OFFLINE}",
+                tally,
+            )
         except ModelUnavailable as exc:
             return _fallback(offline, f"the model was unreachable ({exc}); {OFFLINE}", tally)
         except InvalidAnswer as exc:

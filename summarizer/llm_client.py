@@ -34,6 +34,13 @@ class ModelUnavailable(SummarizerError):
     """The model could not answer: timeout, connection error, refused request, retries spent."""
 
 
+class NotACompletionError(ModelUnavailable):
+    """The server answered 200, but not with a chat completion (a proxy page, a wrong path).
+
+    Told apart so the digest's note does not send an admin looking for a network problem.
+    """
+
+
 class Completion(BaseModel):
     """The text of one answer and what it cost."""
 
@@ -178,7 +185,7 @@ def _completion(payload: Any) -> Completion:
     try:
         content = payload["choices"][0]["message"]["content"]
     except (KeyError, IndexError, TypeError):
-        raise ModelUnavailable("the answer had no choices[0].message.content") from None
+        raise NotACompletionError("the answer had no choices[0].message.content") from None
     usage = payload.get("usage") or {}
     prompt_tokens = int(usage.get("prompt_tokens") or 0)
     completion_tokens = int(usage.get("completion_tokens") or 0)
