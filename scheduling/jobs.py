@@ -253,6 +253,8 @@ async def _reopen(context: JobContext, run_id: int, now: datetime) -> Run | None
         and anchor.window_end >= run.scheduled_for
     ):
         # A later run already covered this slot's messages: retrying would summarize nothing.
+        if run.status is not RunStatus.FAILED:
+            await _close_superseded(context, run, now)
         return None
     reopened = run.model_copy(
         update={
@@ -265,6 +267,26 @@ async def _reopen(context: JobContext, run_id: int, now: datetime) -> Run | None
     )
     await context.store.update_run(reopened)
     return reopened
+
+
+async def _close_superseded(context: JobContext, run: Run, now: datetime) -> None:
+    """End a cut-off run a later window already covers, so nothing stays `running` forever."""
+    reason = "superseded: a later run's window covered this one before it could be resumed"
+    for row in await context.store.list_deliveries(run.id or 0):
+        if row.status is DeliveryStatus.PENDING:
+            await context.store.update_delivery(
+                row.model_copy(
+                    update={
+                        "status": DeliveryStatus.FAILED,
+                        "last_error": reason,
+                        "updated_at": now,
+                    }
+                )
+            )
+    await context.store.update_run(
+        run.model_copy(update={"status": RunStatus.FAILED, "error": reason, "finished_at": now})
+    )
+    log.warning("schedule %s: run %s %s", run.schedule_id, run.id, reason)
 
 
 async def _run_with_limits(context: JobContext, schedule: Schedule, run: Run) -> Run:
@@ -284,7 +306,9 @@ async def _run_with_limits(context: JobContext, schedule: Schedule, run: Run) ->
         raise
     except Exception as exc:
         log.exception("schedule %s: run %s failed", schedule.id, run.id)
-        finished = _ended(context, run, RunStatus.FAILED, _error_text(exc))
+        # The stored run keeps the window it had reached, so a retry resends its digest.
+        current = await context.store.get_run(run.id or 0) or run
+        finished = _ended(context, current, RunStatus.FAILED, _error_text(exc))
     return await _record(context, finished)
 
 

@@ -154,6 +154,11 @@ class TaskScheduler:
         self._scheduler.add_job(
             self.poll, IntervalTrigger(seconds=self.poll_seconds, timezone=UTC), id=POLL_JOB
         )
+        # Cut-off runs first: their tasks queue for their schedules' locks before APScheduler
+        # can fire a later slot, whose window must start where theirs ends.
+        for run in await self.store.runs_with_status(RunStatus.RUNNING, RunStatus.INTERRUPTED):
+            log.info("resuming run %s of schedule %s", run.id, run.schedule_id)
+            self._spawn(jobs.run_summary(self.context, run.schedule_id, retry_run_id=run.id))
         self._scheduler.start()
         self.started = True
         self._spawn(self._recover(timings))
@@ -179,9 +184,6 @@ class TaskScheduler:
 
     async def _recover(self, timings: list[ScheduleTiming]) -> None:
         """Resume what a previous process left: cut-off runs, then slots missed while down."""
-        for run in await self.store.runs_with_status(RunStatus.RUNNING, RunStatus.INTERRUPTED):
-            log.info("resuming run %s of schedule %s", run.id, run.schedule_id)
-            self._spawn(jobs.run_summary(self.context, run.schedule_id, retry_run_id=run.id))
         if self.settings.catch_up == "skip":
             return  # the next run's window starts at the anchor and covers the whole gap
         now = self.clock()

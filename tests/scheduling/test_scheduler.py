@@ -442,3 +442,40 @@ async def test_the_check_runs_inside_the_run_slot(tmp_path, clock):
         assert events == [("check", first.id), ("check", second.id)]
     finally:
         await made.close()
+
+
+async def test_a_cut_off_run_a_later_window_covered_is_closed_not_left_running(harness, created):
+    harness.clock.now = SLOT1
+    cut_off = await harness.store.claim_run(
+        jobs.Run(schedule_id=created.id, scheduled_for=SLOT1, started_at=SLOT1)
+    )
+    await harness.store.create_deliveries(cut_off.id, created.destinations, SLOT1)
+    later = await _fire(harness, SLOT1 + timedelta(days=1))  # covers SLOT1's messages too
+    assert later.window_end > cut_off.scheduled_for
+
+    assert (
+        await jobs.run_summary(harness.scheduler.context, created.id, retry_run_id=cut_off.id)
+        is None
+    )
+
+    closed = await harness.store.get_run(cut_off.id)
+    assert closed.status is RunStatus.FAILED
+    assert closed.error.startswith("superseded")
+    rows = await harness.store.list_deliveries(cut_off.id)
+    assert {row.status for row in rows} == {"failed"}
+    assert await harness.store.runs_with_status(RunStatus.RUNNING) == []
+
+
+async def test_a_run_that_raises_keeps_its_window(harness, created):
+    harness.deliver.failing = set()
+
+    async def broken_deliver(schedule, run, summary, deliveries):
+        raise RuntimeError("the outbox broke")
+
+    harness.scheduler.context.deliver = broken_deliver
+    run = await _fire(harness, SLOT1)
+
+    assert run.status is RunStatus.FAILED
+    stored = await harness.store.get_run(run.id)
+    assert (stored.window_start, stored.window_end) == (SLOT1 - timedelta(days=1), SLOT1)
+    assert stored.message_count == 144

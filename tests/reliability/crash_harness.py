@@ -1,0 +1,476 @@
+"""The crash harness: the real `summarybot run`, killed -9 over and over, and what it left behind.
+
+`crash_repeatedly(variant, workdir)` seeds a fake Discord guild whose #general has a message every
+half second, writes `variant.schedules` interval schedules into the database (each to its own
+#digest channel, its own signed webhook consumer and a file), then starts the bot, kills it with
+SIGKILL at seeded random moments and restarts it, `variant.kills` times. Some kills wait until a
+consumer holds a webhook request unanswered: the bot has sent it and cannot have recorded the
+outcome. Then, with the bot down, every schedule is given an end; the last process runs until all
+schedules completed and nothing is pending, and stops with SIGTERM. The `CrashRecord` holds what a
+test can check: the database's runs and deliveries, the digest files, the messages posted to each
+channel, every request each consumer received, and what each kill cut off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from delivery.models import ChannelDestination, FileDestination, WebhookDestination
+from delivery.signing import new_signing_secret
+from scheduling.models import (
+    Delivery,
+    DeliveryStatus,
+    Interval,
+    Run,
+    RunStatus,
+    Schedule,
+    ScheduleStatus,
+    utc_now,
+)
+from scheduling.store import Store
+from tests.e2e.conftest import ROOT, BotProcess
+from tests.fakediscord.server import FakeDiscord
+
+MESSAGE_SPACING = timedelta(milliseconds=500)
+# The first window of a schedule reaches this far back (the chat starts before it).
+LOOKBACK = timedelta(seconds=20)
+# Consumers and the fake Discord answer this late, so kills often find sends in flight.
+CONSUMER_HOLD_SECONDS = 0.3
+POST_LATENCY_SECONDS = 0.2
+# How long the schedules still fire after the last restart before they end.
+FINAL_SECONDS = 8
+TOPICS = ("the release", "the migration", "the launch party", "the on-call rota", "the docs")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How hard to crash: schedules, kills, their intervals and the seed of all randomness."""
+
+    name: str
+    schedules: int
+    kills: int
+    seed: int
+    intervals: tuple[int, ...] = (2, 3, 4, 5)
+    # Seconds of chat seeded ahead (more than the run takes; later windows would be empty).
+    chat_seconds: int = 600
+    settle_timeout: float = 90
+
+
+@dataclass
+class Received:
+    """One request a webhook consumer got."""
+
+    consumer: int
+    headers: dict[str, str]
+    body: bytes
+    arrived: float
+    answered: bool = False
+
+    @property
+    def webhook_id(self) -> str:
+        """The Standard Webhooks idempotency key."""
+        return self.headers.get("webhook-id", "")
+
+    @property
+    def event(self) -> dict[str, Any]:
+        """The JSON event (unverified: tests verify the signature first)."""
+        return json.loads(self.body)
+
+
+class Consumers:
+    """One webhook consumer per schedule on 127.0.0.1 (`/hook/{n}`): records, then answers late."""
+
+    def __init__(self, notify: Any, hold: float = CONSUMER_HOLD_SECONDS) -> None:
+        self.received: list[Received] = []
+        self.url = ""
+        self.hold = hold
+        self._notify = notify
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Listen on an ephemeral port."""
+        app = web.Application()
+        app.router.add_post("/hook/{consumer}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/hook"
+
+    async def close(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        found = Received(
+            consumer=int(request.match_info["consumer"]),
+            headers={key.lower(): value for key, value in request.headers.items()},
+            body=await request.read(),
+            arrived=time.monotonic(),
+        )
+        self.received.append(found)
+        self._notify()
+        # The sender waits for this answer before it can record the delivery.
+        await asyncio.sleep(self.hold)
+        found.answered = True
+        self._notify()
+        return web.Response(status=204)
+
+    def since(self, moment: float) -> list[Received]:
+        """Requests that arrived after `moment` (time.monotonic())."""
+        return [r for r in self.received if r.arrived >= moment]
+
+    def unanswered(self, moment: float) -> list[Received]:
+        """Requests since `moment` still waiting for their answer."""
+        return [r for r in self.since(moment) if not r.answered]
+
+
+@dataclass(frozen=True)
+class World:
+    """The guild the bot finds: an admin who creates the schedules, #general, one #digest each."""
+
+    guild_id: int
+    admin_id: int
+    general: int
+    digests: tuple[int, ...]
+    chat: tuple[datetime, ...]
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """A message the bot posted to a digest channel, as the fake Discord stored it."""
+
+    channel_id: int
+    id: int
+    created_at: datetime
+    copy_key: str
+
+
+@dataclass
+class Kill:
+    """One SIGKILL: when, how it was chosen, and the sends it cut off before their record."""
+
+    number: int
+    mode: str
+    uptime: float
+    in_flight: list[str] = field(default_factory=list)
+    pending_after: list[str] = field(default_factory=list)
+    integrity: str = ""
+
+
+@dataclass
+class CrashRecord:
+    """Everything a crash run left: database, files, channels, consumers, kills, logs."""
+
+    variant: Variant
+    database: Path
+    file_root: Path
+    world: World
+    schedules: list[Schedule]
+    runs: list[Run]
+    deliveries: list[Delivery]
+    files: list[Path]
+    posted: list[PostedMessage]
+    received: list[Received]
+    kills: list[Kill]
+    nonce_dedups: int
+    settled: bool
+    exit_code: int | None
+    integrity: str
+    logs: list[str]
+    seconds: float
+
+    def schedule(self, schedule_id: str) -> Schedule:
+        """A schedule as stored at the end."""
+        return next(s for s in self.schedules if s.id == schedule_id)
+
+    def runs_of(self, schedule_id: str) -> list[Run]:
+        """A schedule's runs, oldest slot first."""
+        return sorted(
+            (r for r in self.runs if r.schedule_id == schedule_id), key=lambda r: r.scheduled_for
+        )
+
+    def deliveries_of(self, run_id: int | None) -> list[Delivery]:
+        """The outbox rows of one run."""
+        return [d for d in self.deliveries if d.run_id == run_id]
+
+    def received_by(self, schedule: Schedule) -> list[Received]:
+        """What the webhook consumer of a schedule received, in arrival order."""
+        [hook] = [d for d in schedule.destinations if isinstance(d, WebhookDestination)]
+        consumer = int(hook.url.rsplit("/", 1)[1])
+        return [r for r in self.received if r.consumer == consumer]
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the bot's stderr across all processes (for failure messages)."""
+        return "\n".join(self.logs[-lines:])
+
+
+def seed_world(fake: FakeDiscord, variant: Variant, start: datetime) -> World:
+    """A guild, its admin, #general with chat from before `start` on, one #digest per schedule."""
+    fake.gateway.heartbeat_interval_ms = 500
+    guild = fake.add_guild("Quillpress")
+    admins = fake.add_role(guild.id, "Admins", 1 << 5)  # MANAGE_GUILD
+    admin = fake.add_member(guild.id, "ada", roles=[admins.id])
+    member = fake.add_member(guild.id, "bob")
+    general = fake.add_channel(guild.id, "general")
+    digests = tuple(fake.add_channel(guild.id, f"digest-{n}").id for n in range(variant.schedules))
+    # Seeded ahead of time, so every window's messages exist before the window closes: a
+    # message's snowflake says when it was sent, and the bot reads windows by snowflake.
+    first = start - 2 * LOOKBACK
+    count = int((2 * LOOKBACK + timedelta(seconds=variant.chat_seconds)) / MESSAGE_SPACING)
+    chat = tuple(first + n * MESSAGE_SPACING for n in range(count))
+    for n, at in enumerate(chat):
+        author = admin.user if n % 3 == 0 else member.user
+        topic = TOPICS[n % len(TOPICS)]
+        fake.add_message(general.id, author, f"Update {n} on {topic}: still on track?", at=at)
+    return World(guild.id, admin.user.id, general.id, digests, chat)
+
+
+def make_schedules(
+    world: World, consumers: Consumers, variant: Variant, rng: random.Random, start: datetime
+) -> list[Schedule]:
+    """One interval schedule per #digest channel, first slots spread over the next seconds."""
+    schedules = []
+    for n, channel_id in enumerate(world.digests):
+        seconds = rng.choice(variant.intervals)
+        # Whole milliseconds, like snowflakes: a window edge never falls inside a millisecond.
+        offset = timedelta(milliseconds=rng.randrange(2000, 2000 + seconds * 1000))
+        schedules.append(
+            Schedule(
+                guild_id=world.guild_id,
+                name=f"crash {n}",
+                created_by=world.admin_id,
+                channel_ids=(world.general,),
+                recurrence=Interval(seconds=seconds, anchor=start + offset),
+                lookback_seconds=int(LOOKBACK.total_seconds()),
+                destinations=(
+                    ChannelDestination(channel_id=channel_id),
+                    WebhookDestination(url=f"{consumers.url}/{n}", secret=new_signing_secret()),
+                    FileDestination(),
+                ),
+                created_at=start,
+                updated_at=start,
+            )
+        )
+    return schedules
+
+
+def bot_env(fake: FakeDiscord, world: World, workdir: Path) -> dict[str, str]:
+    """The process environment: the fake Discord, a private database and digest folder."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SUMMARYBOT_") and key != "DISCORD_TOKEN"
+    }
+    return env | {
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": fake.token,
+        "SUMMARYBOT_DISCORD__API_BASE": fake.api_base,
+        "SUMMARYBOT_DISCORD__GUILD_IDS": f"[{world.guild_id}]",
+        "SUMMARYBOT_DISCORD__SHUTDOWN_TIMEOUT_SECONDS": "10",
+        "SUMMARYBOT_STORAGE__PATH": str(workdir / "summarybot.db"),
+        "SUMMARYBOT_DELIVERY__FILE_ROOT": str(workdir / "digests"),
+        "SUMMARYBOT_DELIVERY__ALLOW_INSECURE_HTTP": "true",
+        "SUMMARYBOT_DELIVERY__ALLOW_PRIVATE_ADDRESSES": "true",
+        "SUMMARYBOT_DELIVERY__RETRY_BASE_SECONDS": "0.2",
+        "SUMMARYBOT_SCHEDULING__MIN_INTERVAL_SECONDS": "1",
+        "SUMMARYBOT_SCHEDULING__MAX_CONCURRENT_RUNS": "8",
+        "SUMMARYBOT_SUMMARIZER__MIN_MESSAGES": "1",
+        "SUMMARYBOT_LOGGING__LEVEL": "INFO",
+    }
+
+
+def kill_modes(variant: Variant, rng: random.Random) -> list[str]:
+    """A third of the kills (at least one) wait for a send in flight; the rest fall anywhere."""
+    in_flight = max(1, variant.kills // 3)
+    modes = ["in_flight"] * in_flight + ["random"] * (variant.kills - in_flight)
+    rng.shuffle(modes)
+    return modes
+
+
+async def start_bot(bot: BotProcess, fake: FakeDiscord) -> float:
+    """Start a process and wait for its gateway IDENTIFY; returns when it was started."""
+    before = fake.gateway.identifies
+    began = time.monotonic()
+    await bot.start()
+    await fake.wait_for(lambda: fake.gateway.identifies > before or bot.exited(), timeout=60)
+    assert not bot.exited(), bot.stderr
+    return began
+
+
+async def kill_once(
+    number: int,
+    mode: str,
+    bot: BotProcess,
+    fake: FakeDiscord,
+    consumers: Consumers,
+    rng: random.Random,
+    began: float,
+) -> Kill:
+    """Let the process work, kill it at a moment chosen by `mode`, note what it cut off."""
+
+    def ready_to_kill() -> bool:
+        # Either a send is in flight right now, or this process has at least sent something.
+        sent = consumers.unanswered(began) if mode == "in_flight" else consumers.since(began)
+        return bool(sent) or bot.exited()
+
+    await fake.wait_for(ready_to_kill, timeout=60)
+    assert not bot.exited(), bot.stderr
+    if mode == "random":
+        await asyncio.sleep(rng.uniform(0, 2.5))  # the chaos itself, not a wait for a result
+    # No await between the snapshot and the kill: what is unanswered now was never recorded.
+    cut_off = [r.webhook_id for r in consumers.unanswered(began)]
+    kill = Kill(number, mode, time.monotonic() - began, in_flight=cut_off)
+    await bot.kill()
+    async with await Store.open(bot.database) as store:
+        kill.integrity = await store.integrity_check()
+        pending = {d.id for d in await store.list_deliveries(status=DeliveryStatus.PENDING)}
+    kill.pending_after = [webhook_id for webhook_id in cut_off if webhook_id in pending]
+    return kill
+
+
+async def end_schedules(database: Path, schedules: list[Schedule], end: datetime) -> None:
+    """With the bot down: every schedule ends at `end` (`end_at`), like an edit would set it."""
+    async with await Store.open(database) as store:
+        for schedule in schedules:
+
+            def change(before: Schedule) -> tuple[Schedule, None]:
+                return before.model_copy(update={"end_at": end, "updated_at": utc_now()}), None
+
+            await store.modify_schedule(schedule.id, change)
+
+
+async def wait_settled(database: Path, bot: BotProcess, timeout: float) -> bool:  # noqa: ASYNC109
+    """Wait until every schedule completed and no run or delivery is unfinished."""
+    deadline = time.monotonic() + timeout
+    async with await Store.open(database) as store:
+        while time.monotonic() < deadline and not bot.exited():
+            done = all(s.status is ScheduleStatus.COMPLETED for s in await store.list_schedules())
+            if (
+                done
+                and not await store.runs_with_status(RunStatus.RUNNING, RunStatus.INTERRUPTED)
+                and not await store.list_deliveries(status=DeliveryStatus.PENDING)
+            ):
+                return True
+            await asyncio.sleep(0.2)  # polling another process's database for a condition
+    return False
+
+
+def posted_messages(fake: FakeDiscord, world: World) -> list[PostedMessage]:
+    """What each digest channel shows, with a key that is equal for two copies of a message."""
+    found = []
+    for channel_id in world.digests:
+        for message in fake.posted(channel_id):
+            key = json.dumps([message.content, message.embeds], sort_keys=True)
+            found.append(PostedMessage(channel_id, message.id, message.created_at, copy_key=key))
+    return found
+
+
+@dataclass
+class Rig:
+    """A running fake Discord and consumers, a seeded guild, and the bot process (not started)."""
+
+    fake: FakeDiscord
+    consumers: Consumers
+    world: World
+    schedules: list[Schedule]
+    bot: BotProcess
+    logs: list[str] = field(default_factory=list)
+
+    def keep_logs(self, title: str) -> None:
+        """File the current process's stderr under `title` (each start clears it)."""
+        self.logs += [f"--- {title} ---", *self.bot.stderr_lines]
+
+
+@asynccontextmanager
+async def rigged(
+    variant: Variant, workdir: Path, rng: random.Random, **env: str
+) -> AsyncIterator[Rig]:
+    """The world of `variant` with its schedules stored; always killed and closed at the end."""
+    async with contextlib.AsyncExitStack() as stack:
+        fake = FakeDiscord()
+        await fake.start()
+        stack.push_async_callback(fake.close)
+        fake.set_latency(POST_LATENCY_SECONDS, route="POST /channels/{channel_id}/messages")
+        consumers = Consumers(notify=fake._notify)
+        await consumers.start()
+        stack.push_async_callback(consumers.close)
+        start = utc_now().replace(microsecond=0)
+        world = seed_world(fake, variant, start)
+        schedules = make_schedules(world, consumers, variant, rng, start)
+        bot = BotProcess(fake, workdir, bot_env(fake, world, workdir) | env)
+        async with await Store.open(bot.database) as store:
+            for schedule in schedules:
+                await store.insert_schedule(schedule)
+        rig = Rig(fake, consumers, world, schedules, bot)
+        log_file = workdir / "summarybot.log"
+        stack.callback(lambda: log_file.write_text("\n".join(rig.logs) + "\n", encoding="utf-8"))
+        stack.push_async_callback(bot.kill)
+        try:
+            yield rig
+        except BaseException:
+            rig.keep_logs("the process running when the test failed")
+            raise
+
+
+async def crash_repeatedly(variant: Variant, workdir: Path) -> CrashRecord:
+    """Run the whole crash scenario of `variant` in `workdir`; see the module docstring."""
+    began = time.monotonic()
+    rng = random.Random(variant.seed)
+    async with rigged(variant, workdir, rng) as rig:
+        fake, consumers, bot = rig.fake, rig.consumers, rig.bot
+        kills = []
+        for number, mode in enumerate(kill_modes(variant, rng), start=1):
+            started = await start_bot(bot, fake)
+            kills.append(await kill_once(number, mode, bot, fake, consumers, rng, started))
+            rig.keep_logs(f"process {number}, killed ({mode})")
+        end = utc_now() + timedelta(seconds=FINAL_SECONDS)
+        await end_schedules(bot.database, rig.schedules, end)
+        await start_bot(bot, fake)
+        settled = await wait_settled(bot.database, bot, variant.settle_timeout)
+        exit_code = await bot.stop(timeout=30)
+        rig.keep_logs("last process, stopped")
+        async with await Store.open(bot.database) as store:
+            integrity = await store.integrity_check()
+            stored = await store.list_schedules()
+            runs = [r for s in stored for r in await store.list_runs(s.id, limit=1_000_000)]
+            deliveries = await store.list_deliveries()
+        return CrashRecord(
+            variant=variant,
+            database=bot.database,
+            file_root=bot.file_root,
+            world=rig.world,
+            schedules=stored,
+            runs=runs,
+            deliveries=deliveries,
+            files=sorted(p for p in bot.file_root.rglob("*") if p.is_file()),
+            posted=posted_messages(fake, rig.world),
+            received=list(consumers.received),
+            kills=kills,
+            nonce_dedups=fake.nonce_dedups,
+            settled=settled,
+            exit_code=exit_code,
+            integrity=integrity,
+            logs=rig.logs,
+            seconds=time.monotonic() - began,
+        )
+
+
+def aware(value: str) -> datetime:
+    """An ISO timestamp from an event body as an aware UTC datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
