@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -279,9 +280,16 @@ class Observed:
 
 
 async def _start_bot(
-    fake: FakeDiscord, workdir: Path, max_concurrent_runs: int, due: datetime
+    fake: FakeDiscord,
+    workdir: Path,
+    max_concurrent_runs: int,
+    due: datetime,
+    extra_env: Mapping[str, str] | None = None,
 ) -> tuple[asyncio.subprocess.Process, float]:
-    """The real `summarybot run`, connected to the fake with time to spare before `due`."""
+    """The real `summarybot run`, connected to the fake with time to spare before `due`.
+
+    `extra_env` adds settings on top of `_bot_env` (bench/soak.py turns on `[http]`).
+    """
     log_path = workdir / "bot.log"
     with log_path.open("wb") as log_file:
         process = await asyncio.create_subprocess_exec(
@@ -290,7 +298,7 @@ async def _start_bot(
             "bot.cli",
             "run",
             cwd=workdir,
-            env=_bot_env(fake, workdir, max_concurrent_runs),
+            env=_bot_env(fake, workdir, max_concurrent_runs) | dict(extra_env or {}),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log_file,
         )
