@@ -8,6 +8,7 @@ error type with a message, which the CLI and the bot turn into one line.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import string
 from datetime import UTC, datetime, timedelta
@@ -289,3 +290,33 @@ def test_time_zone_options_resolve_or_suggest(text):
         assert str(exc)
         return
     assert NOW.astimezone(zone).utcoffset() is not None
+
+
+ISO_LIKE = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?"
+
+
+@FAST
+@given(
+    st.one_of(
+        st.sampled_from(["30m", "6h", "2d", "1w", "2026-11-24T07:00Z", "2026-11-24", "2099-01-01"]),
+        st.from_regex(
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?", fullmatch=True
+        ),
+        anything,
+    )
+)
+def test_summary_now_since_parses_or_is_explained(text):
+    from types import SimpleNamespace
+
+    from bot.cogs.summary import LAST_DIGEST, window_start
+
+    if text.strip().lower() == LAST_DIGEST:
+        return  # reads the store; covered by the simcord tests
+    bot = SimpleNamespace(clock=lambda: NOW)
+    try:
+        start = asyncio.run(window_start(bot, 1, 2, text))
+    except UserError as exc:
+        assert "`since`" in str(exc)
+        return
+    assert start.tzinfo is not None
+    assert start < NOW
