@@ -120,6 +120,16 @@ def _seed(fake: FakeDiscord, count: int, now: datetime) -> list[Seeded]:
     return seeded
 
 
+async def _limited_fake() -> tuple[FakeDiscord, Limits]:
+    """The fake Discord started with Discord's limits, every refusal counted per bucket."""
+    fake = FakeDiscord()
+    await fake.start()
+    fake.set_global_limit(GLOBAL_PER_SECOND)
+    for route, (limit, per) in ROUTE_LIMITS.items():
+        fake.set_route_limit(route, limit, per)
+    return fake, _count_limits(fake)
+
+
 def _count_limits(fake: FakeDiscord) -> Limits:
     """Wrap the fake's limiter so every refusal is attributed to its bucket."""
     limits = Limits()
@@ -317,12 +327,7 @@ async def _start_bot(
 
 async def _burst(count: int, max_concurrent_runs: int, lead_s: float, workdir: Path) -> Observed:
     """Seed, start the bot, wait for the due instant and for every run to end, then stop."""
-    fake = FakeDiscord()
-    await fake.start()
-    fake.set_global_limit(GLOBAL_PER_SECOND)
-    for route, (limit, per) in ROUTE_LIMITS.items():
-        fake.set_route_limit(route, limit, per)
-    limits = _count_limits(fake)
+    fake, limits = await _limited_fake()
     database = workdir / "summarybot.db"
     process: asyncio.subprocess.Process | None = None
     try:

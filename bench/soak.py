@@ -48,12 +48,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.burst import (  # noqa: E402
     GLOBAL_PER_SECOND,
-    ROUTE_LIMITS,
     TERMINAL,
     WORDS,
     Limits,
     Seeded,
-    _count_limits,
+    _limited_fake,
     _needs_bot_auth,
     _percentiles,
     _seed,
@@ -416,12 +415,7 @@ class Outcome:
 async def _soak(opts: argparse.Namespace, workdir: Path) -> Outcome:
     """Seed, start everything, observe for `opts.seconds`, stop, collect."""
     receivers = _start_receivers(opts.schedules)
-    fake = FakeDiscord()
-    await fake.start()
-    fake.set_global_limit(GLOBAL_PER_SECOND)
-    for route, (limit, per) in ROUTE_LIMITS.items():
-        fake.set_route_limit(route, limit, per)
-    limits = _count_limits(fake)
+    fake, limits = await _limited_fake()
     database = workdir / "summarybot.db"
     process: asyncio.subprocess.Process | None = None
     chat = Chatter()

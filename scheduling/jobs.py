@@ -32,7 +32,15 @@ from scheduling.models import (
     ScheduleStatus,
 )
 from scheduling.outcome import apply_outcome
-from scheduling.ports import Deliver, MessageSource, RunObserver, Summarize, summary_options
+from scheduling.ports import (
+    Deliver,
+    MessageSource,
+    Notify,
+    RunObserver,
+    Summarize,
+    summary_options,
+    tell,
+)
 from scheduling.recurrence import nominal_period, previous_fire_time
 from scheduling.settings import RetentionSettings, SchedulingSettings
 from scheduling.store import Store
@@ -64,7 +72,7 @@ class JobContext:
     on_change: Callable[[str, Schedule | None], None] = lambda _id, _schedule: None
     # Asks for a retry of run `run_id` of schedule `schedule_id` at a given time.
     schedule_retry: Callable[[str, int, datetime], None] = lambda _s, _r, _when: None
-    notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None
+    notify: Notify | None = None
     # Checked before every scheduled run: a reason (the creator left, the bot lost access)
     # pauses the schedule with that reason instead of running it.
     precheck: Callable[[Schedule], Awaitable[str | None]] | None = None
@@ -221,8 +229,8 @@ async def _pause_for(context: JobContext, schedule: Schedule, reason: str) -> No
         return
     context.on_change(schedule.id, changed[1])
     if changed[1].status is ScheduleStatus.PAUSED and changed[0].status is ScheduleStatus.ACTIVE:
-        await _tell(
-            context,
+        await tell(
+            context.notify,
             ScheduleNotice(
                 kind="auto_paused",
                 schedule_id=schedule.id,
@@ -231,15 +239,6 @@ async def _pause_for(context: JobContext, schedule: Schedule, reason: str) -> No
                 message=f"paused: {reason}",
             ),
         )
-
-
-async def _tell(context: JobContext, notice: ScheduleNotice) -> None:
-    if context.notify is None:
-        return
-    try:
-        await context.notify(notice)
-    except Exception:
-        log.exception("schedule %s: could not send a notice", notice.schedule_id)
 
 
 async def _reopen(context: JobContext, run_id: int, now: datetime) -> Run | None:
@@ -272,21 +271,29 @@ async def _reopen(context: JobContext, run_id: int, now: datetime) -> Run | None
 async def _close_superseded(context: JobContext, run: Run, now: datetime) -> None:
     """End a cut-off run a later window already covers, so nothing stays `running` forever."""
     reason = "superseded: a later run's window covered this one before it could be resumed"
-    for row in await context.store.list_deliveries(run.id or 0):
-        if row.status is DeliveryStatus.PENDING:
-            await context.store.update_delivery(
-                row.model_copy(
-                    update={
-                        "status": DeliveryStatus.FAILED,
-                        "last_error": reason,
-                        "updated_at": now,
-                    }
-                )
-            )
+    await _fail_pending(context, run, reason)
     await context.store.update_run(
         run.model_copy(update={"status": RunStatus.FAILED, "error": reason, "finished_at": now})
     )
     log.warning("schedule %s: run %s %s", run.schedule_id, run.id, reason)
+
+
+async def _fail_pending(context: JobContext, run: Run, reason: str) -> list[Delivery]:
+    """Fail a run's deliveries still `pending` with `reason`; returns every row as it ends."""
+    rows = []
+    for row in await context.store.list_deliveries(run.id or 0):
+        if row.status is DeliveryStatus.PENDING:
+            error = f"{row.last_error}; {reason}" if row.last_error else reason
+            row = row.model_copy(
+                update={
+                    "status": DeliveryStatus.FAILED,
+                    "last_error": error,
+                    "updated_at": context.clock(),
+                }
+            )
+            await context.store.update_delivery(row)
+        rows.append(row)
+    return rows
 
 
 async def _run_with_limits(context: JobContext, schedule: Schedule, run: Run) -> Run:
@@ -319,26 +326,13 @@ async def _timed_out(context: JobContext, run: Run, limit_seconds: float) -> Run
     if some destinations got the digest the run is partial, not failed, so the next window
     continues after this one instead of summarizing (and sending) the same messages again.
     """
-    store = context.store
-    current = await store.get_run(run.id or 0) or run
+    current = await context.store.get_run(run.id or 0) or run
     reason = f"timed out after {limit_seconds:g} s (scheduling.run_timeout_seconds)"
-    rows = await store.list_deliveries(run.id) if run.id is not None else []
-    if not rows:
+    settled = await _fail_pending(context, run, reason)
+    if not settled:
         return _ended(context, current, RunStatus.FAILED, reason)
-    settled = []
-    for row in rows:
-        if row.status is DeliveryStatus.PENDING:
-            row = row.model_copy(
-                update={
-                    "status": DeliveryStatus.FAILED,
-                    "last_error": f"{row.last_error + '; ' if row.last_error else ''}{reason}",
-                    "updated_at": context.clock(),
-                }
-            )
-            await store.update_delivery(row)
-        settled.append(row)
     _observe(context, "deliveries_finished", settled)
-    status, detail = _delivery_verdict([d for d in settled if not is_subscriber_delivery(d)])
+    status, detail = _delivery_verdict(settled)
     return _ended(context, current, status, f"{reason}: {detail}" if detail else reason)
 
 
@@ -378,11 +372,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         limit=context.max_messages,
         include_threads=schedule.include_threads,
     )
-    excluded = await store.optouts(schedule.guild_id)
-    if excluded:
-        # Members who opted out: their messages are not summarized, counted or quoted.
-        kept = [m for m in fetched.messages if m.author.id not in excluded]
-        fetched = fetched.model_copy(update={"messages": kept})
+    fetched = fetched.without_authors(await store.optouts(schedule.guild_id))
     run = run.model_copy(update={"message_count": len(fetched.messages)})
     await store.update_run(run)  # a run cut off from here on still says what it read
     minimum = schedule.min_messages if schedule.min_messages is not None else context.min_messages
@@ -425,9 +415,7 @@ async def _send(context: JobContext, schedule: Schedule, run: Run, summary: Summ
     outcomes = await context.deliver(schedule, run, summary, deliveries)
     _observe(context, "deliveries_finished", outcomes)
     await settle_dm_outcomes(context.store, schedule, outcomes, context.notify)
-    # A member's closed DMs are theirs: the run is judged by the schedule's own destinations.
-    own = [d for d in outcomes if not is_subscriber_delivery(d)]
-    return _ended(context, run, *_delivery_verdict(own))
+    return _ended(context, run, *_delivery_verdict(outcomes))
 
 
 def _observe(context: JobContext, event: str, value: object) -> None:
@@ -441,6 +429,8 @@ def _observe(context: JobContext, event: str, value: object) -> None:
 
 
 def _delivery_verdict(outcomes: list[Delivery]) -> tuple[RunStatus, str | None]:
+    # A member's closed DMs are theirs: a run is judged by the schedule's own destinations.
+    outcomes = [d for d in outcomes if not is_subscriber_delivery(d)]
     failed = [d for d in outcomes if d.status is not DeliveryStatus.DELIVERED]
     if not failed:
         return RunStatus.SUCCEEDED, None
@@ -478,7 +468,7 @@ async def _record(context: JobContext, run: Run) -> Run:
     if changed is not None:
         context.on_change(run.schedule_id, changed[1])
     for notice in notices:
-        await _tell(context, notice)
+        await tell(context.notify, notice)
     return run
 
 

@@ -10,7 +10,7 @@ consumer can recognise, never a loss.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from delivery.fanout import Sender, deliver_all
@@ -25,6 +25,7 @@ from scheduling.models import (
     Schedule,
     ScheduleNotice,
 )
+from scheduling.ports import Notify, tell
 from scheduling.store import Store
 from summarizer.models import Summary
 
@@ -40,7 +41,7 @@ class Outbox:
         senders: Mapping[str, Sender],
         settings: DeliverySettings,
         clock: Callable[[], datetime],
-        notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None,
+        notify: Notify | None = None,
     ) -> None:
         self.store = store
         self.senders = senders
@@ -158,18 +159,16 @@ class Outbox:
             return after, audit
 
         before, after = await self.store.modify_schedule(schedule.id, change)
-        if after is before or self.notify is None:
+        if after is before:
             return
-        try:
-            await self.notify(
-                ScheduleNotice(
-                    kind="destination_disabled",
-                    schedule_id=schedule.id,
-                    guild_id=schedule.guild_id,
-                    created_by=schedule.created_by,
-                    message=f"A destination of schedule {schedule.name or schedule.id} was "
-                    f"disabled: {reason}",
-                )
-            )
-        except Exception:
-            log.exception("schedule %s: could not send a notice", schedule.id)
+        await tell(
+            self.notify,
+            ScheduleNotice(
+                kind="destination_disabled",
+                schedule_id=schedule.id,
+                guild_id=schedule.guild_id,
+                created_by=schedule.created_by,
+                message=f"A destination of schedule {schedule.name or schedule.id} was "
+                f"disabled: {reason}",
+            ),
+        )

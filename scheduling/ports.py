@@ -7,11 +7,12 @@ callable and a deliver callable (fakes in tests; `bot.history`, `summarizer.summ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from scheduling.models import Delivery, Run, Schedule
+from scheduling.models import Delivery, Run, Schedule, ScheduleNotice
 from summarizer.models import ChatMessage, Summary, SummaryOptions
 from summarizer.sources import FetchResult, MessageSource
 
@@ -19,10 +20,27 @@ __all__ = [
     "Deliver",
     "FetchResult",
     "MessageSource",
+    "Notify",
     "RunObserver",
     "Summarize",
     "summary_options",
+    "tell",
 ]
+
+log = logging.getLogger(__name__)
+
+# Tells a guild's admins what the scheduler decided (the bot posts it to the log channel).
+Notify = Callable[[ScheduleNotice], Awaitable[None]]
+
+
+async def tell(notify: Notify | None, notice: ScheduleNotice) -> None:
+    """Send a notice, logging one that cannot be sent: the decision it reports is stored."""
+    if notify is None:
+        return
+    try:
+        await notify(notice)
+    except Exception:
+        log.exception("schedule %s: could not send a notice", notice.schedule_id)
 
 
 class Summarize(Protocol):

@@ -35,11 +35,10 @@ from scheduling.models import (
     RunStatus,
     RunTrigger,
     Schedule,
-    ScheduleNotice,
     ScheduleStatus,
     utc_now,
 )
-from scheduling.ports import Deliver, MessageSource, RunObserver, Summarize
+from scheduling.ports import Deliver, MessageSource, Notify, RunObserver, Summarize
 from scheduling.recurrence import build_trigger, previous_fire_time
 from scheduling.service import ScheduleService
 from scheduling.settings import RetentionSettings, SchedulingSettings
@@ -83,7 +82,7 @@ class TaskScheduler:
         min_messages: int,
         default_engine: str = "extractive",
         clock: Callable[[], datetime] = utc_now,
-        notify: Callable[[ScheduleNotice], Awaitable[None]] | None = None,
+        notify: Notify | None = None,
         precheck: Callable[[Schedule], Awaitable[str | None]] | None = None,
         observer: RunObserver | None = None,
         subscribers: Callable[[Schedule], Awaitable[list[Destination]]] | None = None,

@@ -10,10 +10,11 @@ subscription is dropped and the guild told, instead of knocking on a closed door
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from scheduling.guilds import MAX_DM_REFUSALS
 from scheduling.models import Delivery, DeliveryStatus, Schedule, ScheduleNotice
+from scheduling.ports import Notify, tell
 from scheduling.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ async def settle_dm_outcomes(
     store: Store,
     schedule: Schedule,
     outcomes: Sequence[Delivery],
-    notify: Callable[[ScheduleNotice], Awaitable[None]] | None,
+    notify: Notify | None,
 ) -> None:
     """Count refused DMs per subscriber; drop a subscription refused too often in a row."""
     dms = [d for d in outcomes if is_subscriber_delivery(d)]
@@ -53,20 +54,16 @@ async def settle_dm_outcomes(
             continue
         await store.remove_subscription(schedule.id, subscription.user_id)
         log.info("schedule %s: dropped the DM subscription of %s", schedule.id, delivery.id)
-        if notify is None:
-            continue
-        try:
-            await notify(
-                ScheduleNotice(
-                    kind="subscription_dropped",
-                    schedule_id=schedule.id,
-                    guild_id=schedule.guild_id,
-                    created_by=schedule.created_by,
-                    message=f"<@{subscription.user_id}> no longer receives the digest of "
-                    f"{schedule.name or schedule.id} by DM: Discord refused {refusals} DMs in a "
-                    "row (their DMs are closed to the bot). They can subscribe again with "
-                    "`/digest subscribe` once DMs are open.",
-                )
-            )
-        except Exception:
-            log.exception("schedule %s: could not send a notice", schedule.id)
+        await tell(
+            notify,
+            ScheduleNotice(
+                kind="subscription_dropped",
+                schedule_id=schedule.id,
+                guild_id=schedule.guild_id,
+                created_by=schedule.created_by,
+                message=f"<@{subscription.user_id}> no longer receives the digest of "
+                f"{schedule.name or schedule.id} by DM: Discord refused {refusals} DMs in a "
+                "row (their DMs are closed to the bot). They can subscribe again with "
+                "`/digest subscribe` once DMs are open.",
+            ),
+        )

@@ -9,7 +9,7 @@ thread). Loading is on the speed bench's critical path, so each message is check
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +34,16 @@ class FetchResult(BaseModel):
     truncated: bool = False
     guild: GuildRef | None = None
     channels: list[ChannelRef] = Field(default_factory=list)
+
+    def without_authors(self, user_ids: Set[int]) -> FetchResult:
+        """The window without these members' messages (opted out of every summary).
+
+        One place for schedules and `/summary now` alike: not summarized, counted or quoted.
+        """
+        if not user_ids:
+            return self
+        kept = [m for m in self.messages if m.author.id not in user_ids]
+        return self.model_copy(update={"messages": kept})
 
 
 class MessageSource(Protocol):

@@ -139,10 +139,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
             limit=limit,
             progress=lambda n: progress.show(f"Reading {n:,} messages…"),
         )
-        excluded = await bot.require_scheduler().store.optouts(guild.id)
-        if excluded:
-            kept = [m for m in fetched.messages if m.author.id not in excluded]
-            fetched = fetched.model_copy(update={"messages": kept})
+        fetched = fetched.without_authors(await bot.require_scheduler().store.optouts(guild.id))
         progress.show(f"Summarizing {len(fetched.messages):,} messages…", force=True)
         options = SummaryOptions(
             engine=engine or bot.settings.summarizer.engine,
