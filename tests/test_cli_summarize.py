@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.cli import main
-from tests.summarizer.helpers import SAMPLE, find_dce
+from tests.summarizer.helpers import DCE_REAL, SAMPLE
 
 
 def test_markdown_summary_of_the_sample(capsys):
@@ -16,7 +16,7 @@ def test_markdown_summary_of_the_sample(capsys):
 
 
 def test_json_format(capsys):
-    assert main(["summarize", str(find_dce()), "--format", "json"]) == 0
+    assert main(["summarize", str(DCE_REAL), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["schema"] == "summarybot.summary/1"
 
 

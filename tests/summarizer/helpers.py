@@ -6,17 +6,10 @@ from pathlib import Path
 from summarizer.models import Author, ChannelRef, ChatMessage
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample-export"
+# Two real DiscordChatExporter exports, copied with their licence note (see their README).
+DCE_REAL = Path(__file__).resolve().parents[1] / "data" / "dce-real"
 START = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)
 CHANNEL = ChannelRef(id=10, name="general")
-
-
-def find_dce() -> Path:
-    """The shared real DCE fixtures, wherever the checkout sits relative to `shared/`."""
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "fixtures" / "dce"
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("shared/fixtures/dce not found above the checkout")
 
 
 def message(

@@ -8,7 +8,7 @@ import pytest
 
 from summarizer.errors import ExportError
 from summarizer.sources import ExportSource
-from tests.summarizer.helpers import SAMPLE, find_dce
+from tests.summarizer.helpers import DCE_REAL, SAMPLE
 
 
 def _write(path: Path, data: object) -> Path:
@@ -36,13 +36,13 @@ def _msg(i: int, **extra) -> dict:
 
 
 def test_reads_the_real_channel_export_without_system_messages():
-    loaded = ExportSource(find_dce() / "example-guild-general.json").load()
+    loaded = ExportSource(DCE_REAL / "example-guild-general.json").load()
     assert len(loaded.messages) == 31
     assert all("Joined the server" not in m.content for m in loaded.messages)
 
 
 def test_reads_the_real_thread_export_and_marks_its_thread():
-    loaded = ExportSource(find_dce() / "example-guild-thread.json").load()
+    loaded = ExportSource(DCE_REAL / "example-guild-thread.json").load()
     assert len(loaded.messages) == 5
     assert {m.thread.name for m in loaded.messages if m.thread} == {"Thomas is Thomas"}
     assert {m.channel.name for m in loaded.messages} == {"general"}
@@ -50,7 +50,7 @@ def test_reads_the_real_thread_export_and_marks_its_thread():
 
 
 def test_reads_a_directory_oldest_first():
-    loaded = ExportSource(find_dce()).load()
+    loaded = ExportSource(DCE_REAL).load()
     assert len(loaded.messages) == 36
     times = [m.created_at for m in loaded.messages]
     assert times == sorted(times)
