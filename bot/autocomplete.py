@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.actions import manager
 from bot.cards import when_text
 from bot.guilds import default_zone
+from bot.replies import NotAllowedError
 from scheduling.errors import RecurrenceError
 from scheduling.recurrence import describe, next_fire_times, parse_when
 from scheduling.zones import UnknownTimeZoneError, resolve_zone, zone_names
@@ -84,12 +86,28 @@ async def timezone(
     return [choice(name, name) for name in picks]
 
 
+async def may_manage(bot: SummaryBot, interaction: discord.Interaction) -> bool:
+    """The command's own check: ids, names and destinations are for those who may manage them.
+
+    Server admins can open `/schedule` to more roles than Manage Server (command permission
+    overrides); such a member is refused by every command, and autocomplete must not show
+    them what the commands would refuse.
+    """
+    if interaction.guild_id is None or bot.scheduler is None:
+        return False
+    try:
+        await manager(bot, interaction)
+    except NotAllowedError:
+        return False
+    return True
+
+
 async def schedule_id(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """This guild's schedules only, matched on id or name."""
+    """This guild's schedules only, matched on id or name, for members who may manage them."""
     bot: SummaryBot = interaction.client  # type: ignore[assignment]
-    if interaction.guild_id is None or bot.scheduler is None:
+    if not await may_manage(bot, interaction):
         return []
     typed = current.strip().lower()
     found = []
@@ -107,6 +125,8 @@ async def destination_id(
     bot: SummaryBot = interaction.client  # type: ignore[assignment]
     wanted = getattr(interaction.namespace, "schedule", None)
     if interaction.guild_id is None or bot.scheduler is None or not wanted:
+        return []
+    if not await may_manage(bot, interaction):
         return []
     schedule = await bot.scheduler.store.get_schedule(wanted, interaction.guild_id)
     if schedule is None:

@@ -54,3 +54,31 @@ async def test_ids_come_from_this_guild_only(world):
     admins = other.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
     stranger = other.add_member(world.env.create_user("eve"), roles=[admins])
     assert await stranger.autocomplete(lobby, "schedule show", "schedule", "") == []
+
+
+async def test_a_member_shown_the_command_but_not_allowed_sees_no_schedules(world):
+    # A role given /schedule by a command-permission override, without Manage Server: every
+    # command refuses them, so autocomplete must not show them ids, names or destinations.
+    await world.admin.slash(
+        world.general,
+        "schedule create",
+        channel=world.general,
+        when="daily at 09:00",
+        to=world.digest,
+        name="staff digest",
+    )
+    [mine] = await world.env.bot.require_scheduler().list(world.guild.id)
+    helpers = world.guild.create_role("Helpers")
+    helper = world.guild.add_member(world.env.create_user("hal"), roles=[helpers])
+    [command] = [c for c in await world.env.bot.tree.fetch_commands() if c.name == "schedule"]
+    world.guild.set_command_permissions(command.id, {helpers: True})
+
+    assert await helper.autocomplete(world.general, "schedule show", "schedule", "") == []
+    assert await helper.autocomplete(world.general, "schedule show", "schedule", "staff") == []
+    removed = await helper.autocomplete(
+        world.general, "schedule destination remove", "destination", "", schedule=mine.id
+    )
+    assert removed == []
+    # The admin still gets them.
+    choices = await world.admin.autocomplete(world.general, "schedule show", "schedule", "")
+    assert [c["value"] for c in choices] == [mine.id]
