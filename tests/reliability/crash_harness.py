@@ -5,10 +5,13 @@ half second, writes `variant.schedules` interval schedules into the database (ea
 #digest channel, its own signed webhook consumer and a file), then starts the bot, kills it with
 SIGKILL at seeded random moments and restarts it, `variant.kills` times. Some kills wait until a
 consumer holds a webhook request unanswered: the bot has sent it and cannot have recorded the
-outcome. Then, with the bot down, every schedule is given an end; the last process runs until all
-schedules completed and nothing is pending, and stops with SIGTERM. The `CrashRecord` holds what a
-test can check: the database's runs and deliveries, the digest files, the messages posted to each
-channel, every request each consumer received, and what each kill cut off.
+outcome. Others wait until the fake Discord holds the answer to a channel post it has already
+stored (`CrashDiscord`): the message is in the channel, but the bot never learns its id, so only
+Discord's nonce dedup keeps the resend from posting it twice. Then, with the bot down, every
+schedule is given an end; the last process runs until all schedules completed and nothing is
+pending, and stops with SIGTERM. The `CrashRecord` holds what a test can check: the database's runs
+and deliveries, the digest files, the messages posted to each channel, every channel post and
+webhook request the bot made, and what each kill cut off.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
+from delivery.channel import nonce as message_nonce
 from delivery.models import ChannelDestination, FileDestination, WebhookDestination
 from delivery.signing import new_signing_secret
 from scheduling.models import (
@@ -43,6 +47,7 @@ from scheduling.models import (
 from scheduling.store import Store
 from tests.e2e.conftest import ROOT, BotProcess
 from tests.fakediscord.server import FakeDiscord
+from tests.fakediscord.server import Handler as FakeHandler
 
 MESSAGE_SPACING = timedelta(milliseconds=500)
 # The first window of a schedule reaches this far back (the chat starts before it).
@@ -50,6 +55,7 @@ LOOKBACK = timedelta(seconds=20)
 # Consumers and the fake Discord answer this late, so kills often find sends in flight.
 CONSUMER_HOLD_SECONDS = 0.3
 POST_LATENCY_SECONDS = 0.2
+CHANNEL_POST = "POST /channels/{channel_id}/messages"
 # How long the schedules still fire after the last restart before they end.
 FINAL_SECONDS = 8
 TOPICS = ("the release", "the migration", "the launch party", "the on-call rota", "the docs")
@@ -140,6 +146,76 @@ class Consumers:
         return [r for r in self.since(moment) if not r.answered]
 
 
+@dataclass
+class ChannelPost:
+    """One message post the fake Discord answered 200 (stored, or found by its nonce)."""
+
+    channel_id: int
+    message_id: int
+    nonce: str | None
+    arrived: float
+    answered: bool = False
+
+    @property
+    def part(self) -> int | None:
+        """Which part of a digest its nonce names (`delivery.channel.nonce` ends in `-NN`)."""
+        _, dash, number = (self.nonce or "").rpartition("-")
+        return int(number) if dash and number.isdigit() else None
+
+
+class CrashDiscord(FakeDiscord):
+    """The fake Discord, noting every channel post; on request, it holds one post's answer.
+
+    `hold_next_channel_post()` arms the hold: the next message post is stored (or deduplicated)
+    as usual, then its answer waits until `release_held()`. A kill in between is the worst
+    moment for a channel: Discord has the message, the bot has no record of it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.channel_posts: list[ChannelPost] = []
+        self._hold_armed = False
+        self._release = asyncio.Event()
+
+    def hold_next_channel_post(self) -> None:
+        """Hold the answer to the next successful message post until `release_held()`."""
+        self._hold_armed = True
+        self._release = asyncio.Event()
+
+    def release_held(self) -> None:
+        """Answer the held post (to nobody, if its process was killed) and disarm."""
+        self._hold_armed = False
+        self._release.set()
+
+    def unanswered_posts(self, moment: float) -> list[ChannelPost]:
+        """Channel posts since `moment` (time.monotonic()) still waiting for their answer."""
+        return [p for p in self.channel_posts if p.arrived >= moment and not p.answered]
+
+    async def _answer(
+        self, request: web.Request, handler: FakeHandler, route: str, headers: dict[str, str]
+    ) -> web.StreamResponse:
+        response = await super()._answer(request, handler, route, headers)
+        if route != CHANNEL_POST or response.status != 200:
+            return response
+        assert isinstance(response, web.Response)
+        assert isinstance(response.body, bytes)
+        message = json.loads(response.body)
+        post = ChannelPost(
+            channel_id=int(message["channel_id"]),
+            message_id=int(message["id"]),
+            nonce=message.get("nonce"),
+            arrived=time.monotonic(),
+        )
+        self.channel_posts.append(post)
+        if self._hold_armed:
+            # The message is stored already: what is lost from here on is only the answer.
+            self._hold_armed = False
+            self._notify()
+            await self._release.wait()
+        post.answered = True
+        return response
+
+
 @dataclass(frozen=True)
 class World:
     """The guild the bot finds: an admin who creates the schedules, #general, one #digest each."""
@@ -159,17 +235,26 @@ class PostedMessage:
     id: int
     created_at: datetime
     copy_key: str
+    nonce: str | None = None
 
 
 @dataclass
 class Kill:
-    """One SIGKILL: when, how it was chosen, and the sends it cut off before their record."""
+    """One SIGKILL: when, how it was chosen, and the sends it cut off before their record.
+
+    `in_flight` are webhook ids of requests a consumer held unanswered, `pending_after` those of
+    them still pending in the database after the kill; `channel_cut` are channel posts the fake
+    Discord had stored but not answered, `channel_pending_after` the ids of pending deliveries
+    whose nonce one of them carries.
+    """
 
     number: int
     mode: str
     uptime: float
     in_flight: list[str] = field(default_factory=list)
     pending_after: list[str] = field(default_factory=list)
+    channel_cut: list[ChannelPost] = field(default_factory=list)
+    channel_pending_after: list[str] = field(default_factory=list)
     integrity: str = ""
 
 
@@ -187,6 +272,7 @@ class CrashRecord:
     files: list[Path]
     posted: list[PostedMessage]
     received: list[Received]
+    channel_posts: list[ChannelPost]
     kills: list[Kill]
     nonce_dedups: int
     settled: bool
@@ -296,9 +382,16 @@ def bot_env(fake: FakeDiscord, world: World, workdir: Path) -> dict[str, str]:
 
 
 def kill_modes(variant: Variant, rng: random.Random) -> list[str]:
-    """A third of the kills (at least one) wait for a send in flight; the rest fall anywhere."""
-    in_flight = max(1, variant.kills // 3)
-    modes = ["in_flight"] * in_flight + ["random"] * (variant.kills - in_flight)
+    """Kills that wait for a send in flight, then the rest, which fall anywhere.
+
+    A third of the kills (at least one) wait for a webhook request in flight, an eighth (at
+    least one) for a channel post Discord stored but has not answered.
+    """
+    webhook = min(variant.kills, max(1, variant.kills // 3))
+    channel = min(variant.kills - webhook, max(1, variant.kills // 8))
+    random_kills = variant.kills - webhook - channel
+    modes = ["webhook_in_flight"] * webhook + ["channel_in_flight"] * channel
+    modes += ["random"] * random_kills
     rng.shuffle(modes)
     return modes
 
@@ -317,7 +410,7 @@ async def kill_once(
     number: int,
     mode: str,
     bot: BotProcess,
-    fake: FakeDiscord,
+    fake: CrashDiscord,
     consumers: Consumers,
     rng: random.Random,
     began: float,
@@ -325,22 +418,38 @@ async def kill_once(
     """Let the process work, kill it at a moment chosen by `mode`, note what it cut off."""
 
     def ready_to_kill() -> bool:
+        if mode == "channel_in_flight":
+            # The fake holds a post it stored: nothing answers it until the kill.
+            return bool(fake.unanswered_posts(began)) or bot.exited()
         # Either a send is in flight right now, or this process has at least sent something.
-        sent = consumers.unanswered(began) if mode == "in_flight" else consumers.since(began)
+        in_flight = mode == "webhook_in_flight"
+        sent = consumers.unanswered(began) if in_flight else consumers.since(began)
         return bool(sent) or bot.exited()
 
-    await fake.wait_for(ready_to_kill, timeout=60)
-    assert not bot.exited(), bot.stderr
-    if mode == "random":
-        await asyncio.sleep(rng.uniform(0, 2.5))  # the chaos itself, not a wait for a result
-    # No await between the snapshot and the kill: what is unanswered now was never recorded.
-    cut_off = [r.webhook_id for r in consumers.unanswered(began)]
-    kill = Kill(number, mode, time.monotonic() - began, in_flight=cut_off)
-    await bot.kill()
+    if mode == "channel_in_flight":
+        fake.hold_next_channel_post()
+    try:
+        await fake.wait_for(ready_to_kill, timeout=60)
+        assert not bot.exited(), bot.stderr
+        if mode == "random":
+            await asyncio.sleep(rng.uniform(0, 2.5))  # the chaos itself, not a wait for a result
+        # No await between the snapshot and the kill: what is unanswered now was never recorded.
+        cut_off = [r.webhook_id for r in consumers.unanswered(began)]
+        channel_cut = fake.unanswered_posts(began)
+        kill = Kill(number, mode, time.monotonic() - began, cut_off, channel_cut=channel_cut)
+        await bot.kill()
+    finally:
+        fake.release_held()
     async with await Store.open(bot.database) as store:
         kill.integrity = await store.integrity_check()
         pending = {d.id for d in await store.list_deliveries(status=DeliveryStatus.PENDING)}
     kill.pending_after = [webhook_id for webhook_id in cut_off if webhook_id in pending]
+    kill.channel_pending_after = sorted(
+        delivery_id
+        for delivery_id in pending
+        for post in channel_cut
+        if post.part is not None and message_nonce(delivery_id, post.part) == post.nonce
+    )
     return kill
 
 
@@ -377,7 +486,8 @@ def posted_messages(fake: FakeDiscord, world: World) -> list[PostedMessage]:
     for channel_id in world.digests:
         for message in fake.posted(channel_id):
             key = json.dumps([message.content, message.embeds], sort_keys=True)
-            found.append(PostedMessage(channel_id, message.id, message.created_at, copy_key=key))
+            nonce = None if message.nonce is None else str(message.nonce)
+            found.append(PostedMessage(channel_id, message.id, message.created_at, key, nonce))
     return found
 
 
@@ -385,7 +495,7 @@ def posted_messages(fake: FakeDiscord, world: World) -> list[PostedMessage]:
 class Rig:
     """A running fake Discord and consumers, a seeded guild, and the bot process (not started)."""
 
-    fake: FakeDiscord
+    fake: CrashDiscord
     consumers: Consumers
     world: World
     schedules: list[Schedule]
@@ -403,10 +513,12 @@ async def rigged(
 ) -> AsyncIterator[Rig]:
     """The world of `variant` with its schedules stored; always killed and closed at the end."""
     async with contextlib.AsyncExitStack() as stack:
-        fake = FakeDiscord()
+        fake = CrashDiscord()
         await fake.start()
         stack.push_async_callback(fake.close)
-        fake.set_latency(POST_LATENCY_SECONDS, route="POST /channels/{channel_id}/messages")
+        # Before closing: a held post would keep the server's shutdown waiting.
+        stack.callback(fake.release_held)
+        fake.set_latency(POST_LATENCY_SECONDS, route=CHANNEL_POST)
         consumers = Consumers(notify=fake._notify)
         await consumers.start()
         stack.push_async_callback(consumers.close)
@@ -461,6 +573,7 @@ async def crash_repeatedly(variant: Variant, workdir: Path) -> CrashRecord:
             files=sorted(p for p in bot.file_root.rglob("*") if p.is_file()),
             posted=posted_messages(fake, rig.world),
             received=list(consumers.received),
+            channel_posts=list(fake.channel_posts),
             kills=kills,
             nonce_dedups=fake.nonce_dedups,
             settled=settled,

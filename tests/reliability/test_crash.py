@@ -2,10 +2,10 @@
 
 The real `summarybot run` fires interval schedules against the fake Discord, each delivering to a
 Discord channel, a signed webhook and a file, and is killed with SIGKILL at seeded random moments
-(some while a consumer holds a webhook request, i.e. between a send and its record) and
-restarted each time; then it runs until every schedule completed and stops cleanly (see
-`crash_harness`). One crash run per variant is shared by the tests below, each proving one
-invariant of what it left:
+(some while a consumer holds a webhook request, i.e. between a send and its record; some while the
+fake Discord holds the answer to a channel post it already stored) and restarted each time; then
+it runs until every schedule completed and stops cleanly (see `crash_harness`). One crash run per
+variant is shared by the tests below, each proving one invariant of what it left:
 
 - SQLite's `PRAGMA integrity_check` is `ok` after every kill and at the end;
 - no slot has two runs, and every run is for a real slot of its schedule;
@@ -17,7 +17,10 @@ invariant of what it left:
 - each window has its own digest file, written once;
 - no Discord channel shows two copies of a digest (Discord's nonce dedup covers resends only
   within a few minutes; every resend here comes seconds later);
-- some kills really landed between a send and its record, and those sends were resumed.
+- some kills really landed between a send and its record, and those sends were resumed;
+- some kill landed after Discord stored a channel post and before the bot had its answer, and
+  after the restart that message is in its channel exactly once: the resend carried the same
+  nonce and got the stored message back, which the delivery then recorded.
 
 A clean stop (SIGTERM) that outlasts its grace period mid-send is a cut-off too: the digest is
 resent after the restart unchanged, under the same `webhook-id`. And a run cut off by a crash is
@@ -90,10 +93,12 @@ def crashed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def summary_line(record: CrashRecord) -> str:
     repeats = sum(n - 1 for n in Counter(r.webhook_id for r in record.received).values())
     cut_off = sum(len(k.in_flight) for k in record.kills)
+    channel_cut = sum(len(k.channel_cut) for k in record.kills)
     return (
         f"crash[{record.variant.name} seed={record.variant.seed}]: {len(record.kills)} kills, "
         f"{len(record.runs)} runs, {len(record.deliveries)} deliveries, {cut_off} sends cut off "
-        f"before their record, {repeats} webhook repeats, {record.nonce_dedups} nonce dedups, "
+        f"before their record, {repeats} webhook repeats, {channel_cut} channel posts stored "
+        f"but unanswered at a kill, {record.nonce_dedups} nonce dedups, "
         f"{record.seconds:.1f} s; logs in {record.database.parent / 'summarybot.log'}"
     )
 
@@ -269,6 +274,31 @@ def test_some_kills_landed_between_a_send_and_its_record(crashed):
         assert kill.pending_after == kill.in_flight, kill
     resent = Counter(r.webhook_id for r in crashed.received)
     assert [webhook_id for webhook_id in cut_off if resent[webhook_id] < 2] == []
+
+
+def test_a_channel_post_cut_off_by_a_kill_is_in_its_channel_once(crashed):
+    """Discord stored the post, the process died before the answer, and a restart resent it."""
+    held = [(kill, post) for kill in crashed.kills for post in kill.channel_cut]
+    assert held, "no kill found a channel post in flight"
+    rows = {row.id: row for row in crashed.deliveries}
+    posts_per_nonce = Counter(post.nonce for post in crashed.channel_posts)
+    for kill, post in held:
+        # Discord had stored it before the kill; after the restart the channel shows it once:
+        # no second message with its nonce, nor with its content.
+        in_channel = [m for m in crashed.posted if m.channel_id == post.channel_id]
+        [stored] = [m for m in in_channel if m.id == post.message_id]
+        copies = [m.id for m in in_channel if m.copy_key == stored.copy_key]
+        assert copies == [post.message_id], f"{post} is in its channel {len(copies)} times"
+        assert [m.id for m in in_channel if m.nonce == post.nonce] == [post.message_id]
+        # The send was not recorded: exactly one delivery, still pending, owns this nonce.
+        [delivery_id] = kill.channel_pending_after
+        row = rows[delivery_id]
+        assert row.destination.channel_id == post.channel_id, (kill, row)
+        # It was resent, got the stored message back, and the delivery recorded that message.
+        assert posts_per_nonce[post.nonce] >= 2, f"{post} was never resent"
+        assert row.status is DeliveryStatus.DELIVERED, row
+        assert post.message_id in map(int, (row.external_id or "").split(",")), (post, row)
+    assert crashed.nonce_dedups >= len(held)
 
 
 async def test_a_digest_cut_off_by_a_clean_stop_is_resent_unchanged(tmp_path):
