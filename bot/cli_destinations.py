@@ -12,10 +12,14 @@ from pathlib import Path
 
 import aiohttp
 import discord
-from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.destinations import DestinationError, file_destination, webhook_destination
+from bot.destinations import (
+    DestinationError,
+    destination_kind,
+    file_destination,
+    webhook_destination,
+)
 from delivery.channel import DiscordSender
 from delivery.fanout import deliver_all
 from delivery.file import FileSender
@@ -52,39 +56,31 @@ def webhook_secret(explicit: str | None) -> str:
     return secret
 
 
-def needs_secret(value: str) -> bool:
-    """Whether a `--to` value is a webhook we sign (Discord's own URLs carry their token)."""
-    if not value.startswith(("https://", "http://")):
-        return False
-    try:
-        return not WebhookDestination(url=value).is_discord
-    except ValidationError:
-        return True  # reported properly by parse_destinations
-
-
 def parse_destinations(
-    values: list[str], settings: Settings, secret: str | None
+    values: list[str], settings: Settings, secret_option: str | None
 ) -> list[Destination]:
-    """Turn `--to` values into destinations, refusing unsafe ones before anything is sent."""
-    destinations: list[Destination] = []
-    for value in values:
-        if value.startswith(("https://", "http://")):
-            destinations.append(_webhook(value, settings, secret))
-        else:
-            destinations.append(_file(value.removeprefix("file:"), settings))
+    """Turn `--to` values into destinations, refusing unsafe ones before anything is sent.
+
+    The signing secret is settled only once every value is known to be good, so a refused
+    `--to` never prints a new secret nobody will use.
+    """
+    destinations: list[Destination] = [_parse(value, settings) for value in values]
+    if any(isinstance(d, WebhookDestination) and not d.is_discord for d in destinations):
+        secret = webhook_secret(secret_option)  # Discord's own URLs carry their token
+        destinations = [
+            d.model_copy(update={"secret": secret})
+            if isinstance(d, WebhookDestination) and not d.is_discord
+            else d
+            for d in destinations
+        ]
     return destinations
 
 
-def _webhook(url: str, settings: Settings, secret: str | None) -> WebhookDestination:
+def _parse(value: str, settings: Settings) -> WebhookDestination | FileDestination:
     try:
-        return webhook_destination(url, settings.delivery, secret)
-    except DestinationError as exc:
-        raise SummarizerError(f"--to {exc}") from None
-
-
-def _file(path: str, settings: Settings) -> FileDestination:
-    try:
-        return file_destination(path, settings.delivery)
+        if destination_kind(value) == "webhook":
+            return webhook_destination(value, settings.delivery, None)
+        return file_destination(value, settings.delivery)
     except DestinationError as exc:
         raise SummarizerError(f"--to {exc}") from None
 
@@ -102,7 +98,8 @@ async def deliver(
         senders = {
             "webhook": WebhookSender(session, settings.delivery, utc_now),
             "discord_webhook": DiscordSender(None, discord_session),
-            "file": FileSender(Path(settings.delivery.file_root)),
+            # The shell's own files: relative to the root itself, not to a server's folder.
+            "file": FileSender(Path(settings.delivery.file_root), per_guild=False),
         }
         targets = [
             DeliveryTarget(delivery_id=new_delivery_id(), destination=d) for d in destinations

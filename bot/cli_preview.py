@@ -7,6 +7,7 @@ import sys
 from datetime import datetime
 
 from bot.config import load_settings
+from scheduling.bounds import instant_problem
 from scheduling.errors import RecurrenceError
 from scheduling.models import utc_now
 from scheduling.recurrence import describe, next_fire_times, parse_when, validate_recurrence
@@ -54,4 +55,8 @@ def _after(text: str, zone: object) -> datetime:
         raise RecurrenceError(
             f"--after {text!r} is not an ISO date-time (e.g. 2026-11-25T09:00)"
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    problem = instant_problem(moment)
+    if problem is not None:
+        raise RecurrenceError(f"--after {problem}")
+    return moment

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -160,6 +161,16 @@ async def _show(args: argparse.Namespace, service: ScheduleService) -> int:
     return 0
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write an export: a new file is 0600, as it holds webhook URLs and signing secrets.
+
+    An existing file is overwritten and keeps its mode: whoever made it chose who reads it.
+    """
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
 async def _export(args: argparse.Namespace, service: ScheduleService) -> int:
     schedules = await service.list(args.guild)
     export = ScheduleExport(
@@ -167,7 +178,10 @@ async def _export(args: argparse.Namespace, service: ScheduleService) -> int:
     )
     text = export.model_dump_json(by_alias=True, indent=2) + "\n"
     if args.output:
-        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+        try:
+            await asyncio.to_thread(_write_private, Path(args.output), text)
+        except OSError as exc:
+            return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
         print(f"exported {len(schedules)} schedules to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -182,11 +196,14 @@ async def _export(args: argparse.Namespace, service: ScheduleService) -> int:
 async def _import(args: argparse.Namespace, service: ScheduleService) -> int:
     path = Path(args.file)
     try:
-        raw = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+        raw = json.loads(text, parse_int=_parse_int)
     except FileNotFoundError:
         return _fail(f"{path}: file not found")
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _fail(f"{path}: not a schedule export: {exc}")
+    except RecursionError:
+        return _fail(f"{path}: not a schedule export: JSON nested too deeply")
     try:
         export = ScheduleExport.model_validate(raw)
     except ValidationError:
@@ -194,6 +211,8 @@ async def _import(args: argparse.Namespace, service: ScheduleService) -> int:
     if export.schema_id != EXPORT_SCHEMA:
         return _fail(f"{path}: schema {export.schema_id!r} is not {EXPORT_SCHEMA!r}")
     schedules, problems = await _validate_entries(export.schedules, service)
+    if len(problems) == 1:
+        return _fail(f"{path}: {problems[0]}; nothing was imported")
     for problem in problems:
         print(f"summarybot: {path}: {problem}", file=sys.stderr)
     if problems:
@@ -201,6 +220,18 @@ async def _import(args: argparse.Namespace, service: ScheduleService) -> int:
     count = await service.store.insert_schedules(schedules, actor=ACTOR, now=service.clock())
     print(f"imported {count} schedules")
     return 0
+
+
+class _TooLong:
+    """An integer literal longer than any id or counter: validation names its field."""
+
+    def __repr__(self) -> str:
+        return "<a number too long to be an id or a count>"
+
+
+def _parse_int(text: str) -> int | _TooLong:
+    # Python refuses to convert more than 4,300 digits, with a ValueError naming no field.
+    return int(text) if len(text) <= 40 else _TooLong()
 
 
 async def _validate_entries(

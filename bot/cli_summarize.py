@@ -9,20 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
 import aiohttp
 
-from bot.cli_destinations import (
-    SECRET_ENV,
-    deliver,
-    describe_result,
-    needs_secret,
-    parse_destinations,
-    webhook_secret,
-)
+from bot.cli_destinations import SECRET_ENV, deliver, describe_result, parse_destinations
 from bot.config import load_settings
 from delivery.render import render
 from summarizer import summarize
@@ -89,9 +82,7 @@ def _handle(args: argparse.Namespace) -> int:
         until = _instant(args.until, "--until")
         if since and until and until <= since:
             raise SummarizerError("--until must be later than --since")
-        wants_secret = any(needs_secret(value) for value in args.to)
-        secret = webhook_secret(args.webhook_secret) if wants_secret else None
-        destinations = parse_destinations(args.to, settings, secret)
+        destinations = parse_destinations(args.to, settings, args.webhook_secret)
         summary, guild_id = asyncio.run(
             summarize_export(
                 Path(args.source),
@@ -129,7 +120,14 @@ def _instant(value: str | None, option: str) -> datetime | None:
         ) from None
     if parsed.tzinfo is None:
         raise SummarizerError(f"{option}: {value!r} has no UTC offset; add one (e.g. Z or +02:00)")
-    return parsed
+    try:
+        # In UTC now, as the summary keeps it: at year 1 or 9999 the offset can carry it out of
+        # the calendar, which is better said here than as an OverflowError deep in the summary.
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise SummarizerError(
+            f"{option}: {value!r} falls outside the calendar (years 1 to 9999) in UTC"
+        ) from None
 
 
 async def summarize_export(

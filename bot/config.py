@@ -175,6 +175,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{path}: not UTF-8 text; is this really the config file?"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    except ValueError as exc:
+        # tomllib lets int() refuse a number of more than 4,300 digits with a plain ValueError
+        # whose advice (`sys.set_int_max_str_digits()`) is not for the person editing the file.
+        reason = str(exc).split(";")[0]
+        raise ConfigError([f"{path}: not valid TOML: {reason}"]) from None
 
 
 def _describe(error: Mapping[str, Any], label: str, environ: Mapping[str, str]) -> str:

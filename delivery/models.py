@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import PurePosixPath, PureWindowsPath
+from string import Formatter
+from types import MappingProxyType
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 FILE_PLACEHOLDERS = frozenset({"guild", "channel", "schedule", "date", "window_end"})
-DEFAULT_FILE_TEMPLATE = "{guild}/{schedule}/{window_end}.md"
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# Relative to the schedule's own folder, `<file_root>/<guild id>/` (see `delivery.paths`).
+DEFAULT_FILE_TEMPLATE = "{schedule}/{window_end}.md"
+# Validation context for what the store reads back: a template stored by an older version that
+# today's rules refuse still loads (its deliveries fail with the reason, see `template_problem`)
+# rather than making its whole schedule unreadable.
+STORED: Mapping[str, object] = MappingProxyType({"stored": True})
 _DISCORD_WEBHOOK_HOSTS = frozenset(
     {
         f"{prefix}{domain}"
@@ -25,6 +32,11 @@ _DISCORD_WEBHOOK_HOSTS = frozenset(
         for domain in ("discord.com", "discordapp.com")
     }
 )
+
+
+def is_discord_host(hostname: str | None) -> bool:
+    """Whether a URL's host is Discord's: its webhooks take Discord's format, over https only."""
+    return (hostname or "").lower().rstrip(".") in _DISCORD_WEBHOOK_HOSTS
 
 
 def new_destination_id() -> str:
@@ -95,9 +107,7 @@ class WebhookDestination(_DestinationBase):
     def is_discord(self) -> bool:
         """Whether the URL is a Discord webhook (sent in Discord's format, not as an event)."""
         parts = urlsplit(self.url)
-        return (parts.hostname or "").lower() in _DISCORD_WEBHOOK_HOSTS and parts.path.startswith(
-            "/api/webhooks/"
-        )
+        return is_discord_host(parts.hostname) and parts.path.startswith("/api/webhooks/")
 
     def masked_url(self) -> str:
         """The URL with its path hidden past the first segment: safe for replies and logs."""
@@ -113,19 +123,57 @@ class FileDestination(_DestinationBase):
 
     @field_validator("template")
     @classmethod
-    def _relative_known_placeholders(cls, value: str) -> str:
-        unknown = sorted(set(_PLACEHOLDER.findall(value)) - FILE_PLACEHOLDERS)
-        if unknown:
-            allowed = ", ".join("{" + name + "}" for name in sorted(FILE_PLACEHOLDERS))
-            raise ValueError(f"unknown placeholder {{{unknown[0]}}} (allowed: {allowed})")
-        if "\x00" in value:
-            raise ValueError("a file template must not contain NUL characters")
-        posix, windows = PurePosixPath(value), PureWindowsPath(value)
-        if posix.is_absolute() or windows.is_absolute() or windows.drive:
-            raise ValueError("a file template must be relative to delivery.file_root")
-        if ".." in posix.parts or ".." in windows.parts:
-            raise ValueError("a file template must not contain '..'")
+    def _names_a_file_inside_the_root(cls, value: str, info: ValidationInfo) -> str:
+        if (info.context or {}).get("stored"):
+            return value  # checked when added; `file_name` checks it again at every write
+        problem = template_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
+
+
+def template_problem(template: str) -> str | None:
+    """Why `template` cannot name a digest file, or None; run when added and at every write.
+
+    Everything is refused up front that would otherwise fail every run (a stray brace, an
+    unknown placeholder, a format spec) or break the folder for everyone (a template naming
+    the digest folder itself, or a folder, instead of a file in it).
+    """
+    allowed = "placeholders: " + ", ".join("{" + n + "}" for n in sorted(FILE_PLACEHOLDERS))
+    try:
+        fields = [
+            (name, conversion, spec)
+            for _, name, spec, conversion in Formatter().parse(template)
+            if name is not None
+        ]
+    except ValueError as exc:
+        return (
+            f"not a valid file template ({exc}); write {{{{ or }}}} for a literal brace ({allowed})"
+        )
+    for name, conversion, spec in fields:
+        written = "{" + name + (f"!{conversion}" if conversion else "")
+        written += (f":{spec}" if spec else "") + "}"
+        if name not in FILE_PLACEHOLDERS:
+            return f"unknown placeholder {written} ({allowed})"
+        if conversion or spec:
+            return f"placeholder {written} takes no format or conversion: write {{{name}}}"
+    return _path_problem(template)
+
+
+def _path_problem(template: str) -> str | None:
+    if "\x00" in template:
+        return "a file template must not contain NUL characters"
+    posix, windows = PurePosixPath(template), PureWindowsPath(template)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive:
+        return "a file template must be relative to delivery.file_root"
+    if ".." in posix.parts or ".." in windows.parts:
+        return "a file template must not contain '..'"
+    if re.split(r"[/\\]", template)[-1] in {"", "."}:
+        return (
+            "a file template must name a file inside the digest folder, not the folder itself "
+            "or a folder in it: it may not end in '/' or '.'"
+        )
+    return None
 
 
 Destination = Annotated[

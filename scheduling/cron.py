@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from scheduling.errors import RecurrenceError
 
@@ -24,6 +25,8 @@ MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
+# Longer numbers are out of every field's range; int() is not asked to read thousands of digits.
+_MAX_DIGITS = 9
 # (name in messages, low, high, names) per field, in crontab order.
 FIELDS = (
     ("minute", 0, 59, {}),
@@ -67,8 +70,13 @@ def normalize(expression: str) -> str:
     return MACROS.get(text.lower(), text)
 
 
+@lru_cache(maxsize=4096)
 def parse_cron(expression: str) -> CronSpec:
-    """Parse a 5-field crontab, raising `RecurrenceError` that names the field and the range."""
+    """Parse a 5-field crontab, raising `RecurrenceError` that names the field and the range.
+
+    Cached: every stored cron schedule is parsed when the database is read, and most share a
+    handful of expressions.
+    """
     text = normalize(expression)
     parts = text.split()
     if len(parts) != 5:
@@ -101,9 +109,12 @@ def _field(text: str, part: str, name: str, low: int, high: int, names: dict[str
         body, _, step_text = item.partition("/")
         step = 1
         if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
+            significant = step_text.lstrip("0")
+            if not _digits(step_text) or not significant:
                 raise RecurrenceError(f"`{text}`: {name} step `/{step_text}` must be a number ≥ 1")
-            step = int(step_text)
+            # A step beyond the field's range picks only the first value: cap it, so that
+            # int() never reads thousands of digits.
+            step = int(significant) if len(significant) <= _MAX_DIGITS else high + 1
         if body == "*":
             first, last = low, high
         elif "-" in body:
@@ -119,14 +130,19 @@ def _field(text: str, part: str, name: str, low: int, high: int, names: dict[str
     return values
 
 
+def _digits(token: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts `²`, which int() then refuses."""
+    return token.isascii() and token.isdigit()
+
+
 def _value(text: str, token: str, name: str, low: int, high: int, names: dict[str, int]) -> int:
     lowered = token.lower()
     if lowered in names:
         return names[lowered]
-    if not token.isdigit():
+    if not _digits(token):
         hint = " (names such as mon or jan work too)" if names else ""
         raise RecurrenceError(f"`{text}`: {name} value {token!r} is not a number{hint}")
-    value = int(token)
+    value = int(token) if len(token) <= _MAX_DIGITS else high + 1
     if not low <= value <= high:
         note = " (0 and 7 are Sunday)" if name == "day-of-week" else ""
         raise RecurrenceError(f"`{text}`: {name} must be {low}–{high}{note}")

@@ -32,6 +32,14 @@ SEARCH_DAYS = 366 * 5
 # is not missed.
 _GAP_SLACK_MINUTES = 120
 _ONE_MINUTE = timedelta(minutes=1)
+# Fire times exist only between these instants: far enough inside datetime's range (years 1
+# to 9999) that turning a local wall time into UTC, in any zone, cannot overflow. The dates a
+# schedule may name (1970–9000, `scheduling.bounds`) lie well inside, so this only ends a
+# very long preview (a thousand yearly fires from the year 9000) early instead of crashing.
+FIRST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(9999, 1, 1, tzinfo=UTC)
+_FIRST_DAY = FIRST_INSTANT.date()
+_LAST_DAY = LAST_INSTANT.date()
 
 
 def _wall(moment: datetime) -> tuple[int, int, int, int, int]:
@@ -81,7 +89,9 @@ class CalendarRule:
 
     def next_after(self, after: datetime) -> datetime | None:
         """The first fire strictly after `after`, or None when there is none."""
-        local = after.astimezone(self.zone)
+        if after >= LAST_INSTANT:
+            return None
+        local = max(after, FIRST_INSTANT).astimezone(self.zone)
         day = local.date()
         if self.first_date is not None and day < self.first_date:
             day = self.first_date
@@ -89,23 +99,26 @@ class CalendarRule:
             self.minutes, local.hour * 60 + local.minute - _GAP_SLACK_MINUTES
         )
         for offset in range(SEARCH_DAYS):
-            if self.last_date is not None and day > self.last_date:
+            if (self.last_date is not None and day > self.last_date) or day >= _LAST_DAY:
                 return None
             if self.day_matches(day):
                 for minute in self.minutes[start if offset == 0 else 0 :]:
                     moment = resolve_local(day, minute, self.zone)
                     if moment > after:
-                        return moment
+                        return moment if moment < LAST_INSTANT else None
             day += timedelta(days=1)
         return None
 
     def latest_until(self, before: datetime) -> datetime | None:
         """The last fire at or before `before`, or None when there is none."""
+        if before < FIRST_INSTANT:
+            return None
+        before = min(before, LAST_INSTANT)
         day = before.astimezone(self.zone).date() + timedelta(days=1)
         if self.last_date is not None and day > self.last_date:
             day = self.last_date
         for _ in range(SEARCH_DAYS):
-            if self.first_date is not None and day < self.first_date:
+            if (self.first_date is not None and day < self.first_date) or day < _FIRST_DAY:
                 return None
             if self.day_matches(day):
                 for minute in reversed(self.minutes):
@@ -151,10 +164,16 @@ def calendar_rule(
     return CalendarRule(zone, spec.minutes_of_day(), spec.day_matches)
 
 
-def _interval_anchor(recurrence: Interval, start: datetime | None) -> datetime:
+def _interval_anchor(recurrence: Interval, start: datetime | None) -> datetime | None:
+    """The instant an interval counts from, in UTC (None outside the span of fire times).
+
+    Only a `start` can lie outside: the model bounds an anchor.
+    """
     anchor = recurrence.anchor or start
     if anchor is None:
         raise ValueError("an interval without an anchor needs `start` (the creation time)")
+    if not FIRST_INSTANT <= anchor < LAST_INSTANT:
+        return None
     return anchor.astimezone(UTC)
 
 
@@ -164,10 +183,16 @@ def next_fire(
     """The first fire strictly after `after`, in the schedule's zone (None: never again)."""
     if isinstance(recurrence, Interval):
         anchor = _interval_anchor(recurrence, start)
+        if anchor is None or after >= LAST_INSTANT:
+            return None
         period = recurrence.seconds
         if after < anchor:
             return anchor.astimezone(resolve_zone(zone))
         steps = int((after - anchor).total_seconds() // period) + 1
+        # Compared as numbers first: a schedule stored before the bound on intervals may hold
+        # more seconds than a timedelta can.
+        if steps * period >= (LAST_INSTANT - anchor).total_seconds():
+            return None
         return (anchor + timedelta(seconds=steps * period)).astimezone(resolve_zone(zone))
     return calendar_rule(recurrence, zone).next_after(after)
 
@@ -178,6 +203,9 @@ def previous_fire(
     """The last fire at or before `before` (None: it has not fired yet)."""
     if isinstance(recurrence, Interval):
         anchor = _interval_anchor(recurrence, start)
+        if anchor is None:
+            return None
+        before = min(before, LAST_INSTANT)
         if before < anchor:
             return None
         steps = int((before - anchor).total_seconds() // recurrence.seconds)

@@ -16,11 +16,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from delivery.models import Destination
+from scheduling.audiences import ConfirmedAudience
+from scheduling.bounds import MAX_INTEGER, date_problem, instant_problem, span_problem
+from scheduling.cron import normalize, parse_cron
 from scheduling.zones import canonical_zone_name
 from summarizer.models import SummaryLength
 
@@ -41,6 +45,28 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _stored(info: ValidationInfo) -> bool:
+    """Whether a value is read back from the database (`delivery.models.STORED`).
+
+    Bounds added later are not applied there: a schedule stored before them (`once
+    9999-12-31`) still loads, so it can be shown, paused, fixed or deleted. Fire-time code
+    copes with such values; resuming or editing one checks it again.
+    """
+    return bool((info.context or {}).get("stored"))
+
+
+def _refuse(problem: str | None) -> None:
+    if problem is not None:
+        raise ValueError(problem)
+
+
+def _bounded_utc(value: datetime, info: ValidationInfo) -> datetime:
+    """`value` in UTC; a ValueError outside the dates a schedule may name."""
+    if not _stored(info):
+        _refuse(instant_problem(value))
+    return _to_utc(value)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,6 +81,13 @@ class Once(_Frozen):
     date: date
     time: time
 
+    @field_validator("date")
+    @classmethod
+    def _bounded(cls, value: date, info: ValidationInfo) -> date:
+        if not _stored(info):
+            _refuse(date_problem(value))
+        return value
+
 
 class Interval(_Frozen):
     """Every N seconds, counted from `anchor` (aware) or from creation when absent."""
@@ -63,10 +96,17 @@ class Interval(_Frozen):
     seconds: int = Field(gt=0)
     anchor: AwareDatetime | None = None
 
+    @field_validator("seconds")
+    @classmethod
+    def _at_most_ten_years(cls, value: int, info: ValidationInfo) -> int:
+        if not _stored(info):
+            _refuse(span_problem(value, "an interval"))
+        return value
+
     @field_validator("anchor")
     @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _to_utc(value)
+    def _utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else _bounded_utc(value, info)
 
 
 class Daily(_Frozen):
@@ -110,15 +150,16 @@ class Cron(_Frozen):
     """A 5-field crontab expression with standard semantics (0 and 7 are Sunday)."""
 
     kind: Literal["cron"] = "cron"
-    expression: str = Field(min_length=9)
+    expression: str
 
     @field_validator("expression")
     @classmethod
-    def _five_fields(cls, value: str) -> str:
-        fields = value.split()
-        if len(fields) != 5:
-            raise ValueError("a crontab has 5 fields: minute hour day-of-month month day-of-week")
-        return " ".join(fields)
+    def _standard_crontab(cls, value: str, info: ValidationInfo) -> str:
+        # Parsed in full here, not only by the grammar: an imported or paused schedule must
+        # not hold an expression that fails later, when its fire times are needed.
+        if not _stored(info):
+            parse_cron(value)  # RecurrenceError is a ValueError: pydantic reports its message
+        return normalize(value)
 
 
 Recurrence = Annotated[
@@ -150,9 +191,9 @@ class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(default_factory=new_schedule_id, min_length=1, max_length=40)
-    guild_id: int = Field(gt=0)
+    guild_id: int = Field(gt=0, le=MAX_INTEGER)
     name: str = Field(default="", max_length=100)
-    created_by: int = Field(ge=0)
+    created_by: int = Field(ge=0, le=MAX_INTEGER)
     channel_ids: tuple[int, ...] = Field(min_length=1)
     include_threads: bool = True
     recurrence: Recurrence
@@ -165,7 +206,11 @@ class Schedule(BaseModel):
     language: str | None = Field(default=None, max_length=35)
     destinations: tuple[Destination, ...] = Field(min_length=1)
     # The creator confirmed that a destination reaches a wider audience than the source.
+    # Kept for schedules stored before `confirmed_audiences`; the bot honours it only for
+    # webhooks and files, whose audience (outside Discord) cannot grow.
     confirm_wider_audience: bool = False
+    # What each confirmation covered: a destination that grows past it pauses the schedule.
+    confirmed_audiences: tuple[ConfirmedAudience, ...] = ()
     status: ScheduleStatus = ScheduleStatus.ACTIVE
     pause_reason: str | None = Field(default=None, max_length=500)
     # Set when a guild-wide pause (the emergency stop, the bot leaving the server) paused it:
@@ -185,8 +230,15 @@ class Schedule(BaseModel):
 
     @field_validator("end_at", "created_at", "updated_at")
     @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _to_utc(value)
+    def _utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return None if value is None else _bounded_utc(value, info)
+
+    @field_validator("lookback_seconds")
+    @classmethod
+    def _lookback(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and not _stored(info):
+            _refuse(span_problem(value, "a lookback"))
+        return value
 
     @model_validator(mode="after")
     def _unique_destination_ids(self) -> Schedule:

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from apscheduler.triggers.base import BaseTrigger
 
+from scheduling.bounds import MAX_SPAN_SECONDS, date_problem, instant_problem, span_problem
 from scheduling.cron import MACROS, normalize, parse_cron
 from scheduling.errors import RecurrenceError
 from scheduling.firing import CalendarRule, calendar_rule, next_fire, previous_fire
@@ -138,15 +139,25 @@ def _once(rest: str, whole: str) -> Once:
         day = date.fromisoformat(match[1])
     except ValueError:
         raise _error(whole, f"{match[1]} is not a calendar date") from None
+    problem = date_problem(day)
+    if problem is not None:
+        raise _error(whole, problem)
     return Once(date=day, time=parse_time(match[2], whole))
 
 
 def _interval(match: re.Match[str], whole: str) -> Interval:
-    count, unit, anchor_text = int(match[1]), match[2], match[3]
+    digits, unit, anchor_text = match[1], match[2], match[3]
     if unit not in _UNITS:
         raise _error(whole, f"unit {unit!r} is not minutes, hours or days")
-    if count == 0:
+    # int() refuses more than 4,300 digits (a ValueError); ten digits are too long already.
+    significant = digits.lstrip("0") or "0"
+    too_long = len(significant) > len(str(MAX_SPAN_SECONDS))
+    seconds = MAX_SPAN_SECONDS + 1 if too_long else int(significant) * _UNITS[unit]
+    if seconds == 0:
         raise _error(whole, "an interval must be longer than zero")
+    problem = span_problem(seconds, "an interval")
+    if problem is not None:
+        raise _error(whole, problem)
     anchor = None
     if anchor_text:
         try:
@@ -155,7 +166,10 @@ def _interval(match: re.Match[str], whole: str) -> Interval:
             raise _error(whole, f"{anchor_text} is not an ISO date-time") from None
         if anchor.tzinfo is None:
             raise _error(whole, f"{anchor_text}: give the anchor a UTC offset (e.g. …Z)")
-    return Interval(seconds=count * _UNITS[unit], anchor=anchor)
+        problem = instant_problem(anchor)
+        if problem is not None:
+            raise _error(whole, f"the anchor {problem}")
+    return Interval(seconds=seconds, anchor=anchor)
 
 
 def describe(recurrence: Recurrence) -> str:
@@ -190,7 +204,8 @@ def describe(recurrence: Recurrence) -> str:
 def nominal_period(recurrence: Recurrence) -> timedelta:
     """One period: the default reach of a first window ("since the last one would have run")."""
     if isinstance(recurrence, Interval):
-        return timedelta(seconds=recurrence.seconds)
+        # Capped: a schedule stored before the bound may hold more seconds than a timedelta.
+        return timedelta(seconds=min(recurrence.seconds, MAX_SPAN_SECONDS))
     if isinstance(recurrence, Daily | Once):
         return timedelta(days=1)
     if isinstance(recurrence, Weekly):
@@ -214,6 +229,9 @@ def validate_recurrence(
         resolve_zone(zone)
     except UnknownTimeZoneError as exc:
         raise RecurrenceError(str(exc)) from None
+    problem = _bounds_problem(recurrence)
+    if problem is not None:
+        raise RecurrenceError(f"{describe(recurrence)}: {problem}")
     if isinstance(recurrence, Interval) and recurrence.seconds < min_interval_seconds:
         shortest = describe(Interval(seconds=min_interval_seconds)).removeprefix("every ")
         raise RecurrenceError(
@@ -225,6 +243,22 @@ def validate_recurrence(
         if isinstance(recurrence, Once):
             raise RecurrenceError(f"{describe(recurrence)} ({zone}) is in the past")
         raise RecurrenceError(f"{describe(recurrence)} never fires")
+
+
+def _bounds_problem(recurrence: Recurrence) -> str | None:
+    """What is out of bounds in `recurrence`, or None.
+
+    The models check this on input; a schedule stored before they did is checked here, when it
+    is resumed or edited.
+    """
+    if isinstance(recurrence, Once):
+        return date_problem(recurrence.date)
+    if isinstance(recurrence, Interval):
+        anchor = recurrence.anchor
+        return span_problem(recurrence.seconds, "an interval") or (
+            None if anchor is None else instant_problem(anchor)
+        )
+    return None
 
 
 def next_fire_times(

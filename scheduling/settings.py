@@ -6,8 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scheduling.bounds import MAX_SPAN_SECONDS
 from scheduling.cron import normalize, parse_cron
 from scheduling.zones import canonical_zone_name
+
+MAX_RETENTION_DAYS = 36500
 
 
 class StorageSettings(BaseModel):
@@ -25,14 +28,16 @@ class SchedulingSettings(BaseModel):
 
     timezone: str = "UTC"
     max_concurrent_runs: int = Field(default=4, ge=1)
-    misfire_grace_seconds: int = Field(default=3600, ge=1)
+    # Durations that become timedeltas are at most ten years, as a schedule's own interval and
+    # lookback: a value past timedelta's range would fail at run time, not here.
+    misfire_grace_seconds: int = Field(default=3600, ge=1, le=MAX_SPAN_SECONDS)
     catch_up: Literal["coalesce", "skip"] = "coalesce"
-    max_lookback_hours: int = Field(default=168, ge=1)
+    max_lookback_hours: int = Field(default=168, ge=1, le=MAX_SPAN_SECONDS // 3600)
     run_timeout_seconds: int = Field(default=900, ge=1)
     retry_attempts: int = Field(default=3, ge=0)
     retry_base_seconds: float = Field(default=60, ge=0)
     max_consecutive_failures: int = Field(default=5, ge=1)
-    min_interval_seconds: int = Field(default=300, ge=1)
+    min_interval_seconds: int = Field(default=300, ge=1, le=MAX_SPAN_SECONDS)
 
     @field_validator("timezone")
     @classmethod
@@ -45,9 +50,10 @@ class RetentionSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    runs_days: int = Field(default=90, ge=1)
-    files_days: int = Field(default=30, ge=1)
-    audit_days: int = Field(default=365, ge=1)
+    # At most a century: cleanup subtracts these from now.
+    runs_days: int = Field(default=90, ge=1, le=MAX_RETENTION_DAYS)
+    files_days: int = Field(default=30, ge=1, le=MAX_RETENTION_DAYS)
+    audit_days: int = Field(default=365, ge=1, le=MAX_RETENTION_DAYS)
     cleanup_cron: str = "30 3 * * *"
 
     @field_validator("cleanup_cron")

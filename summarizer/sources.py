@@ -9,8 +9,8 @@ thread). Loading is on the speed bench's critical path, so each message is check
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence, Set
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Iterable, Sequence, Set
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +23,13 @@ from summarizer.models import Attachment, Author, ChannelRef, ChatMessage, Guild
 # GuildBoost…, ThreadCreated, RecipientAdd, Call…) is a notice, not something anyone said.
 KEPT_TYPES = frozenset({"Default", "Reply", "ChatInputCommand", "ContextMenuCommand"})
 _THREAD_TYPES = frozenset({"GuildPublicThread", "GuildPrivateThread", "GuildNewsThread"})
+# Discord ids are 64-bit, held as signed everywhere (SQLite too); none reaches 2**63 before 2084.
+MAX_SNOWFLAKE = 2**63 - 1
+_SNOWFLAKE_DIGITS = len(str(MAX_SNOWFLAKE))
+# Message times as written, within a schedule's date bounds: further out, converting to UTC
+# (year 1 at +05:00) or the summary's window arithmetic (9999-12-31 plus 1 µs) overflows.
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(9000, 12, 31)
+_MAX_INT_DIGITS = 40  # longer integer literals become `_HugeNumber`s, never converted
 
 
 class FetchResult(BaseModel):
@@ -57,10 +64,13 @@ class MessageSource(Protocol):
         *,
         limit: int,
         include_threads: bool = True,
+        private_threads: Callable[[Any], Awaitable[bool]] | None = None,
     ) -> FetchResult:
         """At most `limit` messages (the most recent ones when more exist), oldest first.
 
         With `include_threads`, messages of the channels' threads are part of the window.
+        A part of a source with an audience of its own (a private thread) is included only
+        when `private_threads` says yes for it; sources without such parts ignore it.
         """
 
 
@@ -124,8 +134,13 @@ class ExportSource:
         *,
         limit: int,
         include_threads: bool = True,
+        private_threads: Callable[[Any], Awaitable[bool]] | None = None,
     ) -> FetchResult:
-        """The protocol method; an empty `channel_ids` means every channel in the export."""
+        """The protocol method; an empty `channel_ids` means every channel in the export.
+
+        An export is its reader's own file: every thread in it is theirs to summarize, so
+        `private_threads` is not asked.
+        """
         loaded = self.load(start, end, channel_ids=channel_ids, limit=limit)
         if include_threads:
             return loaded
@@ -155,7 +170,7 @@ def read_export(path: Path, *, include_bots: bool = False) -> Export:
     except OSError as exc:
         raise ExportError(f"{name}: cannot read: {exc.strerror}") from None
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_int=_parse_int)
     except UnicodeDecodeError:
         raise ExportError(
             f"{name}: not UTF-8 text; expected a DiscordChatExporter JSON export"
@@ -170,6 +185,25 @@ def read_export(path: Path, *, include_bots: bool = False) -> Export:
             f"{name}: JSON nested too deeply to be a DiscordChatExporter export"
         ) from None
     return parse_export(data, name, include_bots=include_bots)
+
+
+class _HugeNumber:
+    """Stands in for an integer literal too long to be anything an export holds.
+
+    Parsed lazily like this, the field checks below name the field it sits in (an id, a
+    reaction count) instead of the JSON parser failing on the whole file.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.negative = text.startswith("-")
+        self.digits = len(text.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"<a {'negative ' if self.negative else ''}number of {self.digits} digits>"
+
+
+def _parse_int(text: str) -> int | _HugeNumber:
+    return _HugeNumber(text) if len(text) > _MAX_INT_DIGITS else int(text)
 
 
 def parse_export(data: Any, name: str, *, include_bots: bool = False) -> Export:
@@ -294,11 +328,22 @@ def _need(condition: bool, name: str, where: str, problem: str) -> None:
 
 
 def _snowflake(value: Any, name: str, where: str) -> int:
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    raise ExportError(f"{name}: {where}: expected a numeric Discord id, got {value!r:.40}")
+    """A Discord id: ASCII digits only (`str.isdigit` also takes `²`, which `int` refuses)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        digits = len(value.lstrip("0"))
+        number = int(value) if digits <= _SNOWFLAKE_DIGITS else None
+    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        digits, number = len(str(value)), value
+    elif isinstance(value, _HugeNumber) and not value.negative:
+        digits, number = value.digits, None
+    else:
+        raise ExportError(f"{name}: {where}: expected a numeric Discord id, got {value!r:.40}")
+    if number is None or number > MAX_SNOWFLAKE:
+        raise ExportError(
+            f"{name}: {where}: a Discord id is at most {MAX_SNOWFLAKE}, "
+            f"got a number of {digits} digits"
+        )
+    return number
 
 
 def _text(value: Any, name: str, where: str) -> str:
@@ -316,6 +361,11 @@ def _timestamp(value: Any, name: str, where: str) -> datetime:
         else:
             if parsed.tzinfo is None:
                 raise ExportError(f"{name}: {where}: ISO date without a UTC offset: {value!r:.40}")
+            if not EARLIEST_DATE <= parsed.date() <= LATEST_DATE:
+                raise ExportError(
+                    f"{name}: {where}: {value!r:.40} is outside the dates a message can have "
+                    f"({EARLIEST_DATE} to {LATEST_DATE})"
+                )
             return parsed.astimezone(UTC)
     raise ExportError(f"{name}: {where}: not an ISO date: {value!r:.40}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +25,9 @@ from scheduling.errors import StoreError
 from scheduling.models import AuditEntry
 
 BUSY_TIMEOUT_MS = 5000
+# The database holds webhook URLs and signing secrets: only the bot's user may read it.
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -56,6 +60,19 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def _create_private(file: Path) -> None:
+    """Create an empty database file 0600 unless one exists (an existing one keeps its mode).
+
+    SQLite gives its `-wal` and `-shm` files the database file's mode, so they are 0600 too.
+    An empty file is a valid, empty SQLite database.
+    """
+    try:
+        handle = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    os.close(handle)
+
+
 class StoreBase:
     """Connection handling shared by the query groups that make up `Store`."""
 
@@ -75,11 +92,10 @@ class StoreBase:
             if file.is_dir():  # noqa: ASYNC240 -- once, at start-up, before any I/O matters
                 raise StoreError(f"{file}: is a directory, not a database file")
             try:
-                file.parent.mkdir(parents=True, exist_ok=True)
+                file.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+                _create_private(file)
             except OSError as exc:
-                raise StoreError(
-                    f"{file.parent}: cannot create directory: {exc.strerror}"
-                ) from None
+                raise StoreError(f"{file}: cannot create the database: {exc.strerror}") from None
         try:
             connection = await aiosqlite.connect(target, isolation_level=None)
         except sqlite3.Error as exc:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from delivery.models import Destination
+from delivery.models import STORED, Destination
 from scheduling.errors import NotFoundError
 from scheduling.models import AuditEntry, Delivery, DeliveryStatus, DestinationHealth
 from scheduling.store._base import decode_time, encode_time, optional_time, where
@@ -186,7 +186,7 @@ def delivery_from_row(row: Sequence[Any]) -> Delivery:
     return Delivery(
         id=row[0],
         run_id=row[1],
-        destination=_DESTINATION.validate_json(row[2]),
+        destination=_DESTINATION.validate_json(row[2], context=STORED),
         status=row[3],
         attempts=row[4],
         last_error=row[5],

@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from delivery.models import STORED
 from scheduling.errors import DuplicateError, NotFoundError, StoreError
 from scheduling.models import (
     AuditAction,
@@ -158,7 +159,7 @@ class ScheduleQueries(StoreBase):
         spec = await self._scalar(sql, params)
         if spec is None:
             raise NotFoundError(f"no schedule {schedule_id}")
-        before = Schedule.model_validate_json(spec)
+        before = Schedule.model_validate_json(spec, context=STORED)
         after, audit = change(before)
         if after is not before:
             await db.execute(
@@ -193,7 +194,7 @@ class ScheduleQueries(StoreBase):
             ScheduleTiming.model_construct(
                 id=row[0],
                 status=ScheduleStatus(row[1]),
-                recurrence=validate(row[2]),
+                recurrence=validate(row[2], context=STORED),
                 timezone=row[3],
                 created_at=datetime.fromisoformat(row[4]),
                 updated_at=datetime.fromisoformat(row[5]),
@@ -220,7 +221,7 @@ class ScheduleQueries(StoreBase):
             params.append(guild_id)
         async with self._read():
             spec = await self._scalar(sql, params)
-        return None if spec is None else Schedule.model_validate_json(spec)
+        return None if spec is None else Schedule.model_validate_json(spec, context=STORED)
 
     async def list_schedules(
         self, guild_id: int | None = None, status: ScheduleStatus | None = None
@@ -234,7 +235,7 @@ class ScheduleQueries(StoreBase):
                 f"SELECT spec FROM schedules{where_sql} ORDER BY created_at, id",  # noqa: S608
                 params,
             )
-        return [Schedule.model_validate_json(row[0]) for row in rows]
+        return [Schedule.model_validate_json(row[0], context=STORED) for row in rows]
 
 
 def schedule_row(schedule: Schedule) -> tuple[Any, ...]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import stat
 from datetime import time
 
 import pytest
@@ -115,6 +117,20 @@ def test_export_then_import_into_another_database_round_trips(tmp_path, capsys, 
     assert sorted(asyncio.run(go()), key=lambda s: s.id) == sorted(schedules, key=lambda s: s.id)
 
 
+def test_an_export_file_is_private_and_an_unwritable_one_is_explained(tmp_path, capsys):
+    _seed(_schedule(1))
+    previous = os.umask(0o022)  # the usual umask: a plain new file would be 0644
+    try:
+        assert main(["schedules", "export", "--output", "backup.json"]) == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "backup.json").stat().st_mode) == 0o600
+    assert "keep it private" in capsys.readouterr().err
+    assert main(["schedules", "export", "--output", "missing/backup.json"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "summarybot: cannot write missing/backup.json: No such file or directory"
+
+
 def test_import_reports_every_problem_and_writes_nothing(tmp_path, capsys):
     existing = _schedule(1)
     _seed(existing)
@@ -173,3 +189,23 @@ def test_delete_keeps_the_audit_trail(capsys):
     assert main(["schedules", "delete", schedule.id]) == 0
     assert _stored() == []
     assert [e.action for e in _audit()] == [AuditAction.DELETED]
+
+
+def test_import_of_json_nested_too_deeply_is_one_line(tmp_path, capsys):
+    (tmp_path / "deep.json").write_text("[" * 200_000)
+    assert main(["schedules", "import", "deep.json"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "summarybot: deep.json: not a schedule export: JSON nested too deeply"
+    ]
+
+
+def test_import_of_a_number_longer_than_python_converts_names_its_field(tmp_path, capsys):
+    entry = json.dumps(_schedule(1).model_dump(mode="json") | {"guild_id": "@@"})
+    export = {"schema": "summarybot.schedules/1", "exported_at": "2026-11-25T00:00:00Z"}
+    text = json.dumps(export)[:-1] + f', "schedules": [{entry}]}}'
+    (tmp_path / "big.json").write_text(text.replace('"@@"', "9" * 5000))
+    assert main(["schedules", "import", "big.json"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("summarybot: big.json: entry 1: guild_id: ")
+    assert line.endswith("; nothing was imported")
+    assert _stored() == []

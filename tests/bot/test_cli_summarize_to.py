@@ -134,6 +134,9 @@ def test_a_failed_destination_makes_the_command_fail(consumer, local_config, cap
     [
         ("/etc/passwd", "must be relative to delivery.file_root"),
         ("file:../outside.md", "must not contain '..'"),
+        ("file:.", "must name a file inside the digest folder"),
+        ("file:reports/", "must name a file inside the digest folder"),
+        ("file:{date:%Y}.md", "takes no format or conversion"),
         ("http://example.com/hook", "must use https://"),
         ("https://127.0.0.1/hook", "loopback"),
     ],
@@ -208,3 +211,92 @@ def test_a_discord_webhook_url_is_sent_in_discords_format(tmp_path, monkeypatch,
     finally:
         asyncio.run_coroutine_threadsafe(fake.close(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
+
+
+# --- what counts as a webhook, a file, or neither ------------------------------------------
+
+FORMS = (
+    "write https://… for a webhook (http://… only with delivery.allow_insecure_http), "
+    "file:PATH or a plain relative path for a file"
+)
+
+
+@pytest.mark.parametrize(
+    ("dest", "shown"),
+    [
+        ("https:/hooks.example.com/secret", "https:…: not a webhook URL"),
+        ("HTTPS:hooks.example.com/secret", "HTTPS:…: not a webhook URL"),
+        ("htps://hooks.example.com/secret", "htps:…: unknown kind of destination"),
+        ("ftp://x/secret", "ftp:…: unknown kind of destination"),
+        ("c:secret.md", "c:…: unknown kind of destination"),
+    ],
+)
+def test_neither_a_url_nor_a_path_is_refused_with_the_accepted_forms(
+    dest, shown, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    code = main(["summarize", str(FIXTURE), "--to", "first.md", "--to", dest])
+    err = capsys.readouterr().err
+    assert code == 1
+    # One line: no new signing secret is printed for a command that sends nothing.
+    assert err.splitlines() == [f"summarybot: --to {shown}; {FORMS}"]
+    assert not (tmp_path / "data").exists()  # no `htps:` folder, not even first.md
+
+
+def test_a_url_scheme_in_capitals_is_a_webhook(consumer, local_config, tmp_path, capsys):
+    url = consumer.url.replace("http://", "HTTP://")
+    secret = new_signing_secret()
+    code = main(
+        [
+            "summarize",
+            str(FIXTURE),
+            "--config",
+            str(local_config),
+            "--to",
+            url,
+            "--webhook-secret",
+            secret,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith(f"delivered  http://127.0.0.1:{consumer.server.server_address[1]}/…")
+    assert len(consumer.requests) == 1
+    assert not (tmp_path / "data" / "digests").exists()
+
+
+@pytest.mark.parametrize(
+    "host", ["discord.com", "ptb.discord.com", "canary.discord.com", "discordapp.com"]
+)
+def test_a_discord_webhook_url_needs_https_even_where_http_is_allowed(host, tmp_path, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[discord]\napi_base = 'http://127.0.0.1:9/api/v10'\n"  # nothing leaves the machine
+        "[delivery]\nallow_insecure_http = true\nmax_attempts = 1\n"
+    )
+    url = f"http://{host}/api/webhooks/123/secret-token"
+    code = main(["summarize", str(FIXTURE), "--config", str(config), "--to", url])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"summarybot: --to http://{host}/…: Discord webhook URLs must start with https:// "
+        "(Discord serves them only over https; delivery.allow_insecure_http does not apply)"
+    ]
+
+
+def test_the_slash_commands_file_and_webhook_options_follow_the_same_rule(tmp_path):
+    from bot.destinations import DestinationError, file_destination, webhook_destination
+    from delivery.settings import DeliverySettings
+
+    settings = DeliverySettings(file_root=str(tmp_path / "digests"))
+    with pytest.raises(DestinationError, match="htps:…: unknown kind of destination; write"):
+        file_destination("htps://hooks.example.com/secret", settings)
+    with pytest.raises(DestinationError, match=r"^https://hooks\.example\.com/…: a webhook URL"):
+        file_destination("https://hooks.example.com/secret", settings)
+    assert file_destination("FILE:reports/x.md", settings).template == "reports/x.md"
+    assert file_destination("reports/x.md", settings).template == "reports/x.md"
+    hook = webhook_destination("HTTPS://hooks.example.com/x", settings, None)
+    assert hook.url == "https://hooks.example.com/x"
+    with pytest.raises(DestinationError, match="Discord webhook URLs must start with https://"):
+        webhook_destination("http://discord.com/api/webhooks/1/t", settings, None)

@@ -72,7 +72,8 @@ async def test_a_schedule_fires_on_its_own_to_a_channel_a_webhook_and_a_file(
     event = Webhook(secret).verify(body, headers)
     assert event["type"] == "summary.created"
     assert event["data"]["schedule"]["id"] == schedule.id
-    digest = (bot_process.file_root / f"{schedule.id}.md").read_text(encoding="utf-8")
+    digest_file = bot_process.file_root / str(seeded.guild_id) / f"{schedule.id}.md"
+    digest = digest_file.read_text(encoding="utf-8")
     assert "release" in digest.lower()
     assert fake_discord.pings(seeded.digest) == []
 

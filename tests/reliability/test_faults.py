@@ -573,5 +573,5 @@ async def test_discord_5xx_and_a_dropped_gateway_mid_run_still_post_the_digest_o
     assert rows["d_digest"].external_id == str(posted.id)
     [(headers, body)] = receiver.received
     assert Webhook(secret).verify(body, headers)["data"]["run"]["id"] == run.id
-    assert (bot_process.file_root / f"{schedule.id}.md").is_file()
+    assert (bot_process.file_root / str(seeded.guild_id) / f"{schedule.id}.md").is_file()
     assert (after.status, after.consecutive_failures) == (ScheduleStatus.ACTIVE, 0)

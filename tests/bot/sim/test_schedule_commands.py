@@ -153,7 +153,8 @@ async def test_destination_add_test_and_remove(world, bot_settings):
         world.general, "schedule destination test", schedule=schedule.id, destination=new.id
     )
     assert "✅ Sample digest delivered" in text(tested)
-    written = Path(bot_settings.delivery.file_root) / f"{schedule.id}.md"
+    # In the server's own folder, whatever the template says.
+    written = Path(bot_settings.delivery.file_root) / str(world.guild.id) / f"{schedule.id}.md"
     assert "Test digest for" in written.read_text()
 
     removed = await world.admin.slash(
