@@ -14,8 +14,10 @@ import discord
 
 from bot import cards
 from bot.permissions import can_manage_schedules
+from bot.privacy import merged, run_time_problem
 from bot.replies import NotAllowedError, UserError, send
-from scheduling.models import Delivery, Run, Schedule, ScheduleStatus
+from bot.schedule_input import check_destinations
+from scheduling.models import Delivery, Run, Schedule, ScheduleStatus, user_actor
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot
@@ -102,6 +104,7 @@ async def set_paused(
     *,
     paused: bool,
     reason: str | None = None,
+    confirm: bool = False,
 ) -> Schedule:
     """Pause or resume; answers with the updated card."""
     guild, member = await manager(bot, interaction)
@@ -110,8 +113,41 @@ async def set_paused(
         why = reason or f"paused by {member.display_name}"
         schedule = await scheduler.pause(schedule_id, actor(interaction), why, guild.id)
     else:
+        await check_before_resuming(bot, guild, member, schedule_id, confirm=confirm)
         schedule = await scheduler.resume(schedule_id, actor(interaction), guild.id)
     return schedule
+
+
+async def check_before_resuming(
+    bot: SummaryBot,
+    guild: discord.Guild,
+    member: discord.Member,
+    schedule_id: str,
+    *,
+    confirm: bool,
+) -> None:
+    """Refuse to resume what the next run would pause again, saying why.
+
+    With `confirm`, the member accepts each destination's audience as it is now (the reason
+    a schedule pauses when a confirmed destination grew): that is recorded first.
+    """
+    scheduler = bot.require_scheduler()
+    schedule = await scheduler.get(schedule_id, guild.id)
+    if confirm:
+        enabled = [d for d in schedule.destinations if d.disabled_reason is None]
+        sources = [guild.get_channel_or_thread(c) for c in schedule.channel_ids]
+        audiences = await check_destinations(
+            bot, guild, [s for s in sources if s is not None], enabled, confirmed=True, by=member.id
+        )
+        if audiences.confirmed:
+            changes = {
+                "confirm_wider_audience": True,
+                "confirmed_audiences": merged(schedule.confirmed_audiences, audiences.confirmed),
+            }
+            schedule = await scheduler.edit(schedule.id, changes, user_actor(member.id), guild.id)
+    problem = await run_time_problem(bot, schedule)
+    if problem is not None:
+        raise UserError(f"Schedule `{schedule.id}` stays paused: {problem}.")
 
 
 async def delete(bot: SummaryBot, interaction: discord.Interaction, schedule_id: str) -> None:

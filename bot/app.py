@@ -34,7 +34,7 @@ from bot.members import MemberLookup
 from bot.metrics import BotMetrics, MeteredLLMEngine
 from bot.notices import Notifier
 from bot.pacing import install_pacer
-from bot.permissions import run_time_problem
+from bot.privacy import run_time_problem, schedule_thread_filter
 from bot.replies import SummaryTree
 from bot.subscribers import Subscribers
 from delivery.channel import DiscordSender
@@ -157,6 +157,7 @@ class SummaryBot(commands.AutoShardedBot):
             precheck=self.precheck,
             observer=self.metrics,
             subscribers=Subscribers(self),
+            private_threads=functools.partial(schedule_thread_filter, self),
         )
 
         self.metrics.watch_scheduler(self.scheduler)

@@ -6,13 +6,17 @@ a busy channel costs a bounded number of requests; the sources are merged and th
 `limit` kept, which is what a reader of the digest has not seen yet. Forum channels have no
 messages of their own: their posts are threads. Archived private threads need Manage Threads;
 without it they are left out rather than failing the run.
+
+A private thread is its own, narrower audience: the bot may see it (it was added, or it
+manages threads) where the digest's readers may not. The caller says which to include
+(`private_threads`, see `bot.privacy`); without a say, none is.
 """
 
 from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +42,8 @@ KEPT_TYPES = frozenset(
 )
 
 Progress = Callable[[int], None]
+# Asked about each private thread under a source: may the digest include it?
+ThreadFilter = Callable[[Any], Awaitable[bool]]
 
 
 class SourceUnavailableError(Exception):
@@ -84,6 +90,7 @@ class DiscordHistorySource:
         limit: int,
         include_threads: bool = True,
         progress: Progress | None = None,
+        private_threads: ThreadFilter | None = None,
     ) -> FetchResult:
         """At most `limit` messages (the newest when more exist), oldest first."""
         collected: list[list[ChatMessage]] = []
@@ -101,7 +108,7 @@ class DiscordHistorySource:
             refs.append(ChannelRef(id=channel.id, name=getattr(channel, "name", str(channel.id))))
             if guild is None and getattr(channel, "guild", None) is not None:
                 guild = GuildRef(id=channel.guild.id, name=channel.guild.name)
-            async for source in self._sources(channel, start, include_threads):
+            async for source in self._sources(channel, start, include_threads, private_threads):
                 batch: list[ChatMessage] = []
                 async for message in source.history(
                     limit=limit + 1, before=before, after=after, oldest_first=False
@@ -142,7 +149,11 @@ class DiscordHistorySource:
         return bool(channel.permissions_for(guild.me).manage_threads)
 
     async def _sources(
-        self, channel: Any, start: datetime, include_threads: bool
+        self,
+        channel: Any,
+        start: datetime,
+        include_threads: bool,
+        private_threads: ThreadFilter | None,
     ) -> AsyncIterator[Any]:
         """The channel (unless it is a forum) and, when asked, its threads in the window."""
         if not isinstance(channel, discord.ForumChannel | discord.CategoryChannel):
@@ -155,7 +166,8 @@ class DiscordHistorySource:
         seen: set[int] = set()
         for thread in list(threads):
             seen.add(thread.id)
-            yield thread
+            if await _may_include(thread, private_threads):
+                yield thread
         # Forum posts are always public threads: ForumChannel.archived_threads has no `private`.
         # Listing archived private threads needs Manage Threads: asking without it is a 403
         # on every run, and invalid requests count towards Cloudflare's ban.
@@ -171,10 +183,18 @@ class DiscordHistorySource:
                         break  # newest archived first: the rest ended before the window
                     if thread.id not in seen:
                         seen.add(thread.id)
-                        yield thread
+                        if await _may_include(thread, private_threads):
+                            yield thread
             except discord.Forbidden:
                 log.debug(
                     "channel %s: no access to archived threads (private=%s)", channel.id, private
                 )
             except discord.HTTPException as exc:
                 log.info("channel %s: archived threads unavailable: %s", channel.id, exc)
+
+
+async def _may_include(thread: Any, private_threads: ThreadFilter | None) -> bool:
+    """Public threads share their parent's audience; a private one only when allowed."""
+    if not thread.is_private():
+        return True
+    return private_threads is not None and await private_threads(thread)

@@ -15,11 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.audience import access_of
 from bot.destinations import file_destination, webhook_destination
-from bot.permissions import post_problem, read_problem, wider_destinations
+from bot.permissions import post_problem
+from bot.privacy import access_problem, confirmations, known_members, wider_lines
 from bot.replies import UserError
 from delivery.models import ChannelDestination, Destination
 from delivery.signing import new_signing_secret
+from scheduling.audiences import ConfirmedAudience
+from scheduling.bounds import MAX_SPAN_SECONDS
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot
@@ -29,14 +33,21 @@ _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(text: str, option: str) -> timedelta:
-    """`30m`, `6h`, `2d`, `1w` (also spelled out: `3 hours`)."""
+    """`30m`, `6h`, `2d`, `1w` (also spelled out: `3 hours`).
+
+    At most ten years, the same bound as a schedule's lookback, so that a value accepted here
+    is never refused (or overflows) later when a window is drawn back from now.
+    """
     match = _DURATION.match(text)
     if match is None:
         raise UserError(f"`{option}`: {text!r} is not a duration; use e.g. 30m, 6h, 2d or 1w.")
-    amount = int(match[1])
-    if amount == 0:
+    seconds = int(match[1]) * _UNITS[match[2][0].lower()]
+    if seconds == 0:
         raise UserError(f"`{option}`: a duration must be longer than zero.")
-    return timedelta(seconds=amount * _UNITS[match[2][0].lower()])
+    if seconds > MAX_SPAN_SECONDS:
+        days = MAX_SPAN_SECONDS // 86400
+        raise UserError(f"`{option}`: a duration can be at most 10 years ({days}d).")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -94,26 +105,39 @@ def resolve_channel(guild: discord.Guild, channel: Any) -> Any:
     return resolved
 
 
-def check_sources(guild: discord.Guild, member: discord.Member, sources: Sequence[Any]) -> None:
+async def check_sources(
+    guild: discord.Guild, member: discord.Member, sources: Sequence[Any]
+) -> None:
     """The member and the bot must both be able to read every source channel."""
     for channel in sources:
-        problem = read_problem(member, channel, who="you") or read_problem(
+        problem = await access_problem(member, channel, who="you") or await access_problem(
             guild.me, channel, who="the bot"
         )
         if problem is not None:
             raise UserError(f"Cannot summarize {channel.mention}: {problem}.")
 
 
-def check_destinations(
+@dataclass(frozen=True)
+class Audiences:
+    """What `check_destinations` found: the wider lines (for the card) and what to record."""
+
+    lines: list[str]
+    confirmed: list[ConfirmedAudience]
+
+
+async def check_destinations(
+    bot: SummaryBot,
     guild: discord.Guild,
     sources: Sequence[Any],
     destinations: Sequence[Destination],
     *,
     confirmed: bool,
-) -> list[str]:
+    by: int,
+) -> Audiences:
     """Refuse channels the bot cannot post in and unconfirmed wider audiences.
 
-    Returns the wider-audience lines the creator confirmed (the card shows them).
+    Returns the wider-audience lines the creator confirmed (the card shows them) and the
+    audiences they confirmed, which later runs compare against.
     """
     for destination in destinations:
         if isinstance(destination, ChannelDestination):
@@ -123,12 +147,22 @@ def check_destinations(
             problem = post_problem(guild.me, channel)
             if problem is not None:
                 raise UserError(f"Cannot deliver to {channel.mention}: {problem}.")
-    wider = wider_destinations(sources, destinations, guild.get_channel_or_thread)
+    resolve = guild.get_channel_or_thread
+    shown = [
+        channel
+        for d in destinations
+        if isinstance(d, ChannelDestination) and (channel := resolve(d.channel_id)) is not None
+    ]
+    known = await known_members(bot, guild, [access_of(c) for c in (*sources, *shown)])
+    wider = wider_lines(sources, destinations, resolve, known)
     if wider and not confirmed:
-        lines = "\n".join(f"• {line}" for line in wider)
+        lines = "\n".join(f"• {line}" for _, line in wider)
         raise UserError(
             "This digest would reach a wider audience than its source:\n"
             f"{lines}\nIf that is intended, run the command again with "
             "`confirm_wider_audience: True`."
         )
-    return wider
+    return Audiences(
+        lines=[line for _, line in wider],
+        confirmed=confirmations(wider, resolve, by=by, at=bot.clock()),
+    )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.permissions import read_problem
+from bot.privacy import access_problem
 from delivery.models import Destination, DmDestination
 from scheduling.guilds import Subscription
 
@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def access_problem(member: discord.Member, sources: list[Any]) -> str | None:
-    """Why `member` may not receive a digest of `sources`, or None."""
+async def sources_problem(member: discord.Member, sources: list[Any]) -> str | None:
+    """Why `member` may not receive a digest of `sources` (a private one included), or None."""
     for channel in sources:
-        problem = read_problem(member, channel, who="you")
+        problem = await access_problem(member, channel, who="you")
         if problem is not None:
             return problem
     return None
@@ -72,7 +72,7 @@ class Subscribers:
         if member is None:
             await store.remove_subscription(schedule.id, subscription.user_id)
             return False
-        problem = access_problem(member, sources)
+        problem = await sources_problem(member, sources)
         if problem is None:
             if subscription.lost_access:
                 await store.update_subscription(

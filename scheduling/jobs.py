@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from delivery.models import Destination
+from scheduling.bounds import MAX_SPAN_SECONDS
 from scheduling.errors import CheckUnavailableError, NotFoundError
 from scheduling.models import (
     AuditAction,
@@ -38,6 +39,7 @@ from scheduling.ports import (
     Notify,
     RunObserver,
     Summarize,
+    ThreadFilter,
     summary_options,
     tell,
 )
@@ -80,6 +82,9 @@ class JobContext:
     # The DM destinations of members subscribed to a schedule who may receive this run's
     # digest (the bot checks each can still read every source).
     subscribers: Callable[[Schedule], Awaitable[list[Destination]]] | None = None
+    # Which private threads under a schedule's sources its digest may include (the bot asks
+    # whether everybody the digest reaches could read each); None includes none.
+    private_threads: Callable[[Schedule], ThreadFilter] | None = None
     rng: random.Random = field(default_factory=random.Random)
     semaphore: asyncio.Semaphore = field(init=False)
     # One run of a schedule at a time: a slot due while the previous run is still delivering
@@ -346,7 +351,8 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
             return await _send(context, schedule, run, Summary.model_validate_json(stored))
     anchor = await store.latest_anchor(schedule.id)
     lookback = (
-        timedelta(seconds=schedule.lookback_seconds)
+        # Capped: a row stored before lookbacks were bounded must not overflow timedelta.
+        timedelta(seconds=min(schedule.lookback_seconds, MAX_SPAN_SECONDS))
         if schedule.lookback_seconds
         else nominal_period(schedule.recurrence)
     )
@@ -371,6 +377,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         window.end,
         limit=context.max_messages,
         include_threads=schedule.include_threads,
+        private_threads=context.private_threads(schedule) if context.private_threads else None,
     )
     fetched = fetched.without_authors(await store.optouts(schedule.guild_id))
     run = run.model_copy(update={"message_count": len(fetched.messages)})

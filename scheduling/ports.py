@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from scheduling.models import Delivery, Run, Schedule, ScheduleNotice
 from summarizer.models import ChatMessage, Summary, SummaryOptions
@@ -23,6 +23,7 @@ __all__ = [
     "Notify",
     "RunObserver",
     "Summarize",
+    "ThreadFilter",
     "summary_options",
     "tell",
 ]
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # Tells a guild's admins what the scheduler decided (the bot posts it to the log channel).
 Notify = Callable[[ScheduleNotice], Awaitable[None]]
+# Asked by a message source about each part with an audience of its own (a private thread).
+ThreadFilter = Callable[[Any], Awaitable[bool]]
 
 
 async def tell(notify: Notify | None, notice: ScheduleNotice) -> None:

@@ -38,7 +38,14 @@ from scheduling.models import (
     ScheduleStatus,
     utc_now,
 )
-from scheduling.ports import Deliver, MessageSource, Notify, RunObserver, Summarize
+from scheduling.ports import (
+    Deliver,
+    MessageSource,
+    Notify,
+    RunObserver,
+    Summarize,
+    ThreadFilter,
+)
 from scheduling.recurrence import build_trigger, previous_fire_time
 from scheduling.service import ScheduleService
 from scheduling.settings import RetentionSettings, SchedulingSettings
@@ -86,6 +93,7 @@ class TaskScheduler:
         precheck: Callable[[Schedule], Awaitable[str | None]] | None = None,
         observer: RunObserver | None = None,
         subscribers: Callable[[Schedule], Awaitable[list[Destination]]] | None = None,
+        private_threads: Callable[[Schedule], ThreadFilter] | None = None,
         poll_seconds: float = 5.0,
         rng: random.Random | None = None,
     ) -> None:
@@ -113,6 +121,7 @@ class TaskScheduler:
             precheck=precheck,
             observer=observer,
             subscribers=subscribers,
+            private_threads=private_threads,
             rng=rng or random.Random(),  # noqa: S311 -- retry jitter, not secrets
         )
         self._scheduler = AsyncIOScheduler(

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from bot import actions, autocomplete, cards
+from bot.privacy import merged
 from bot.replies import UserError, send
 from bot.schedule_input import DestinationOptions, build_destinations, check_destinations
 from delivery.fanout import deliver_all
@@ -93,17 +94,23 @@ def build_destination_group(bot: SummaryBot) -> app_commands.Group:
             raise UserError("Give the destination: `to`, `webhook` or `file`.")
         added, secret = build_destinations(bot, options)
         sources = [guild.get_channel_or_thread(c) for c in found.channel_ids]
-        wider = check_destinations(
-            guild, [s for s in sources if s is not None], added, confirmed=confirm_wider_audience
+        audiences = await check_destinations(
+            bot,
+            guild,
+            [s for s in sources if s is not None],
+            added,
+            confirmed=confirm_wider_audience,
+            by=interaction.user.id,
         )
         changes: dict[str, object] = {"destinations": (*found.destinations, *added)}
-        if wider:
+        if audiences.confirmed:
             changes["confirm_wider_audience"] = True
+            changes["confirmed_audiences"] = merged(found.confirmed_audiences, audiences.confirmed)
         edited = await scheduler.edit(found.id, changes, actions.actor(interaction), guild.id)
         await send(
             interaction,
             f"Added {', '.join(f'`{d.id}`' for d in added)}.",
-            embed=cards.schedule_card(edited, bot.clock(), secret=secret, wider=wider),
+            embed=cards.schedule_card(edited, bot.clock(), secret=secret, wider=audiences.lines),
         )
 
     @group.command(name="remove", description="Stop sending a schedule's digest somewhere")

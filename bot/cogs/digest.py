@@ -15,7 +15,7 @@ from discord import app_commands
 from bot.autocomplete import MAX_CHOICES, choice
 from bot.cards import upcoming, when_text
 from bot.replies import NotAllowedError, UserError, send
-from bot.subscribers import access_problem
+from bot.subscribers import sources_problem
 from delivery.embeds import stamp
 from scheduling.guilds import Subscription
 from scheduling.models import Schedule, ScheduleStatus
@@ -33,12 +33,12 @@ def member_of(interaction: discord.Interaction) -> tuple[discord.Guild, discord.
     return guild, member
 
 
-def readable(guild: discord.Guild, member: discord.Member, schedule: Schedule) -> str | None:
+async def readable(guild: discord.Guild, member: discord.Member, schedule: Schedule) -> str | None:
     """Why `member` may not get this schedule's digest, or None."""
     sources = [guild.get_channel_or_thread(c) for c in schedule.channel_ids]
     if any(source is None for source in sources):
         return "one of its channels no longer exists"
-    return access_problem(member, sources)
+    return await sources_problem(member, sources)
 
 
 def label(schedule: Schedule) -> str:
@@ -65,7 +65,9 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         typed = current.strip().lower()
         found = []
         for schedule in await bot.scheduler.list(guild.id):
-            if schedule.status is ScheduleStatus.COMPLETED or readable(guild, member, schedule):
+            if schedule.status is ScheduleStatus.COMPLETED:
+                continue
+            if await readable(guild, member, schedule):
                 continue
             if typed in schedule.id.lower() or typed in schedule.name.lower():
                 found.append(choice(label(schedule), schedule.id))
@@ -93,7 +95,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         found = await bot.require_scheduler().get(schedule, guild.id)
         if found.status is ScheduleStatus.COMPLETED:
             raise UserError(f"Schedule `{found.id}` has completed: it sends no more digests.")
-        problem = readable(guild, member, found)
+        problem = await readable(guild, member, found)
         if problem is not None:
             raise UserError(f"You cannot get this digest: {problem}.")
         if any(s.user_id == member.id for s in await store().subscriptions(schedule_id=found.id)):

@@ -106,7 +106,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
     ) -> None:
         guild, member = await actions.manager(bot, interaction)
         source = resolve_channel(guild, channel)
-        check_sources(guild, member, [source])
+        await check_sources(guild, member, [source])
         options = DestinationOptions(to, webhook, file, style, mode, mention)
         if not options.any():
             here = interaction.channel
@@ -114,7 +114,9 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
                 raise UserError("Give a destination: `to`, `webhook` or `file`.")
             options = DestinationOptions(here, webhook, file, style, mode, mention)
         destinations, secret = build_destinations(bot, options)
-        wider = check_destinations(guild, [source], destinations, confirmed=confirm_wider_audience)
+        audiences = await check_destinations(
+            bot, guild, [source], destinations, confirmed=confirm_wider_audience, by=member.id
+        )
         zone = resolve_zone(timezone).key if timezone else await default_zone(bot, guild.id)
         try:
             schedule = Schedule(
@@ -132,7 +134,8 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
                 length=length,
                 engine=engine,
                 destinations=tuple(destinations),
-                confirm_wider_audience=confirm_wider_audience and bool(wider),
+                confirm_wider_audience=bool(audiences.confirmed),
+                confirmed_audiences=tuple(audiences.confirmed),
             )
         except ValidationError as exc:
             raise UserError(first_problem(exc)) from None
@@ -140,7 +143,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         await send(
             interaction,
             "Schedule created.",
-            embed=cards.schedule_card(stored, bot.clock(), secret=secret, wider=wider),
+            embed=cards.schedule_card(stored, bot.clock(), secret=secret, wider=audiences.lines),
             view=card_buttons(stored.id, paused=False),
         )
 
@@ -224,9 +227,16 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         )
 
     @group.command(name="resume", description="Let a paused schedule run again")
+    @app_commands.describe(
+        confirm_wider_audience="accept who can see each destination now (after it grew)"
+    )
     @app_commands.autocomplete(schedule=autocomplete.schedule_id)
-    async def resume(interaction: discord.Interaction, schedule: str) -> None:
-        resumed = await actions.set_paused(bot, interaction, schedule, paused=False)
+    async def resume(
+        interaction: discord.Interaction, schedule: str, confirm_wider_audience: bool = False
+    ) -> None:
+        resumed = await actions.set_paused(
+            bot, interaction, schedule, paused=False, confirm=confirm_wider_audience
+        )
         await send(
             interaction,
             f"Schedule `{resumed.id}` resumed.",

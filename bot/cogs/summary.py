@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
-from bot.permissions import audience, combined, read_problem
+from bot.audience import access_of, find_witness
+from bot.privacy import reader_thread_filter
 from bot.replies import NotAllowedError, UserError, send
-from bot.schedule_input import parse_duration, resolve_channel
+from bot.schedule_input import check_sources, parse_duration, resolve_channel
 from delivery.channel import allowed_mentions_for, discord_embeds
 from delivery.embeds import render_discord
 from summarizer import summarize
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from bot.app import SummaryBot
 
 DEFAULT_SINCE = timedelta(hours=24)
+# Discord's snowflake epoch: no message is older.
+DISCORD_EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
 PROGRESS_EVERY_SECONDS = 1.5
 LAST_DIGEST = "last digest"
 
@@ -54,6 +57,11 @@ async def window_start(bot: SummaryBot, guild_id: int, channel_id: int, since: s
                 f"`since`: {text!r} is not an ISO time such as 2026-11-24T09:00Z."
             ) from None
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        # Compared before any conversion: year 1 at +14:00 is no instant UTC can hold.
+        if start < DISCORD_EPOCH:
+            raise UserError(
+                f"`since`: {text!r} is before Discord existed; its messages start in 2015."
+            )
         if start >= now:
             raise UserError("`since` must be in the past.")
         return start
@@ -112,15 +120,12 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         if guild is None or not isinstance(member, discord.Member):
             raise NotAllowedError("Use this command in a server.")
         source = resolve_channel(guild, channel or interaction.channel)
-        problem = read_problem(member, source, who="you") or read_problem(
-            guild.me, source, who="the bot"
-        )
-        if problem is not None:
-            raise UserError(f"Cannot summarize {source.mention}: {problem}.")
+        await check_sources(guild, member, [source])
         here = interaction.channel
+        target = None
         if public and here is not None:
             target = guild.get_channel_or_thread(here.id)
-            if target is None or audience(target).wider_than(combined([audience(source)])):
+            if target is None or find_witness(access_of(target), [(access_of(source), "read")]):
                 raise UserError(
                     "More people can read this channel than the source: the summary can only "
                     "be shown to you here (leave `public` off), or run it in a channel with "
@@ -138,6 +143,8 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
             end,
             limit=limit,
             progress=lambda n: progress.show(f"Reading {n:,} messages…"),
+            # Private threads the member (and, when public, everyone here) may read.
+            private_threads=reader_thread_filter(member, target),
         )
         fetched = fetched.without_authors(await bot.require_scheduler().store.optouts(guild.id))
         progress.show(f"Summarizing {len(fetched.messages):,} messages…", force=True)

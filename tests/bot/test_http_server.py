@@ -51,7 +51,9 @@ class ChatSource:
         self.gate: asyncio.Event | None = None
         self.fetching = asyncio.Event()
 
-    async def fetch(self, channel_ids, start, end, *, limit, include_threads=True):
+    async def fetch(
+        self, channel_ids, start, end, *, limit, include_threads=True, private_threads=None
+    ):
         self.fetching.set()
         if self.gate is not None:
             await self.gate.wait()

@@ -91,6 +91,7 @@ class ChatEverywhere:
         *,
         limit: int,
         include_threads: bool = True,
+        private_threads: object = None,
     ) -> FetchResult:
         self.windows.append((start, end))
         step = (end - start) / (len(CHAT) + 1)

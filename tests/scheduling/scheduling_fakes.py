@@ -43,7 +43,9 @@ class FakeSource:
     block: bool = False
     fetching: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def fetch(self, channel_ids, start, end, *, limit, include_threads=True):
+    async def fetch(
+        self, channel_ids, start, end, *, limit, include_threads=True, private_threads=None
+    ):
         self.windows.append((start, end))
         self.fetching.set()
         if self.block:

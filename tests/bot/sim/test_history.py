@@ -29,7 +29,9 @@ def archive(world, handle) -> None:
     backend.announce_channel_update(channel.id)
 
 
-async def fetch(world, channel, *, since_minutes=120, limit=100, include_threads=True):
+async def fetch(
+    world, channel, *, since_minutes=120, limit=100, include_threads=True, private_threads=None
+):
     now = world.env.now()
     return await world.env.bot.history.fetch(
         [channel.id],
@@ -37,6 +39,7 @@ async def fetch(world, channel, *, since_minutes=120, limit=100, include_threads
         now,
         limit=limit,
         include_threads=include_threads,
+        private_threads=private_threads,
     )
 
 
@@ -102,17 +105,29 @@ async def test_voice_channel_chat_is_read(world):
     assert [m.content for m in result.messages] == ["can everyone hear me?", "yes, loud and clear"]
 
 
-async def test_private_threads_are_read_where_the_bot_may(world):
+async def test_private_threads_are_read_only_when_the_caller_allows_each(world):
     await world.say(world.general, "in the channel")
     private = thread(world, world.general, "hiring", private=True)
     world.env.backend.channels[private.id].thread_members[world.env.bot.user.id] = (
         world.env.backend.now_iso()
     )
     await world.say(private, "the candidate accepted", who=world.admin)
+    now = world.env.now()
+    asked = []
 
-    result = await fetch(world, world.general)
+    async def allow(candidate):
+        asked.append(candidate.id)
+        return True
 
-    assert {m.content for m in result.messages} == {"in the channel", "the candidate accepted"}
+    allowed = await world.env.bot.history.fetch(
+        [world.general.id], now - timedelta(hours=2), now, limit=100, private_threads=allow
+    )
+    unasked = await fetch(world, world.general)
+
+    assert {m.content for m in allowed.messages} == {"in the channel", "the candidate accepted"}
+    assert asked == [private.id]
+    # The bot can read the thread, but nobody said its readers may: it is left out.
+    assert [m.content for m in unasked.messages] == ["in the channel"]
 
 
 async def test_threads_archived_before_the_window_are_not_read(world):
@@ -149,7 +164,10 @@ async def test_archived_private_threads_are_listed_only_with_manage_threads(worl
     await world.say(private, "the offer went out", who=world.admin)
     archive(world, private)
 
-    allowed = await fetch(world, world.general)
+    async def everyone_may(_thread):
+        return True
+
+    allowed = await fetch(world, world.general, private_threads=everyone_may)
 
     assert [m.content for m in allowed.messages] == ["the offer went out"]
     world.env.backend.set_overwrite(
@@ -164,7 +182,7 @@ async def test_archived_private_threads_are_listed_only_with_manage_threads(worl
     await world.env.settle()
     world.env.http_requests.clear()
 
-    denied = await fetch(world, world.general)
+    denied = await fetch(world, world.general, private_threads=everyone_may)
 
     assert denied.messages == []
     paths = [r.path for r in world.env.http_requests]
