@@ -7,24 +7,10 @@ import discord
 from simcord.backend.models.channel import Overwrite
 from simcord.enums import OverwriteType
 
+from tests.bot.sim.helpers import members_only, posted, stored
+from tests.bot.sim.helpers import text as answer
+
 HIDDEN = "the candidate accepted the salary offer of ninety thousand"
-
-
-def text_of(message) -> str:
-    parts = [message.content or ""]
-    for embed in message.embeds:
-        parts += [embed.title or "", embed.description or ""]
-        parts += [f"{field.name} {field.value}" for field in embed.fields]
-    return " ".join(parts)
-
-
-def answer(result) -> str:
-    messages = [result.response, *result.followups] if result.response else result.followups
-    return "\n".join(text_of(m) for m in messages if m is not None)
-
-
-def posted(world, channel) -> str:
-    return "\n".join(text_of(m) for m in channel.history() if m.author.id == world.env.bot.user.id)
 
 
 async def private_thread(world, parent, *members):
@@ -37,10 +23,6 @@ async def private_thread(world, parent, *members):
         created.thread_members[member.id] = backend.now_iso()
     await world.env.settle()
     return next(t for t in parent.threads if t.id == created.id)
-
-
-async def stored(world):
-    return await world.env.bot.require_scheduler().list(world.guild.id)
 
 
 # --- 1. Private threads ----------------------------------------------------------------------
@@ -105,15 +87,7 @@ async def test_a_scheduled_digest_includes_a_private_thread_where_all_readers_mo
         ),
     )
     world.guild.add_member(world.env.create_user("mo"), roles=[mods])
-    moderation = world.guild.create_text_channel(
-        "mods",
-        overwrites={
-            world.guild.default_role: discord.PermissionOverwrite(view_channel=False),
-            mods: discord.PermissionOverwrite(view_channel=True),
-            world.admins: discord.PermissionOverwrite(view_channel=True),
-            world.env.bot.user: discord.PermissionOverwrite(view_channel=True),
-        },
-    )
+    moderation = members_only(world, "mods", mods)
     await world.admin.slash(
         world.general,
         "schedule create",
@@ -156,15 +130,7 @@ async def test_a_combination_of_roles_that_reads_the_destination_but_not_the_sou
     src = world.guild.create_text_channel(
         "src", overwrites={restricted: discord.PermissionOverwrite(view_channel=False)}
     )
-    team = world.guild.create_text_channel(
-        "team",
-        overwrites={
-            world.guild.default_role: discord.PermissionOverwrite(view_channel=False),
-            team_a: discord.PermissionOverwrite(view_channel=True),
-            world.admins: discord.PermissionOverwrite(view_channel=True),
-            world.env.bot.user: discord.PermissionOverwrite(view_channel=True),
-        },
-    )
+    team = members_only(world, "team", team_a)
 
     refused = await world.admin.slash(
         world.general, "schedule create", channel=src, when="daily at 09:00", to=team
@@ -203,15 +169,7 @@ async def test_a_narrower_destination_needs_no_confirmation(world):
 async def confirmed_secret_to_mods(world):
     mods = world.guild.create_role("Mods")
     world.guild.add_member(world.env.create_user("mo"), roles=[mods])
-    moderation = world.guild.create_text_channel(
-        "mods",
-        overwrites={
-            world.guild.default_role: discord.PermissionOverwrite(view_channel=False),
-            mods: discord.PermissionOverwrite(view_channel=True),
-            world.admins: discord.PermissionOverwrite(view_channel=True),
-            world.env.bot.user: discord.PermissionOverwrite(view_channel=True),
-        },
-    )
+    moderation = members_only(world, "mods", mods)
     await world.admin.slash(
         world.general,
         "schedule create",

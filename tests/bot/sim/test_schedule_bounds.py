@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def text(result) -> str:
-    parts = [result.response, *result.followups] if result.response else result.followups
-    return "\n".join(p.content or "" for p in parts if p is not None)
-
-
-async def stored(world):
-    return await world.env.bot.require_scheduler().list(world.guild.id)
+from tests.bot.sim.helpers import stored, text
 
 
 @pytest.mark.parametrize(

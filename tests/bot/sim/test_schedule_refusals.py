@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 import discord
-from simcord.results import InteractionResult
 
-
-def text(result: InteractionResult) -> str:
-    parts = [result.response, *result.followups] if result.response else result.followups
-    return "\n".join(p.content for p in parts if p is not None)
-
-
-async def stored(world):
-    return await world.env.bot.require_scheduler().list(world.guild.id)
+from tests.bot.sim.helpers import stored, text
 
 
 async def test_without_manage_server_the_command_is_refused_even_if_shown(world):
