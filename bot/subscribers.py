@@ -18,7 +18,7 @@ from scheduling.guilds import Subscription
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot
-    from scheduling.models import Schedule
+    from scheduling.models import Run, Schedule
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,18 @@ class Subscribers:
     def __init__(self, bot: SummaryBot) -> None:
         self.bot = bot
 
-    async def __call__(self, schedule: Schedule) -> list[Destination]:
-        """DM destinations for every subscriber allowed to receive this run's digest."""
+    async def __call__(self, schedule: Schedule, run: Run | None = None) -> list[Destination]:
+        """DM destinations for every subscriber allowed to receive this run's digest.
+
+        Members who subscribed after `run` began start with the next run: the digest was
+        made for the readers known when its window was read (a private thread is included
+        only if every one of them may read it, see `bot.privacy`), and they were not among
+        them.
+        """
         store = self.bot.require_scheduler().store
         subscriptions = await store.subscriptions(schedule_id=schedule.id)
+        if run is not None:
+            subscriptions = [s for s in subscriptions if s.created_at <= run.started_at]
         guild = self.bot.get_guild(schedule.guild_id)
         if not subscriptions or guild is None:
             return []

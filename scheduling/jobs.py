@@ -81,7 +81,7 @@ class JobContext:
     observer: RunObserver | None = None
     # The DM destinations of members subscribed to a schedule who may receive this run's
     # digest (the bot checks each can still read every source).
-    subscribers: Callable[[Schedule], Awaitable[list[Destination]]] | None = None
+    subscribers: Callable[[Schedule, Run], Awaitable[list[Destination]]] | None = None
     # Which private threads under a schedule's sources its digest may include (the bot asks
     # whether everybody the digest reaches could read each); None includes none.
     private_threads: Callable[[Schedule], ThreadFilter] | None = None
@@ -415,7 +415,7 @@ async def _send(context: JobContext, schedule: Schedule, run: Run, summary: Summ
         return _ended(
             context, run, RunStatus.FAILED, "every destination of this schedule is disabled"
         )
-    subscribers = await context.subscribers(schedule) if context.subscribers else []
+    subscribers = await context.subscribers(schedule, run) if context.subscribers else []
     deliveries = await context.store.create_deliveries(
         run.id or 0, [*enabled, *subscribers], context.clock()
     )

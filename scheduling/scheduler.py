@@ -92,7 +92,7 @@ class TaskScheduler:
         notify: Notify | None = None,
         precheck: Callable[[Schedule], Awaitable[str | None]] | None = None,
         observer: RunObserver | None = None,
-        subscribers: Callable[[Schedule], Awaitable[list[Destination]]] | None = None,
+        subscribers: Callable[[Schedule, Run], Awaitable[list[Destination]]] | None = None,
         private_threads: Callable[[Schedule], ThreadFilter] | None = None,
         poll_seconds: float = 5.0,
         rng: random.Random | None = None,

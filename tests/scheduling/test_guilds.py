@@ -46,7 +46,7 @@ async def test_an_opted_out_member_is_left_out_of_the_next_run(harness, created)
 async def test_subscribers_get_a_dm_and_a_refused_dm_fails_only_for_them(harness, created):
     subscribed = []
 
-    async def subscribers(schedule):
+    async def subscribers(schedule, run):
         subscribed.append(schedule.id)
         return [DmDestination(id="sub_42", user_id=42)]
 
@@ -67,7 +67,7 @@ async def test_subscribers_get_a_dm_and_a_refused_dm_fails_only_for_them(harness
 
 
 async def test_repeated_refusals_drop_the_subscription_with_a_notice(harness, created):
-    async def subscribers(schedule):
+    async def subscribers(schedule, run):
         return [DmDestination(id="sub_42", user_id=42)]
 
     harness.scheduler.context.subscribers = subscribers
@@ -85,7 +85,7 @@ async def test_repeated_refusals_drop_the_subscription_with_a_notice(harness, cr
 
 
 async def test_a_delivered_dm_resets_the_refusal_count(harness, created):
-    async def subscribers(schedule):
+    async def subscribers(schedule, run):
         return [DmDestination(id="sub_42", user_id=42)]
 
     harness.scheduler.context.subscribers = subscribers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.subscribers import Subscribers
+from scheduling.models import Run
 
 
 def text(result) -> str:
@@ -177,6 +178,19 @@ async def test_a_subscriber_who_left_the_server_is_unsubscribed(world):
     assert await Subscribers(world.env.bot)(schedule) == []
     store = world.env.bot.require_scheduler().store
     assert await store.subscriptions(schedule_id=schedule.id) == []
+
+
+async def test_a_member_who_subscribes_mid_run_starts_with_the_next_run(world):
+    # The run read its window (and judged private threads) for the subscribers it knew.
+    schedule = await create(world, world.general)
+    began = Run(schedule_id=schedule.id, scheduled_for=world.env.now(), started_at=world.env.now())
+    await world.env.advance_time(5)
+    await world.member.slash(world.general, "digest subscribe", schedule=schedule.id)
+    later = began.model_copy(update={"started_at": world.env.now()})
+
+    assert await Subscribers(world.env.bot)(schedule, began) == []
+    [dm] = await Subscribers(world.env.bot)(schedule, later)
+    assert dm.user_id == world.member.id
 
 
 async def test_refused_dms_fail_for_that_member_and_end_the_subscription(world):
