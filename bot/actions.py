@@ -18,6 +18,7 @@ from bot.privacy import merged, run_time_problem
 from bot.replies import NotAllowedError, UserError, send
 from bot.schedule_input import check_destinations
 from scheduling.models import Delivery, Run, Schedule, ScheduleStatus, user_actor
+from summarizer.notes import count as plural
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot
@@ -73,7 +74,7 @@ def run_report(schedule: Schedule, run: Run | None, deliveries: list[Delivery]) 
     delivered = sum(1 for d in deliveries if d.status == "delivered")
     lines = [f"Run of `{schedule.id}`: **{run.status.value}**"]
     if run.message_count is not None:
-        lines[0] += f", {run.message_count} messages"
+        lines[0] += f", {plural(run.message_count, 'message')}"
     if run.error:
         lines.append(run.error[:300])
     if deliveries:

@@ -21,6 +21,7 @@ from delivery.models import (
 )
 from scheduling.models import Delivery, DestinationHealth, Run, Schedule, ScheduleStatus
 from scheduling.recurrence import describe, next_fire_times
+from summarizer.notes import count as plural
 
 PAGE_SIZE = 10
 _COLOURS = {
@@ -135,7 +136,7 @@ def _delivery_line(delivery: Delivery) -> str:
 
 def _run_line(run: Run) -> str:
     icon = _RUN_ICONS.get(run.status.value, "•")
-    count = f", {run.message_count} messages" if run.message_count is not None else ""
+    count = f", {plural(run.message_count, 'message')}" if run.message_count is not None else ""
     error = f" — {run.error[:150]}" if run.error else ""
     return f"{icon} {stamp(run.scheduled_for)} {run.status.value}{count}{error}"
 

@@ -22,6 +22,7 @@ from summarizer import summarize
 from summarizer.errors import SummarizerError
 from summarizer.llm import LLMEngine
 from summarizer.models import Summary, SummaryLength, SummaryOptions
+from summarizer.notes import count
 from summarizer.settings import LLMSettings
 from summarizer.sources import ExportSource
 
@@ -143,12 +144,14 @@ async def summarize_export(
 ) -> tuple[Summary, int | None]:
     """Read an export and summarize it; also returns the export's guild id."""
     _progress(progress, f"reading {source.name}…")
+    # Read whole: `summarize` applies max_messages and its note says how many it left out.
     loaded = ExportSource(source).load(since, until)
-    _progress(progress, f"summarizing {len(loaded.messages)} messages…")
+    _progress(progress, f"summarizing {count(len(loaded.messages), 'message')}…")
     options = SummaryOptions(
         engine=engine,  # type: ignore[arg-type]
         length=SummaryLength(length),
         max_messages=max_messages,
+        title=loaded.title,
         guild=loaded.guild,
         channels=tuple(loaded.channels),
         start=since,
@@ -161,8 +164,6 @@ async def summarize_export(
             summary = await summarize(loaded.messages, options, llm=model)
     else:
         summary = await summarize(loaded.messages, options)
-    if loaded.truncated:
-        summary = summary.model_copy(update={"truncated": True})
     _progress(progress, "")
     return summary, loaded.guild.id if loaded.guild else None
 

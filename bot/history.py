@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from summarizer.models import Attachment, Author, ChannelRef, ChatMessage, GuildRef, ThreadRef
+from summarizer import mentions
+from summarizer.models import (
+    Attachment,
+    Author,
+    ChannelRef,
+    ChatMessage,
+    GuildRef,
+    LinkPreview,
+    ThreadRef,
+)
 from summarizer.sources import FetchResult
 
 if TYPE_CHECKING:
@@ -65,14 +74,43 @@ def to_chat_message(message: discord.Message) -> ChatMessage:
         channel=ChannelRef(id=parent.id, name=getattr(parent, "name", str(parent.id))),
         thread=thread,
         author=Author(id=author.id, name=author.display_name, is_bot=author.bot),
-        content=message.content,
+        content=readable_content(message),
         created_at=message.created_at,
         edited=message.edited_at is not None,
         reply_to=reply,
         reactions=sum(reaction.count for reaction in message.reactions),
         attachments=tuple(Attachment(name=a.filename, url=a.url) for a in message.attachments),
+        embeds=tuple(
+            LinkPreview(url=e.url or None, title=e.title or "")
+            for e in message.embeds
+            if e.url or e.title
+        ),
         jump_url=message.jump_url,
     )
+
+
+def readable_content(message: discord.Message) -> str:
+    """The text with mentions as names (`@Ann`, `@Admins`, `#general`), as members read it.
+
+    Names come from the message's own mention lists, then from the guild cache: a message
+    sent without pinging (a bot's, with allowed_mentions none) lists nobody it mentions. The
+    names are text only (a digest never pings); one nobody can name reads as its kind.
+    """
+    content = message.content
+    if "<" not in content:
+        return content
+    users = {user.id: user.display_name for user in message.mentions}
+    roles = {role.id: role.name for role in message.role_mentions}
+    channels = {channel.id: channel.name for channel in message.channel_mentions}
+    guild = message.guild
+    if guild is not None:
+        for user_id in set(message.raw_mentions) - users.keys():
+            if (member := guild.get_member(user_id)) is not None:
+                users[user_id] = member.display_name
+        for role_id in set(message.raw_role_mentions) - roles.keys():
+            if (role := guild.get_role(role_id)) is not None:
+                roles[role_id] = role.name
+    return mentions.resolve(content, users=users, roles=roles, channels=channels)
 
 
 class DiscordHistorySource:
@@ -97,7 +135,7 @@ class DiscordHistorySource:
         refs: list[ChannelRef] = []
         guild: GuildRef | None = None
         read = 0
-        truncated = False
+        exact = True  # False once a source had more to read than the limit let it
         # Windows tile time as [start, end): a message in the very millisecond a window starts
         # belongs to it. discord.py turns an `after` datetime into an exclusive bound on that
         # millisecond, which would drop such a message from both neighbouring windows.
@@ -110,25 +148,34 @@ class DiscordHistorySource:
                 guild = GuildRef(id=channel.guild.id, name=channel.guild.name)
             async for source in self._sources(channel, start, include_threads, private_threads):
                 batch: list[ChatMessage] = []
+                from_source = 0
                 async for message in source.history(
                     limit=limit + 1, before=before, after=after, oldest_first=False
                 ):
                     if message.type in KEPT_TYPES:
                         batch.append(to_chat_message(message))
                     read += 1
+                    from_source += 1
                     if progress is not None and read % 100 == 0:
                         progress(read)
-                if len(batch) > limit:
-                    truncated = True
+                # Reading stopped at the limit: older messages of this source may remain.
+                exact = exact and from_source <= limit
                 batch.reverse()
                 collected.append(batch)
         merged = list(heapq.merge(*collected, key=lambda m: (m.created_at, m.id)))
-        if len(merged) > limit:
-            truncated = True
-            merged = merged[len(merged) - limit :]
+        left_out = max(0, len(merged) - limit)
+        if left_out:
+            merged = merged[left_out:]
         if progress is not None:
             progress(read)
-        return FetchResult(messages=merged, truncated=truncated, guild=guild, channels=refs)
+        return FetchResult(
+            messages=merged,
+            truncated=left_out > 0,
+            left_out=left_out,
+            left_out_exact=exact,
+            guild=guild,
+            channels=refs,
+        )
 
     async def _channel(self, channel_id: int) -> Any:
         channel = self.bot.get_channel(channel_id)

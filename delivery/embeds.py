@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from delivery.autolinks import escape_around_links
 from summarizer.models import KeyPoint, Summary
 
 TITLE, DESCRIPTION, FIELD_NAME, FIELD_VALUE = 256, 4096, 256, 1024
@@ -90,11 +91,17 @@ class DiscordMessage(BaseModel):
 
 
 def escape(text: str) -> str:
-    """Message text as literal text: no markdown from members, no mass mention."""
-    flat = " ".join(text.split())
+    """Message text as literal text: no markdown from members, no mass mention.
+
+    Web addresses are written `<https://…>`, unescaped: still links, and without previews.
+    """
+    return escape_around_links(" ".join(text.split()), _literal)
+
+
+def _literal(text: str) -> str:
     # A zero-width space after @ keeps @everyone readable but never a mention, whatever
     # allowed_mentions says.
-    return _MASS_MENTION.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", flat))
+    return _MASS_MENTION.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", text))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -121,6 +128,10 @@ def sparkline(counts: list[int], width: int = 24) -> str:
     return "".join(BARS[min(len(BARS) - 1, c * len(BARS) // (peak + 1))] for c in columns)
 
 
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
 def stamp(moment: datetime, style: str = "f") -> str:
     """A Discord timestamp: every reader sees it in their own zone."""
     return f"<t:{int(moment.timestamp())}:{style}>"
@@ -139,24 +150,28 @@ def _blocks(summary: Summary) -> list[tuple[str, list[str]]]:
     header = [
         shorten(escape(summary.overview), 1500),
         window,
-        f"{stats.message_count} messages · {stats.participant_count} people",
+        f"{_count(stats.message_count, 'message')} · "
+        f"{_count(stats.participant_count, 'person', 'people')}",
     ]
     activity = sparkline(stats.activity)
     if activity:
         header.append(f"Activity per hour: `{activity}`")
-    if summary.truncated:
+    if summary.truncated and not summary.notes:  # stored before the note said how many
         header.append("Only the most recent messages of this window were read.")
     header += [shorten(escape(note), 300) for note in summary.notes]
     blocks = [(summary.title, header)]
     for topic in summary.topics:
         lines = [_point_line(point, 1000) for point in topic.points]
-        blocks.append((topic.title, lines or ["(no key points)"]))
+        title = f"{topic.period} · {topic.title}" if topic.period else topic.title
+        blocks.append((title, lines or ["(no key points)"]))
     if summary.highlights:
         blocks.append(
             (
                 "Highlights",
                 [
-                    _quote(h.author.name, h.excerpt, h.jump_url, f"({h.reactions} reactions)")
+                    _quote(
+                        h.author.name, h.excerpt, h.jump_url, f"({_count(h.reactions, 'reaction')})"
+                    )
                     for h in summary.highlights
                 ],
             )

@@ -40,7 +40,10 @@ def render_html(summary: Summary) -> str:
     ]
     parts += [f'<p class="meta">{escape(note)}</p>' for note in summary.notes]
     for topic in summary.topics:
-        parts.append(f"<h2>{escape(topic.title)}</h2><ul>")
+        parts.append(f"<h2>{escape(topic.title)}</h2>")
+        if topic.period:
+            parts.append(f'<p class="meta">{escape(topic.period)}</p>')
+        parts.append("<ul>")
         parts += [_point(point) for point in topic.points]
         parts.append("</ul>")
     if summary.highlights:
@@ -60,8 +63,7 @@ def render_html(summary: Summary) -> str:
         parts += [f"<li>{_link(link.url, link.url)}</li>" for link in summary.links]
         parts.append("</ul>")
     stats = summary.stats
-    parts.append(
-        f'<p class="meta">{stats.message_count} messages from {stats.participant_count} '
-        "participants</p></body></html>"
-    )
+    messages = f"{stats.message_count} message{'' if stats.message_count == 1 else 's'}"
+    people = f"{stats.participant_count} participant{'' if stats.participant_count == 1 else 's'}"
+    parts.append(f'<p class="meta">{messages} from {people}</p></body></html>')
     return "\n".join(parts) + "\n"

@@ -49,6 +49,7 @@ from scheduling.store import Store
 from scheduling.subscriptions import is_subscriber_delivery, settle_dm_outcomes
 from scheduling.windows import window_for
 from summarizer.models import Summary
+from summarizer.notes import count
 
 log = logging.getLogger(__name__)
 
@@ -384,7 +385,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
     await store.update_run(run)  # a run cut off from here on still says what it read
     minimum = schedule.min_messages if schedule.min_messages is not None else context.min_messages
     if run.trigger is not RunTrigger.MANUAL and len(fetched.messages) < minimum:
-        reason = f"{len(fetched.messages)} messages, fewer than the minimum of {minimum}"
+        reason = f"{count(len(fetched.messages), 'message')}, fewer than the minimum of {minimum}"
         return _ended(context, run, RunStatus.SKIPPED, reason)
 
     options = summary_options(
@@ -397,8 +398,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         generated_at=context.clock(),
     )
     summary = await context.summarize(fetched.messages, options)
-    if fetched.truncated and not summary.truncated:
-        summary = summary.model_copy(update={"truncated": True})
+    summary = fetched.mark_truncation(summary, context.max_messages)
     if window.capped:
         note = (
             f"only the last {context.settings.max_lookback_hours} hours are summarized "

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from summarizer.errors import SummarizerError
 from summarizer.extractive import summarize_extractive
-from summarizer.models import ChatMessage, Summary, SummaryOptions
+from summarizer.models import ChatMessage, KeyPoint, Summary, SummaryOptions
+from summarizer.notes import mark_truncated
 
 if TYPE_CHECKING:
     from summarizer.llm import LLMEngine
@@ -45,12 +46,46 @@ async def summarize(
             f"(available: {available})"
         )
     kept = select_messages(messages, options)
-    truncated = options.max_messages is not None and len(kept) > options.max_messages
-    if truncated:
-        # The most recent messages are the ones a reader of the digest has not seen yet.
-        kept = kept[len(kept) - options.max_messages :]
-    summary = await engine(kept, options)
-    return summary.model_copy(update={"truncated": True}) if truncated else summary
+    limit = options.max_messages
+    left_out = len(kept) - limit if limit is not None else 0
+    if left_out > 0:
+        # The most recent messages are the ones a reader of the digest has not seen yet; the
+        # window is still the whole one, from its first message, and the note says the rest.
+        if options.start is None:
+            options = options.model_copy(update={"start": kept[0].created_at})
+        kept = kept[left_out:]
+    summary = with_citations(await engine(kept, options), kept)
+    if limit is not None and left_out > 0:
+        summary = mark_truncated(summary, limit=limit, left_out=left_out)
+    return summary
+
+
+def with_citations(summary: Summary, messages: Sequence[ChatMessage]) -> Summary:
+    """Every key point with the link and time of the first message it cites.
+
+    Both engines cite message ids; the link and the time follow from the messages, so they
+    are filled here once for any engine instead of by each.
+    """
+    cited = {p.message_ids[0] for t in summary.topics for p in t.points}
+    if not cited:
+        return summary
+    first = {m.id: m for m in messages if m.id in cited}
+
+    def completed(point: KeyPoint) -> KeyPoint:
+        message = first.get(point.message_ids[0])
+        if message is None:
+            return point
+        return point.model_copy(
+            update={
+                "jump_url": point.jump_url or message.jump_url,
+                "said_at": point.said_at or message.created_at,
+            }
+        )
+
+    topics = [
+        t.model_copy(update={"points": [completed(p) for p in t.points]}) for t in summary.topics
+    ]
+    return summary.model_copy(update={"topics": topics})
 
 
 def select_messages(messages: Sequence[ChatMessage], options: SummaryOptions) -> list[ChatMessage]:
@@ -66,4 +101,4 @@ def select_messages(messages: Sequence[ChatMessage], options: SummaryOptions) ->
     return kept
 
 
-__all__ = ["ENGINES", "SummarizerError", "select_messages", "summarize"]
+__all__ = ["ENGINES", "SummarizerError", "select_messages", "summarize", "with_citations"]

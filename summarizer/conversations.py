@@ -6,21 +6,29 @@ active conversation of its channel (or thread) that shares the most weighted voc
 recent talk; otherwise the one that was just talking if the pause was short; otherwise it starts
 a new one. Only the few conversations active in the same channel are compared, so the cost is
 linear in the number of messages.
+
+Busy channels have no pauses: a message every 30 seconds keeps one conversation "talking" all
+day. So a long conversation is then cut where its vocabulary shifts (`tiling.py`, after
+TextTiling), never between a reply and the message it answers.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from itertools import chain
 
+from summarizer import tiling
 from summarizer.models import ChatMessage
 
 # A pause longer than this ends a conversation unless a reply or shared words bring it back.
 GAP = timedelta(minutes=10)
 # How long an idle conversation may still be picked up by shared vocabulary.
 HORIZON = timedelta(hours=3)
+GAP_S, HORIZON_S = GAP.total_seconds(), HORIZON.total_seconds()
 # Conversations compared per channel; older ones are closed.
 MAX_ACTIVE = 6
 # Words from the last N messages of a conversation count as its current vocabulary.
@@ -31,14 +39,17 @@ MIN_OVERLAP = 0.34
 RESUME_OVERLAP = 0.5
 
 
-@dataclass
+# Compared by identity: two conversations are never "equal", and comparing member lists on every
+# `in`/`remove` of the active list cost more than assigning the messages.
+@dataclass(eq=False)
 class Conversation:
     """Messages (indices into the window) that belong together, in time order."""
 
     index: int
     stream: int
     members: list[int] = field(default_factory=list)
-    last: datetime | None = None
+    # When the last message was written, in seconds since the epoch (cheaper than datetimes).
+    last: float = 0.0
     seen: dict[str, int] = field(default_factory=dict)
 
     def overlap(self, words: Sequence[str], weights: Sequence[float], total: float) -> float:
@@ -53,7 +64,7 @@ class Conversation:
                 hit += weight
         return hit / total
 
-    def add(self, position: int, words: Sequence[str], at: datetime) -> None:
+    def add(self, position: int, words: Sequence[str], at: float) -> None:
         """Append a message and remember its words."""
         count = len(self.members)
         self.members.append(position)
@@ -64,10 +75,7 @@ class Conversation:
 
 def document_frequencies(bags: Sequence[Sequence[str]]) -> dict[str, float]:
     """Inverse document frequency of every term over the window (smoothed, always > 0)."""
-    counts: dict[str, int] = {}
-    for bag in bags:
-        for word in set(bag):
-            counts[word] = counts.get(word, 0) + 1
+    counts = Counter(chain.from_iterable(set(bag) for bag in bags))
     total = len(bags) + 1
     return {word: math.log(total / count) + 1.0 for word, count in counts.items()}
 
@@ -79,15 +87,16 @@ def split_conversations(
     conversations: list[Conversation] = []
     owner: dict[int, Conversation] = {}
     active: dict[int, list[Conversation]] = {}
+    distincts: list[list[str]] = []
     for position, message in enumerate(messages):
         stream = message.thread.id if message.thread else message.channel.id
-        words = bags[position]
-        distinct = list(dict.fromkeys(words))
+        distinct = list(dict.fromkeys(bags[position]))
+        distincts.append(distinct)
         weights = [idf.get(word, 1.0) for word in distinct]
-        at = message.created_at
+        at = message.created_at.timestamp()
         # Ordered by last activity (messages arrive oldest first): idle ones sit at the front.
         streams = active.setdefault(stream, [])
-        while streams and at - streams[0].last > HORIZON:  # type: ignore[operator]
+        while streams and at - streams[0].last > HORIZON_S:
             streams.pop(0)
         chosen = owner.get(message.reply_to) if message.reply_to is not None else None
         if chosen is None and streams:
@@ -102,15 +111,42 @@ def split_conversations(
             streams.pop(0)
         chosen.add(position, distinct, at)
         owner[message.id] = chosen
-    return conversations
+    return tile(messages, distincts, idf, conversations)
+
+
+def tile(
+    messages: Sequence[ChatMessage],
+    terms: Sequence[Sequence[str]],
+    idf: dict[str, float],
+    conversations: list[Conversation],
+) -> list[Conversation]:
+    """Cut long conversations where their vocabulary shifts; renumbered by first message.
+
+    `terms` are each message's distinct terms.
+    """
+    weights = tiling.squared(idf)
+    pieces = [
+        (conversation.stream, part)
+        for conversation in conversations
+        for part in tiling.segments(messages, terms, weights, conversation.members)
+    ]
+    if len(pieces) == len(conversations):
+        return conversations
+    pieces.sort(key=lambda piece: piece[1][0])
+    return [
+        Conversation(
+            index=i, stream=stream, members=part, last=messages[part[-1]].created_at.timestamp()
+        )
+        for i, (stream, part) in enumerate(pieces)
+    ]
 
 
 def _by_vocabulary(
-    streams: list[Conversation], words: Sequence[str], weights: Sequence[float], at: datetime
+    streams: list[Conversation], words: Sequence[str], weights: Sequence[float], at: float
 ) -> Conversation | None:
     latest = streams[-1]
     total = sum(weights)
-    recent = latest.last is not None and at - latest.last <= GAP
+    recent = at - latest.last <= GAP_S
     latest_score = latest.overlap(words, weights, total)
     if recent and latest_score >= 0.5:
         # No other conversation could own at least twice as much of the message: keep it here.

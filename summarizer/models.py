@@ -76,6 +76,13 @@ class Attachment(_Model):
     url: str
 
 
+class LinkPreview(_Model):
+    """What Discord showed under a message for a link it carried (an embed): its page title."""
+
+    url: str | None = None
+    title: str = ""
+
+
 class ChatMessage(_Model):
     """One message as every engine sees it, whatever source it came from."""
 
@@ -89,6 +96,8 @@ class ChatMessage(_Model):
     reply_to: Snowflake | None = None
     reactions: int = Field(default=0, ge=0)
     attachments: tuple[Attachment, ...] = ()
+    # Link previews, so a digest can say what a shared link was ("a link to “Papyrus-Making”").
+    embeds: tuple[LinkPreview, ...] = ()
     jump_url: str | None = None
 
     _utc = field_validator("created_at")(_to_utc)
@@ -135,6 +144,8 @@ class KeyPoint(_Model):
     authors: list[Person] = Field(default_factory=list)
     # Where the first cited message is, so a reader can jump to the conversation.
     jump_url: str | None = None
+    # When the first cited message was written (plain-text digests name the time).
+    said_at: AwareDatetime | None = None
 
 
 class Topic(_Model):
@@ -146,6 +157,9 @@ class Topic(_Model):
     message_count: int = Field(default=0, ge=0)
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
+    # The day, week or month the conversation started in, when the window is long enough to be
+    # summarized per period ("Sat 14 Oct 2023", "Week of 9 Oct 2023", "October 2023").
+    period: str | None = None
 
 
 class Highlight(_Model):

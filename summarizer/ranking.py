@@ -22,12 +22,14 @@ FULL_LENGTH = 18
 class Weights:
     """How much each signal counts; tuned on a development set, documented in the README."""
 
-    centroid: float = 1.0
+    # Retuned with third-person statements on the tuning half of DialogSum dev: the first
+    # message needs no bonus of its own beyond `early`, and centrality counts for less.
+    centroid: float = 0.5
     local: float = 0.35
     length: float = 0.6
     replies: float = 0.3
     reactions: float = 0.3
-    opener: float = 1.2
+    opener: float = 0.0
     answered_question: float = 0.2
     answer: float = 0.1
     # Chat states its subject early (the request, the problem); later turns react to it.

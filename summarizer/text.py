@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from summarizer import mentions
+
 URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`|]+")
 _NOISE = re.compile(r"<a?:\w+:\d+>|<[@#!&]+\d+>|:[a-z0-9_+\-]+:|```.*?```", re.S | re.I)
 # Underscores join words: `layout_dir` is one setting, not "layout" and "dir".
@@ -17,6 +19,17 @@ _MARKUP = re.compile(r"\|\||\*\*|__|~~|`+|^>+\s?", re.M)
 _SPACE = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(@#])")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
+# Markup around a link is not part of it (`**https://x.org**`), as GitHub's autolinks agree.
+_URL_END = _TRAILING_PUNCT + "*_~"
+_MARKUP_OR_URL = re.compile(rf"(?P<url>{URL.pattern})|{_MARKUP.pattern}", re.M)
+# Where a `?` belongs to something quoted, not to the writer: code, then quotation marks
+# (a straight or curly single quote only where it cannot be an apostrophe), then brackets.
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+_QUOTED = re.compile(
+    r"\"[^\"\n]*\"|“[^”\n]*”|„[^“”\n]*[“”]|«[^»\n]*»"
+    r"|(?<!\w)'[^\n]*?'(?!\w)|(?<!\w)‘[^\n]*?’(?!\w)"
+)
+_BRACKETED = re.compile(r"\([^()\n]*\)|\[[^\[\]\n]*\]|\{[^{}\n]*\}")
 
 _STOPWORD_TEXT = """
     a about above after again against all also am an and any are aren't as at be because
@@ -87,10 +100,24 @@ def _term(word: str) -> str:
 
 
 def clean(text: str) -> str:
-    """Message text fit for a digest line: one line, no Discord markup, no custom-emoji codes."""
+    """Message text fit for a digest line: one line, no Discord markup, no custom-emoji codes.
+
+    Mentions a source could not name read as `@user`/`@role`/`#channel`, never as an id; links
+    keep every character (`__` in an address is part of it, not underline markup).
+    """
     text = re.sub(r"```.*?```", " [code] ", text, flags=re.S)
     text = re.sub(r"<a?:(\w+):\d+>", r":\1:", text)
-    return _SPACE.sub(" ", _MARKUP.sub("", text)).strip()
+    text = mentions.resolve(text)
+    unmarked = _MARKUP_OR_URL.sub(_keep_url, text) if "http" in text else _MARKUP.sub("", text)
+    return _SPACE.sub(" ", unmarked).strip()
+
+
+def _keep_url(match: re.Match[str]) -> str:
+    url = match["url"]
+    if url is None:
+        return ""  # markup
+    address = url.rstrip(_URL_END)
+    return address + _MARKUP.sub("", url[len(address) :])
 
 
 def sentences(text: str) -> list[str]:
@@ -107,13 +134,27 @@ def shorten(text: str, limit: int) -> str:
 
 
 def is_question(text: str) -> bool:
-    """Whether a message asks something: a question mark in prose, not a lone `?`."""
+    """Whether a message asks something: a question mark in its own prose, not a lone `?`.
+
+    A `?` in a link, in code, in quotation marks or in brackets belongs to what is quoted:
+    `git log --oneline?`, he said "why?" and (see ?help) ask nobody anything.
+    """
     if "?" not in text:
         return False
-    stripped = URL.sub("", text) if "http" in text else text
+    stripped = URL.sub(" ", text) if "http" in text else text
+    if "`" in stripped:
+        stripped = _CODE.sub(" ", stripped)
     if "?" not in stripped:
         return False
-    return len(_WORD.findall(stripped.lower())) >= 3
+    prose = _QUOTED.sub(" ", stripped)
+    for _ in range(3):  # brackets in brackets: the innermost go first
+        if "?" not in prose:
+            return False
+        unbracketed = _BRACKETED.sub(" ", prose)
+        if unbracketed == prose:
+            break
+        prose = unbracketed
+    return "?" in prose and len(_WORD.findall(stripped.lower())) >= 3
 
 
 def links(text: str) -> list[str]:

@@ -37,5 +37,6 @@ def test_summarize_falls_back_when_the_model_is_down(tmp_path, capsys):
     args = ["summarize", str(SAMPLE), "--engine", "llm", "--config"]
     assert main([*args, config(tmp_path, "http://127.0.0.1:9/v1")]) == 0
     out = capsys.readouterr().out
-    assert "*Note: the model was unreachable (cannot reach http://127.0.0.1:9/v1" in out
+    # The address stays a working link: written as an autolink, never backslash-escaped.
+    assert "*Note: the model was unreachable (cannot reach <http://127.0.0.1:9/v1>" in out
     assert "this is the offline summary*" in out

@@ -25,6 +25,7 @@ from delivery.channel import allowed_mentions_for, discord_embeds
 from delivery.embeds import render_discord
 from summarizer import summarize
 from summarizer.models import GuildRef, SummaryOptions
+from summarizer.notes import count
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot
@@ -142,12 +143,12 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
             start,
             end,
             limit=limit,
-            progress=lambda n: progress.show(f"Reading {n:,} messages…"),
+            progress=lambda n: progress.show(f"Reading {count(n, 'message')}…"),
             # Private threads the member (and, when public, everyone here) may read.
             private_threads=reader_thread_filter(member, target),
         )
         fetched = fetched.without_authors(await bot.require_scheduler().store.optouts(guild.id))
-        progress.show(f"Summarizing {len(fetched.messages):,} messages…", force=True)
+        progress.show(f"Summarizing {count(len(fetched.messages), 'message')}…", force=True)
         options = SummaryOptions(
             engine=engine or bot.settings.summarizer.engine,
             length=length,
@@ -160,8 +161,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
             generated_at=end,
         )
         summary = await summarize(fetched.messages, options, llm=bot.llm)
-        if fetched.truncated:
-            summary = summary.model_copy(update={"truncated": True})
+        summary = fetched.mark_truncation(summary, limit)
         await progress.settle()
         parts = render_discord(summary)
         first, rest = parts[0], parts[1:]

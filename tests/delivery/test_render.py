@@ -34,16 +34,24 @@ def test_json_carries_the_schema_id(summary):
     assert isinstance(document["topics"][0]["points"][0]["message_ids"][0], str)
 
 
-def test_text_is_name_colon_point_per_line(summary):
-    lines = render(summary, "text").splitlines()
+def test_text_is_the_opening_then_one_statement_per_line(summary):
+    opening, *lines = render(summary, "text").splitlines()
+    assert opening == summary.overview.split(". ")[0].rstrip(".") + "."
     assert lines
     names = {"user1", "user2", "user3"}
     for line in lines:
-        name, _, point = line.partition(": ")
-        assert name in names
-        assert point
+        # A statement names its author; only a point quoted as written needs `Name: `.
+        assert any(name in line for name in names)
         assert "#" not in line
         assert "**" not in line
+
+
+def test_text_keeps_name_colon_for_a_point_quoted_as_written(summary):
+    point = summary.topics[0].points[0]
+    quoted = point.model_copy(update={"text": "Das Release ist fertig"})
+    topic = summary.topics[0].model_copy(update={"points": [quoted]})
+    lines = render(summary.model_copy(update={"topics": [topic]}), "text").splitlines()
+    assert lines[1].startswith(f"{point.authors[0].name}: Das Release ist fertig")
 
 
 def test_markdown_shows_topics_and_stats(summary):
@@ -51,3 +59,16 @@ def test_markdown_shows_topics_and_stats(summary):
     assert markdown.startswith("# ")
     assert "## Stats" in markdown
     assert "## Links" in markdown
+
+
+def test_markdown_names_the_author_once(summary):
+    # "**user1:** user1 said …" read twice; a statement naming its author needs no label.
+    markdown = render(summary, "markdown")
+    point = summary.topics[0].points[0]
+    name = point.authors[0].name
+    assert name in point.text
+    assert f"**{name}:** {name}" not in markdown
+    quoted = point.model_copy(update={"text": "Das Release ist fertig"})
+    topic = summary.topics[0].model_copy(update={"points": [quoted]})
+    relabelled = render(summary.model_copy(update={"topics": [topic]}), "markdown")
+    assert f"**{name}:** Das Release ist fertig" in relabelled

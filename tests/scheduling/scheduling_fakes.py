@@ -61,7 +61,8 @@ class FakeSource:
             if moment >= start:
                 found.append(_message(moment))
             moment += self.every
-        return FetchResult(messages=found[-limit:], truncated=len(found) > limit)
+        left_out = max(0, len(found) - limit)
+        return FetchResult(messages=found[left_out:], truncated=left_out > 0, left_out=left_out)
 
 
 TOPICS = ("release", "deploy", "docs", "tests")

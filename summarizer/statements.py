@@ -1,0 +1,392 @@
+"""Chat lines as third-person statements: "I'll bring the cake" becomes "Maria will bring the cake".
+
+A digest is read later, by people who were not there: a quoted "I don't know what it is" says
+nothing without its speaker and its context. Each chosen English message is rewritten by rules
+(no model): first-person pronouns become the speaker, "you" the addressee when the chat shows
+who that is, the verb agrees with its new subject, questions are reported ("Maria asked Tom what
+time the call starts"), greetings and filler are dropped, and a short "sure" that answers a point
+is folded into it. Text that does not look English is left as it was written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from summarizer import chatter, grammar, text
+from summarizer.chatter import Kind
+from summarizer.grammar import wordset
+from summarizer.language import is_english
+from summarizer.phrasing import Chunk, chunks, join, lower_first, sentences
+from summarizer.questions import PREPOSITIONS, SUBJECTS, WH, Question, reported
+
+# A sentence opening with these already names its speaker once they are replaced.
+_SPEAKER_FIRST = wordset("i i'm i've i'll i'd my we we're we've we'll we'd our")
+_ADDRESSED = wordset("you your yours you're you've you'll you'd u yourself")
+_BEFORE_LETS = wordset("now then ok okay alright so well right")
+_YOU_GROUP = wordset("guys all both two folks lot")
+_THEN_HAD = wordset("better been had already never gone done seen got forgotten heard")
+# Person words: whom they stand for (S speaker, A addressee, W "we"), their case, and the
+# verb fused into them ("I'm" is "I" and "am").
+_PRONOUNS: dict[str, tuple[str, str, str | None]] = {
+    "i": ("S", "subj", None),
+    "i'm": ("S", "subj", "am"),
+    "i've": ("S", "subj", "have"),
+    "i'll": ("S", "subj", "will"),
+    "i'd": ("S", "subj", "'d"),
+    "me": ("S", "obj", None),
+    "my": ("S", "poss", None),
+    "mine": ("S", "own", None),
+    "myself": ("S", "self", None),
+    "you": ("A", "you", None),
+    "u": ("A", "you", None),
+    "you're": ("A", "subj", "are"),
+    "you've": ("A", "subj", "have"),
+    "you'll": ("A", "subj", "will"),
+    "you'd": ("A", "subj", "'d"),
+    "your": ("A", "poss", None),
+    "yours": ("A", "own", None),
+    "yourself": ("A", "self", None),
+    "we": ("W", "subj", None),
+    "we're": ("W", "subj", "are"),
+    "we've": ("W", "subj", "have"),
+    "we'll": ("W", "subj", "will"),
+    "we'd": ("W", "subj", "'d"),
+    "us": ("W", "obj", None),
+    "our": ("W", "poss", None),
+    "ours": ("W", "own", None),
+    "ourselves": ("W", "self", None),
+}
+_THEY = {"subj": "they", "obj": "them", "poss": "their", "own": "theirs", "self": "themself"}
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Who says a message and, when the chat shows it, to whom."""
+
+    speaker: str
+    addressee: str | None = None
+    names: frozenset[str] = frozenset()
+    # The message opens by mentioning its addressee ("@Ann the notes are late"): "told Ann".
+    mentioned: bool = False
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A message reported in the third person, and how it ends: "said", "yes_no" or "open".
+
+    What it ends on decides how an answer folds in: "said no" answers a yes/no question,
+    "agreed" a statement, and an "ok" says nothing about an open ("who…?") question.
+    """
+
+    text: str
+    ends: str = "said"
+
+
+@dataclass
+class _Mentions:
+    """Who a sentence named: a repeat may become "they" only where that cannot be misread."""
+
+    last: str | None = None
+    named: set[str] = field(default_factory=set)
+    said: set[str] = field(default_factory=set)
+    # "Maria asked Tom whether they…": the person asked is who "they" means next.
+    target: str | None = None
+    exclusive: bool = False
+
+    def name(self, role: str) -> None:
+        """Record that the text just named a role ("S", "A" or "W")."""
+        self.last = role
+        self.named.add(role)
+
+    def sentence(self) -> None:
+        """A new sentence: pronouns must not reach back across it."""
+        self.last, self.target = None, None
+        self.named.clear()
+
+    def pronoun(self, role: str) -> bool:
+        """Whether a repeat of `role` reads unambiguously as "they"."""
+        return self.last == role and (self.named == {role} or self.target == role)
+
+
+def kind(content: str, names: frozenset[str] = frozenset()) -> Kind:
+    """Whether a message has substance, or is a greeting, a yes, a no or an agreement."""
+    if text.URL.search(content) or not is_english(content):
+        return Kind.CONTENT if content.strip() else Kind.FILLER
+    return chatter.classify(content, names)
+
+
+def statement(content: str, voice: Voice) -> Statement:
+    """The message as third-person sentences naming its speaker (filler sentences left out)."""
+    mentions = _Mentions()
+    out: list[str] = []
+    asks: list[Question] = []
+    for sentence in sentences(content):
+        if chatter.is_filler_sentence(sentence, voice.names):
+            continue
+        whole = chatter.strip_markers(chunks(sentence), voice.names)
+        # "We can offer you…": a "we" beside a "you" is the speaker's side, not both of them.
+        exclusive = any(w.core.lower() in _ADDRESSED for w in whole)
+        for words, asking in _clauses(whole):
+            mentions.sentence()
+            mentions.exclusive = exclusive
+            if asking:
+                asks.append(reported(words, voice.addressee is not None))
+                continue
+            if asks:
+                _asked(asks, voice, mentions, out)
+                asks = []
+            out.append(_said(words, voice, mentions, first=not out))
+    ends = asks[-1].ends if asks else "said"
+    if asks:
+        _asked(asks, voice, mentions, out)
+    if not out:
+        return Statement(_period(f"{voice.speaker} said {lower_first(text.clean(content))}"))
+    return Statement(_tidy(" ".join(out)), ends)
+
+
+def _clauses(words: list[Chunk]) -> list[tuple[list[Chunk], bool]]:
+    """A sentence as (words, is a question) parts: "That's sad, but have you seen it?" is two.
+
+    A question is marked by its "?" or by its form (an auxiliary, then a subject: "Can I help
+    you."); a bare "What?" or "Did you?" asks nothing a digest can report.
+    """
+    if not words:
+        return []
+    asking = words[-1].trail.endswith("?") or _inverted(words, 1)
+    if not asking:
+        return [(words, False)]
+    for i in range(1, len(words) - 2):
+        if words[i - 1].trail == ",":
+            start = i + 1 if words[i].core.lower() in ("but", "and", "so") else i
+            lead = words[start].core.lower()
+            if (lead in grammar.AUXILIARIES and _inverted(words, start + 1)) or lead in WH:
+                before = " ".join(w.render() for w in words[:i])
+                if chatter.is_filler_sentence(before) or all(w.core.istitle() for w in words[:i]):
+                    return [(words[start:], True)]
+                return [(words[:i], False), (words[start:], True)]
+    if len(words) < 2 or (len(words) == 2 and _inverted(words, 1)):
+        return []  # "What?", "Did you?": nothing a digest can report
+    return [(words, True)]
+
+
+def folded(point: Statement, answers: list[tuple[str, Kind]]) -> str:
+    """The point with the short answers it received: "…, and Tom agreed".
+
+    An open question ("who can help?") takes no answers: "ok" does not answer it.
+    """
+    if not answers or point.ends == "open":
+        return point.text
+    phrases: dict[str, list[str]] = {}
+    for name, answer in answers:
+        if point.ends == "yes_no" and answer in (Kind.YES, Kind.NO):
+            phrase = f"said {answer.value}"
+        else:
+            phrase = "disagreed" if answer is Kind.NO else "agreed"
+        if name not in phrases.setdefault(phrase, []):
+            phrases[phrase].append(name)
+    told = join([f"{join(names)} {phrase}" for phrase, names in phrases.items()])
+    base = point.text.rstrip()
+    if base.endswith("."):
+        return f"{base[:-1]}, and {told}."
+    return f"{base} {told}."
+
+
+def _said(words: list[Chunk], voice: Voice, mentions: _Mentions, first: bool) -> str:
+    """A statement sentence in the third person; "X said" in front when it names nobody."""
+    if len(words) > 2 and words[1].core.lower() == "let's":
+        words = words[1:] if words[0].core.lower() in _BEFORE_LETS else words
+    lead = words[0].core.lower()
+    speaker, addressee = voice.speaker, voice.addressee
+    if lead in ("let's", "lets") and len(words) > 1:
+        whom = f" to {addressee} that they" if addressee else " that everyone"
+        mentions.name("W")
+        return _period(f"{speaker} suggested{whom} {_convert(words[1:], voice, mentions, False)}")
+    if lead == "let" and len(words) > 2 and words[1].core.lower() == "me":
+        mentions.name("S")
+        return _period(f"{speaker} offered to {_convert(words[2:], voice, mentions, False)}")
+    if lead in ("thanks", "thank") and not words[0].trail and len(words) > 2:
+        start = 2 if words[1].core.lower() in ("you", "u") else 1
+        mentions.name("A")
+        rest = _convert(words[start:], voice, mentions, False)
+        return _period(f"{speaker} thanked {addressee or 'everyone'} {rest}")
+    if lead in grammar.IMPERATIVES and not words[0].trail and len(words) > 1 and _imperative(words):
+        negative = lead == "don't"
+        told = f"told {addressee}" if addressee else "said"
+        mentions.name("A" if addressee else "S")
+        verb = _convert(words[1:] if negative else words, voice, mentions, False)
+        return _period(f"{speaker} {told} {'not ' if negative else ''}to {_lowered(verb)}")
+    trial = _Mentions(exclusive=mentions.exclusive)
+    converted = _convert(words, voice, trial, initial=True)
+    # "Maria is…" names its speaker; "The guide is…" needs "Maria said" in front of it.
+    if not first or words[0].core.lower() in _SPEAKER_FIRST:
+        mentions.last, mentions.named = trial.last, trial.named
+        return _period(_capital(converted, voice))
+    mentions.name("S")
+    verb = f"told {addressee}" if voice.mentioned and addressee else "said"
+    return _period(f"{speaker} {verb} {lower_first(_convert(words, voice, mentions, False))}")
+
+
+def _imperative(words: list[Chunk]) -> bool:
+    """An order or advice, not a statement: "Check the logs", not "Check failed again"."""
+    second = words[1].core.lower()
+    return not grammar.is_past(second) and second not in ("is", "was", "are", "has", "were")
+
+
+def _asked(questions: list[Question], voice: Voice, mentions: _Mentions, out: list[str]) -> None:
+    """Consecutive questions as one reported sentence: "Maria asked Tom whether …"."""
+    whom = f" {voice.addressee}" if voice.addressee else ""
+    speaker = voice.speaker
+    joined = bool(out) and out[-1].startswith(speaker + " ") and " said " not in out[-1][:60]
+    if not joined:
+        mentions.sentence()
+    for idea in (q for q in questions if q.suggest):
+        mentions.name("S")
+        suggested = _convert(idea.words, voice, mentions, False).rstrip("?")
+        out.append(_period(f"{speaker} suggested {suggested}"))
+    questions = [q for q in questions if not q.suggest]
+    if not questions:
+        return
+    mentions.name("S")
+    mentions.name("A" if voice.addressee else "S")
+    mentions.target = mentions.last
+    said = [_convert(q.words, voice, mentions, initial=False) for q in questions]
+    if any(q.quoted for q in questions):
+        body = ": " + " ".join(_capital(s, voice) for s in said)
+        sentence = f"{speaker} asked{whom}{body}"
+    else:
+        sentence = f"{speaker} asked{whom} {join([s.rstrip('?.!') for s in said])}."
+    if joined and not any(q.quoted for q in questions):
+        out[-1] = out[-1].rstrip(".!,;: ") + ", and" + sentence[len(speaker) :]
+    else:
+        out.append(sentence)
+
+
+def _convert(words: list[Chunk], voice: Voice, mentions: _Mentions, initial: bool = True) -> str:
+    """Pronouns to people, with the verbs after them agreeing; returns the rebuilt text."""
+    out = list(words)
+    for i, word in enumerate(words):
+        entry = _PRONOUNS.get(word.core.lower())
+        if entry is None:
+            continue
+        role, case, aux = entry
+        if role == "A" and (voice.addressee is None or _next_core(words, i) in _YOU_GROUP):
+            continue
+        inverted = _inverted(words, i) and case in ("subj", "you")
+        if case == "you":
+            case = "subj" if (word.subject or inverted or _opens_clause(words, i)) else "obj"
+        start = initial and i == 0
+        said, number = _refer(role, case, voice, mentions, start)
+        agree = grammar.third_person if number == "one" else grammar.plural
+        if aux is not None:
+            said += " " + _agreed(aux, number, _next_core(words, i))
+        elif inverted:
+            out[i - 1] = out[i - 1].with_core(agree(out[i - 1].core))
+        elif case == "subj" and not word.trail:
+            verb = _verb_after(words, i)
+            if verb is not None:
+                out[verb] = out[verb].with_core(agree(out[verb].core))
+        if start and said.split(" ", 1)[0] in _THEY.values():
+            said = said[0].upper() + said[1:]
+        out[i] = out[i].with_core(said)
+    return " ".join(w.render() for w in out)
+
+
+def _inverted(words: list[Chunk], i: int) -> bool:
+    """A subject after its auxiliary, as in a quoted question: "do you", "am I", "have we"."""
+    if i == 0 or i >= len(words) or words[i - 1].trail:
+        return False
+    if words[i].core.lower() not in _PRONOUNS and words[i].core.lower() not in SUBJECTS:
+        return False
+    before = words[i - 1].core.lower()
+    opens = (
+        i == 1
+        or bool(words[i - 2].trail)
+        or words[i - 2].core.lower() in WH
+        or words[i - 2].core.lower() in ("but", "and", "so", "or")
+    )
+    return opens and before in grammar.AUXILIARIES
+
+
+def _refer(role: str, case: str, voice: Voice, mentions: _Mentions, start: bool) -> tuple[str, str]:
+    """How to name a role here, and whether its verb agrees with one person or with "they"."""
+    if role == "W" and voice.addressee and mentions.exclusive:
+        role = "S"
+        case = "poss" if case == "own" else case
+    mentions.said.add(role)
+    if mentions.pronoun(role) and not start:
+        return _THEY[case] if role != "W" or case != "self" else "themselves", "many"
+    mentions.name(role)
+    if role == "W" and voice.addressee:
+        group = f"{voice.speaker} and {voice.addressee}"
+        forms = {"poss": f"{group}'s", "own": f"{group}'s", "self": "themselves"}
+        return forms.get(case, group), "many"
+    if role == "W":
+        # "we" in a channel is the speaker's side of it: their team, project or household.
+        team = f"{voice.speaker}'s team"
+        return {"poss": f"{voice.speaker}'s", "own": f"{team}'s", "self": "themselves"}.get(
+            case, team
+        ), "one"
+    name = voice.speaker if role == "S" else voice.addressee or "you"
+    return (f"{name}'s" if case in ("poss", "own") else name), "one"
+
+
+def _agreed(aux: str, number: str, following: str) -> str:
+    if aux == "'d":
+        return "had" if following in _THEN_HAD or grammar.is_past(following) else "would"
+    if number == "one":
+        return grammar.third_person(aux)
+    return grammar.plural(aux)
+
+
+def _opens_clause(words: list[Chunk], i: int) -> bool:
+    """Whether "you" at i is a subject: not the object of a verb or preposition, verb after."""
+    before = words[i - 1] if i else None
+    if before is not None and not before.trail:
+        low = before.core.lower()
+        if low not in grammar.CLAUSE_OPENERS and (
+            low in grammar.TAKES_OBJECT or low in PREPOSITIONS or grammar.is_past(low)
+        ):
+            return False
+    return _verb_after(words, i) is not None
+
+
+def _verb_after(words: list[Chunk], i: int) -> int | None:
+    """The verb of the subject at i: the next word after adverbs, with no punctuation between."""
+    j = i + 1
+    while j < len(words) and not words[j - 1].trail:
+        if grammar.is_adverb(words[j].core) and j + 1 < len(words):
+            j += 1
+            continue
+        return j if grammar.may_be_verb(words[j].core) else None
+    return None
+
+
+def _next_core(words: list[Chunk], i: int) -> str:
+    return words[i + 1].core.lower() if i + 1 < len(words) and not words[i].trail else ""
+
+
+def _capital(sentence: str, voice: Voice) -> str:
+    """A sentence with a capital, unless it opens with a name (names are kept as written)."""
+    names = {voice.speaker, voice.addressee or voice.speaker, *voice.names}
+    if any(sentence.startswith(name) for name in names):
+        return sentence
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _lowered(sentence: str) -> str:
+    """An imperative after "to": "Turn on the cache" -> "turn on the cache" (not "AVIF")."""
+    first = sentence.split(" ", 1)[0]
+    return sentence[0].lower() + sentence[1:] if first.istitle() else sentence
+
+
+def _period(sentence: str) -> str:
+    sentence = sentence.rstrip().rstrip(",;:").rstrip()
+    stripped = sentence.rstrip("!").rstrip()
+    if stripped.endswith((".", "?", "…", ":", ")", '"')):
+        return stripped if stripped.endswith((".", "?", "…")) else stripped + "."
+    return stripped + "."
+
+
+def _tidy(result: str) -> str:
+    return re.sub(r"\s+([,.;?!])", r"\1", re.sub(r"\s+", " ", result)).strip()

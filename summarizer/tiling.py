@@ -1,0 +1,186 @@
+"""Cutting a long conversation where its vocabulary shifts, after Hearst's TextTiling.
+
+A busy channel has no pauses: with a message every 30 seconds the talk that was going on keeps
+every message, and a day of it becomes one "conversation" about everything. So a long
+conversation is read in chunks of ten messages (TextTiling's blocks); at each chunk boundary
+the vocabulary of the chunk before it is compared with the chunk after it (cosine of
+IDF-weighted term counts). A boundary whose cohesion dips well below the highest cohesion on
+either side (by at least twice the conversation's mean cohesion) is where the subject changed.
+The cut is then moved, within half a chunk, to the message where the words start leaning to
+the new subject, and never where a reply would be cut from the message it answers; a reply
+whose message lies in another piece follows it. Cost: one pass over the terms and one
+comparison of shared terms per chunk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from itertools import chain
+
+from summarizer.models import ChatMessage
+
+# Messages per chunk: each gap between chunks compares the chunk before with the one after.
+CHUNK = 10
+# The shortest piece a cut may leave, in messages.
+MIN_PIECE = 16
+# How far (in cosine) cohesion must dip below the hills on both sides, summed: at least DEPTH,
+# and RELATIVE times the conversation's mean cohesion (terse chat coheres little everywhere,
+# so its dips are shallow; a focused discussion coheres a lot, so only a deep dip counts).
+DEPTH = 0.15
+RELATIVE = 2.0
+# A reply this close (in messages) to what it answers binds the two: no cut between them.
+REPLY_REACH = 10
+
+# Per term, how many messages of a chunk use it.
+Chunk = Counter[str]
+
+
+def squared(idf: dict[str, float]) -> dict[str, float]:
+    """Each term's squared IDF: the weight of a shared term in a cosine of counts."""
+    return {term: weight * weight for term, weight in idf.items()}
+
+
+def segments(
+    messages: Sequence[ChatMessage],
+    terms: Sequence[Sequence[str]],
+    weights: dict[str, float],
+    members: Sequence[int],
+) -> list[list[int]]:
+    """`members` (positions, time order) as pieces.
+
+    `terms` are each message's distinct terms, `weights` are `squared(idf)`.
+    """
+    if len(members) < 2 * MIN_PIECE:
+        return [list(members)]
+    return _cut(messages, members, boundaries(messages, terms, weights, members))
+
+
+def boundaries(
+    messages: Sequence[ChatMessage],
+    terms: Sequence[Sequence[str]],
+    weights: dict[str, float],
+    members: Sequence[int],
+) -> list[int]:
+    """Where the subject changes: indices into `members` of the first message after a cut."""
+    count = len(members)
+    chunks = [
+        Counter(chain.from_iterable(terms[p] for p in members[i : i + CHUNK]))
+        for i in range(0, count, CHUNK)
+    ]
+    cohesion = _cohesion(chunks, weights)
+    measured = cohesion[1:]
+    bar = max(DEPTH, RELATIVE * sum(measured) / len(measured)) if measured else DEPTH
+    candidates = []
+    for gap in range(1, len(chunks)):
+        position = gap * CHUNK
+        if not MIN_PIECE - CHUNK < position < count - MIN_PIECE + CHUNK:
+            continue
+        here = cohesion[gap]
+        left = max(cohesion[max(1, gap - 2) : gap], default=here)
+        right = max(cohesion[gap + 1 : gap + 3], default=here)
+        depth = (left - here) + (right - here)
+        if depth >= bar:
+            candidates.append((depth, gap))
+    if not candidates:
+        return []
+    crossing = _reply_crossings(messages, members)
+    cuts: list[int] = []
+    for _, gap in sorted(candidates, key=lambda item: (-item[0], item[1])):
+        cut = _refine(terms, weights, members, chunks, gap, crossing)
+        if (
+            cut is not None
+            and MIN_PIECE <= cut <= count - MIN_PIECE
+            and all(abs(cut - other) >= MIN_PIECE for other in cuts)
+        ):
+            cuts.append(cut)
+    return sorted(cuts)
+
+
+def _dot(a: Chunk, b: Chunk, weights: dict[str, float]) -> float:
+    """Weighted dot product of two chunks: only the (few) shared terms are visited."""
+    return sum(a[t] * b[t] * weights.get(t, 1.0) for t in a.keys() & b.keys())
+
+
+def _cohesion(chunks: Sequence[Chunk], weights: dict[str, float]) -> list[float]:
+    """Cosine between chunk g-1 and chunk g, for every gap g (0 where undefined)."""
+    norms = [sum(n * n * weights.get(t, 1.0) for t, n in c.items()) for c in chunks]
+    cohesion = [0.0] * len(chunks)
+    for gap in range(1, len(chunks)):
+        left, right = norms[gap - 1], norms[gap]
+        if left > 1e-9 and right > 1e-9:
+            dot = _dot(chunks[gap - 1], chunks[gap], weights)
+            cohesion[gap] = dot / math.sqrt(left * right)
+    return cohesion
+
+
+def _refine(
+    terms: Sequence[Sequence[str]],
+    weights: dict[str, float],
+    members: Sequence[int],
+    chunks: Sequence[Chunk],
+    gap: int,
+    crossing: Sequence[int],
+) -> int | None:
+    """The message, within half a chunk of the boundary, where the words start leaning right.
+
+    Each nearby message leans to the chunk before the boundary or the one after it by the
+    weight of the terms it shares with each (itself left out); the cut goes where the
+    messages before it lean left and those after it lean right the most, at a gap no nearby
+    reply crosses.
+    """
+    middle = gap * CHUNK
+    start, stop = middle - CHUNK // 2, min(middle + CHUNK // 2, len(members))
+    before, after = chunks[gap - 1], chunks[gap]
+    lean = []
+    for k in range(start, stop):
+        own = 1 if k < middle else -1
+        lean.append(
+            sum(weights.get(t, 1.0) * (after[t] - before[t] + own) for t in terms[members[k]])
+        )
+    best: tuple[float, int, int] | None = None
+    for offset in range(1, len(lean)):
+        cut = start + offset
+        if crossing[cut]:
+            continue
+        cost = sum(lean[:offset]) - sum(lean[offset:])
+        key = (cost, abs(cut - middle), cut)
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[2]
+
+
+def _reply_crossings(messages: Sequence[ChatMessage], members: Sequence[int]) -> list[int]:
+    """How many replies within `REPLY_REACH` cross each gap (index of the message after it)."""
+    where = {messages[p].id: k for k, p in enumerate(members)}
+    change = [0] * (len(members) + 2)
+    for k, p in enumerate(members):
+        target = messages[p].reply_to
+        j = where.get(target) if target is not None else None
+        if j is not None and 0 < k - j <= REPLY_REACH:
+            change[j + 1] += 1
+            change[k + 1] -= 1
+    running, crossing = 0, []
+    for delta in change[:-1]:
+        running += delta
+        crossing.append(running)
+    return crossing
+
+
+def _cut(
+    messages: Sequence[ChatMessage], members: Sequence[int], cuts: Sequence[int]
+) -> list[list[int]]:
+    """The pieces between cuts; a reply whose message landed in another piece follows it."""
+    if not cuts:
+        return [list(members)]
+    bounds = [0, *cuts, len(members)]
+    piece_of: dict[int, int] = {}
+    parts: list[list[int]] = [[] for _ in range(len(bounds) - 1)]
+    for number in range(len(bounds) - 1):
+        for p in members[bounds[number] : bounds[number + 1]]:
+            target = messages[p].reply_to
+            home = piece_of.get(target, number) if target is not None else number
+            piece_of[messages[p].id] = home
+            parts[home].append(p)
+    return [part for part in parts if part]

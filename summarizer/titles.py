@@ -1,0 +1,320 @@
+"""Topic titles that name the subject: short noun phrases, as people wrote them.
+
+A title is a phrase taken from the conversation ("Prezi subscription", "low-pass filter"),
+never a list of common words. Candidates are runs of one to three content words between
+punctuation and stop words, in any order ("iota subscript" is "subscript iota"). A candidate
+scores by how many messages use it, how many people, whether the opening messages do, how rare
+its words are in general English (`salience.py`: wordfreq's Zipf scale) and how much of the
+window's use of its words falls in this conversation (a channel's everyday jargon names no
+single topic). A longer phrase nearly as strong replaces one it contains ("iota" → "iota
+subscript"); two subjects are never joined into a list ("FFT and rho").
+
+Guards, because rarity alone rewards noise. A phrase needs a word rarer than everyday English
+(Zipf under 4.5) and may not start or end with an everyday word. Words in another script than Latin
+are never titles: the digest is written in English, and wordfreq cannot tell an ancient Greek
+function word from a subject (both are unknown to it). Greek written in Latin letters is
+transliterated back and dropped when it is an everyday Greek word ("touto", "kai", "kata").
+Words wordfreq does not know (names, typos, "kheiros") count as only moderately rare, and only
+when used more than once; participants' names and chat noise ("lmaooo", "tho") never count. A
+phrase said once is only a fallback; when nothing qualifies, the title says who talked ("Chat
+between Ann and Bo").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+from summarizer import text
+from summarizer.models import ChatMessage
+from summarizer.salience import (
+    CODE,
+    TOKEN,
+    URL_OR_NOISE,
+    is_chatter,
+    is_greek_filler,
+    is_latin,
+    rarity,
+    zipf,
+)
+
+# At most this many characters; a phrase is at most this many words.
+MAX_TITLE = 60
+MAX_WORDS = 3
+# Messages read per conversation: a long one says its subject many times over.
+SCAN = 100
+# A word this frequent in English (Zipf) is common: a phrase needs at least one rarer word…
+SALIENT_ZIPF = 4.5
+# …and may not begin or end with one this frequent ("new", "good", "work").
+EDGE_ZIPF = 5.5
+# Words of the first few messages weigh more: chat states its subject early.
+OPENING = 3
+OPENING_WEIGHT = 1.5
+# Endings of adjectives, adverbs and past participles; such a word alone weighs this much.
+_MODIFIER = ("ed", "ly", "ible", "able", "ous", "ful", "less", "ish", "ways", "wise")
+MODIFIER_WEIGHT = 0.5
+# A longer phrase this strong replaces a phrase it contains ("iota" → "iota subscript"). Two
+# subjects are never joined: "Encoding and Philodemus" reads as a list of words, not a title.
+WIDER = 0.6
+# Punctuation ends a phrase; an apostrophe or hyphen inside a word does not.
+_CLAUSE = re.compile(r"([.,;:!?()\[\]{}\"“”‘’«»…/|*_~>=+&]+|\s['-]+|['-]+\s|\n)")
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+class _Candidate(NamedTuple):
+    """One phrase (by its stemmed words): how often, by how many, and how it was written.
+
+    Immutable and flat on purpose: a title reads hundreds of phrases, and a container per
+    phrase would cost more in garbage collection than the counting itself.
+    """
+
+    messages: int
+    # Distinct authors, counted up to three (more add nothing to the score).
+    people: int
+    # Said in the conversation's first messages, where chat states its subject.
+    opening: bool
+    # The way it was written most often (ties: the first in sort order).
+    form: str
+
+
+def topic_title(
+    messages: Sequence[ChatMessage],
+    members: Sequence[int],
+    *,
+    share: Callable[[str, int], float] | None = None,
+    taken: Collection[str] = (),
+) -> str:
+    """A short noun phrase naming what `members` (positions in `messages`) talked about.
+
+    `share(stem, uses)` says which part of the window's use of a word is in this conversation
+    (1 when the window is this conversation); `taken` holds titles (lower case) other topics
+    already have, so two topics of one digest are not named alike.
+    """
+    sample = _sample(members)
+    names = _participant_words(messages, sample)
+    found, proper = _candidates(messages, sample, names)
+    scale = len(members) / len(sample)
+    uses = Counter({key[0]: c.messages for key, c in found.items() if len(key) == 1})
+    ranked: list[tuple[float, tuple[str, ...]]] = []
+    # Phrases said once are scored only when nothing repeated qualifies.
+    for repeated in (True, False):
+        for key, candidate in found.items():
+            if (candidate.messages >= 2) != repeated:
+                continue
+            score = _score(key, candidate, uses, share, scale)
+            if score > 0 and _shown(candidate, proper).lower() not in taken:
+                ranked.append((score, key))
+        if ranked:
+            break
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    if not ranked:
+        return _who(messages, members)
+    return _fit(_phrase(ranked, found, proper))
+
+
+def _phrase(
+    ranked: Sequence[tuple[float, tuple[str, ...]]],
+    found: dict[tuple[str, ...], _Candidate],
+    proper: set[str],
+) -> str:
+    """The best phrase, or a longer one holding it that is nearly as strong."""
+    title = _shown(found[ranked[_widen(ranked, 0)][1]], proper)
+    return title[0].upper() + title[1:]
+
+
+def _widen(ranked: Sequence[tuple[float, tuple[str, ...]]], index: int) -> int:
+    """A longer phrase holding `ranked[index]` when nearly as strong ("iota subscript", "iota")."""
+    score, key = ranked[index]
+    for i, (other, longer) in enumerate(ranked):
+        if other < WIDER * score:
+            break
+        if len(longer) > len(key) and set(key) <= set(longer):
+            return i
+    return index
+
+
+def _sample(members: Sequence[int]) -> Sequence[int]:
+    """At most SCAN members, evenly spread over the conversation."""
+    if len(members) <= SCAN:
+        return members
+    step = len(members) / SCAN
+    return [members[int(i * step)] for i in range(SCAN)]
+
+
+def _participant_words(messages: Sequence[ChatMessage], members: Sequence[int]) -> set[str]:
+    """Lower-case words of the participants' names: a title is about a subject, not a person."""
+    words: set[str] = set()
+    for p in members:
+        words.update(w.lower() for w in TOKEN.findall(messages[p].author.name))
+    return words
+
+
+def _candidates(
+    messages: Sequence[ChatMessage], members: Sequence[int], names: set[str]
+) -> tuple[dict[tuple[str, ...], _Candidate], set[str]]:
+    """Every phrase of the messages, and the words written capitalised mid-sentence (names)."""
+    uses: dict[tuple[str, ...], int] = {}
+    people: dict[tuple[str, ...], tuple[int, ...]] = {}
+    early: set[tuple[str, ...]] = set()
+    forms: dict[tuple[tuple[str, ...], str], int] = {}
+    proper: set[str] = set()
+    for number, p in enumerate(members):
+        author = messages[p].author.id
+        seen: set[tuple[str, ...]] = set()
+        for run, opens in _runs(messages[p].content, names):
+            stems = [_stem(w) for w in run]
+            edges = [_edge(w) for w in run]
+            proper.update(w for k, w in enumerate(run) if w[0].isupper() and (k or not opens))
+            for i in range(len(run)):
+                if not edges[i]:
+                    continue
+                for j in range(i, min(i + MAX_WORDS, len(run))):
+                    if not edges[j]:
+                        continue
+                    # Word order aside, "iota subscript" and "subscript iota" are one subject.
+                    key = (stems[i],) if i == j else tuple(sorted(stems[i : j + 1]))
+                    written = (key, " ".join(run[i : j + 1]))
+                    forms[written] = forms.get(written, 0) + 1
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    uses[key] = uses.get(key, 0) + 1
+                    who = people.get(key, ())
+                    if author not in who and len(who) < 3:
+                        people[key] = (*who, author)
+                    if number < OPENING:
+                        early.add(key)
+    best: dict[tuple[str, ...], tuple[int, str]] = {}
+    for (key, form), count in forms.items():
+        held = best.get(key)
+        if held is None or (-count, form) < (-held[0], held[1]):
+            best[key] = (count, form)
+    found = {
+        key: _Candidate(count, len(people[key]), key in early, best[key][1])
+        for key, count in uses.items()
+    }
+    return found, proper
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return text.stem(word.lower())
+
+
+def _runs(content: str, names: set[str]) -> list[tuple[list[str], bool]]:
+    """Runs of content words between punctuation and stop words; True if one opens a sentence."""
+    prose = URL_OR_NOISE.sub(" . ", CODE.sub(" . ", content))
+    runs: list[tuple[list[str], bool]] = []
+    sentence = True
+    for number, part in enumerate(_CLAUSE.split(prose)):
+        if number % 2:  # a delimiter: does the next clause start a sentence?
+            sentence = bool(_SENTENCE_END.search(part))
+            continue
+        run: list[str] = []
+        opens = False
+        for position, word in enumerate(part.split()):
+            token = word.strip("'’-")
+            if _content_word(token, names):
+                if not run:
+                    opens = sentence and position == 0
+                run.append(token)
+            elif run:
+                runs.append((run, opens))
+                run = []
+        if run:
+            runs.append((run, opens))
+    return runs
+
+
+def _content_word(token: str, names: set[str]) -> bool:
+    return _word_may_title(token) and token.lower() not in names
+
+
+@lru_cache(maxsize=65536)
+def _word_may_title(token: str) -> bool:
+    """A word that may be part of a title: a Latin-script content word, not chat or Greek filler."""
+    if not token or not TOKEN.fullmatch(token) or not token[0].isalpha():
+        return False
+    lower = token.lower()
+    if len(lower) < 3 and not (token.isupper() and len(token) == 2):
+        return False
+    if lower in text.STOPWORDS or is_chatter(lower):
+        return False
+    return is_latin(lower) and not is_greek_filler(lower)
+
+
+@lru_cache(maxsize=65536)
+def _edge(word: str) -> bool:
+    """A phrase may not begin or end with an everyday word ("new invoices table")."""
+    return zipf(word.lower()) < EDGE_ZIPF
+
+
+def _score(
+    key: tuple[str, ...],
+    candidate: _Candidate,
+    uses: Counter[str],
+    share: Callable[[str, int], float] | None,
+    scale: float,
+) -> float:
+    """Uses × people × rarity × how much the phrase belongs to this conversation; 0 if unfit."""
+    words = candidate.form.split()
+    frequencies = [zipf(w.lower()) for w in words]
+    known_rare = any(0.0 < f < SALIENT_ZIPF for f in frequencies)
+    unknown = any(f == 0.0 for f in frequencies)
+    repeated = candidate.messages >= 2
+    if not (known_rare or (unknown and repeated)):
+        return 0.0
+    if unknown and not repeated:
+        return 0.0
+    rare = sum(rarity(w) for w in words)
+    people = 1.0 + 0.5 * (candidate.people - 1)
+    belongs = 1.0
+    if share is not None:
+        parts = [share(stem, max(1, round(uses.get(stem, 1) * scale))) for stem in key]
+        belongs = sum(parts) / len(parts)
+    # Said in one message only, a phrase is a fallback: anything repeated beats it.
+    weight = candidate.messages**0.75 if repeated else 0.2
+    opening = OPENING_WEIGHT if candidate.opening else 1.0
+    # A lone adjective or adverb ("abbreviated", "legible", "sideways") names no subject.
+    modifier = MODIFIER_WEIGHT if len(words) == 1 and words[0].lower().endswith(_MODIFIER) else 1.0
+    return weight * people * opening * modifier * rare * (0.25 + 0.75 * belongs)
+
+
+def _shown(candidate: _Candidate, proper: set[str]) -> str:
+    """The phrase as people wrote it: names keep their capitals, other words are lower case."""
+    return " ".join(w if w in proper or w.isupper() else w.lower() for w in candidate.form.split())
+
+
+def _fit(title: str) -> str:
+    return text.shorten(title, MAX_TITLE)
+
+
+def _who(messages: Sequence[ChatMessage], members: Sequence[int]) -> str:
+    """The fallback: who talked, most active first."""
+    counts = Counter(messages[p].author.name for p in members)
+    names = [name for name, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    if not names:
+        return "Conversation"
+    if len(names) == 1:
+        return _fit(f"Messages from {names[0]}")
+    if len(names) == 2:
+        return _fit(f"Chat between {names[0]} and {names[1]}")
+    others = len(names) - 2
+    return _fit(f"Chat between {names[0]}, {names[1]} and {others} other{'s' * (others > 1)}")
+
+
+def share_from_idf(idf: dict[str, float], window_size: int) -> Callable[[str, int], float]:
+    """`share` for `topic_title` from the window's IDF: uses here ÷ messages using it anywhere."""
+
+    def share(stem: str, uses: int) -> float:
+        weight = idf.get(stem)
+        if weight is None:
+            return 1.0
+        anywhere = (window_size + 1) / math.exp(weight - 1.0)
+        return min(1.0, uses / max(anywhere, 1.0))
+
+    return share

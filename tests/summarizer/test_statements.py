@@ -1,0 +1,260 @@
+"""Key points as third-person statements: who said what, to whom, with the answers it got."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from delivery.render import render
+from summarizer import keypoints, summarize
+from summarizer.analysis import analyse
+from summarizer.chatter import Kind
+from summarizer.language import is_english
+from summarizer.models import SummaryLength, SummaryOptions
+from summarizer.statements import Statement, Voice, folded, kind, statement
+from tests.summarizer.helpers import message
+
+MARIA_TO_TOM = Voice("Maria", "Tom", frozenset({"Maria", "Tom"}))
+PRIYA = Voice("Priya", None, frozenset({"Priya"}))
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def said(content: str, voice: Voice = MARIA_TO_TOM) -> str:
+    return statement(content, voice).text
+
+
+# -- pronouns and agreement -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("I don't know what it is", "Maria doesn't know what it is."),
+        ("I am going to the conference", "Maria is going to the conference."),
+        ("I'm going to the conference", "Maria is going to the conference."),
+        ("I've finished the slides", "Maria has finished the slides."),
+        ("I ' ve finished the slides", "Maria has finished the slides."),
+        ("I have two tickets for Friday", "Maria has two tickets for Friday."),
+        ("I need a bigger room", "Maria needs a bigger room."),
+        ("I really want the window seat", "Maria really wants the window seat."),
+        ("I'll try the new build", "Maria will try the new build."),
+        ("My laptop broke again", "Maria's laptop broke again."),
+        ("I went to the store yesterday", "Maria went to the store yesterday."),
+    ],
+)
+def test_first_person_becomes_the_speaker_and_the_verb_agrees(content, expected):
+    assert said(content) == expected
+
+
+def test_a_repeat_in_the_same_sentence_is_they_when_nobody_else_is_named():
+    assert said("I can take the tutorial, I rewrote my theme", PRIYA) == (
+        "Priya can take the tutorial, they rewrote their theme."
+    )
+
+
+def test_you_is_the_addressee_with_agreement_as_subject_not_as_object():
+    assert said("I think you need a new laptop") == "Maria thinks Tom needs a new laptop."
+    assert said("I'll see you tomorrow at 3:30") == "Maria will see Tom tomorrow at 3:30."
+    assert said("You're messing everything up") == "Maria said Tom is messing everything up."
+
+
+def test_you_stays_when_nobody_knows_who_is_addressed():
+    assert said("Did you test it on staging?", PRIYA) == (
+        "Priya asked whether you tested it on staging."
+    )
+
+
+def test_we_is_speaker_and_addressee_or_the_speakers_team():
+    assert said("We're only switching two days") == "Maria and Tom are only switching two days."
+    assert said("We want to rewrite the guide", PRIYA) == "Priya's team wants to rewrite the guide."
+    # Beside a "you", "we" is the speaker's side.
+    assert said("We can offer you a discount") == "Maria can offer Tom a discount."
+
+
+def test_a_sentence_about_something_else_says_who_said_it():
+    assert said("The build is green again") == "Maria said the build is green again."
+    assert said("Turn on the cache") == "Maria told Tom to turn on the cache."
+    assert said("Let's meet at noon") == "Maria suggested to Tom that they meet at noon."
+
+
+# -- questions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "Is everything ready for the conference?",
+            "Maria asked Tom whether everything is ready for the conference.",
+        ),
+        ("What time do you want to go?", "Maria asked Tom what time they want to go."),
+        ("Did you go to school today?", "Maria asked Tom whether they went to school today."),
+        ("Do you have any allergies?", "Maria asked Tom whether they have any allergies."),
+        ("Where is the station?", "Maria asked Tom where the station is."),
+        ("Can you send me the slides?", "Maria asked Tom to send Maria the slides."),
+        ("How about 3:30?", "Maria suggested 3:30."),
+        # No rule finds the subject: the question is quoted, which is never wrong.
+        ("Can the new guide use the wizard?", "Maria asked Tom: Can the new guide use the wizard?"),
+    ],
+)
+def test_questions_are_reported(content, expected):
+    assert said(content) == expected
+
+
+def test_a_question_without_an_addressee_asks_nobody_in_particular():
+    assert said("Is everything ready for the conference?", PRIYA) == (
+        "Priya asked whether everything is ready for the conference."
+    )
+
+
+def test_a_statement_then_a_question_is_one_sentence():
+    assert said("I baked cookies. Do you want some?") == (
+        "Maria baked cookies, and asked Tom whether they want some."
+    )
+
+
+# -- greetings, filler and short answers ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["hi", "lol", "thanks!", "not all of it makes sense", "Hello, how are you doing today?"],
+)
+def test_greetings_and_filler_are_not_content(content):
+    assert kind(content) is Kind.FILLER
+
+
+@pytest.mark.parametrize("content", ["yes", "sure", "ok, sounds good", "I agree", "Of course."])
+def test_short_agreements_are_answers(content):
+    assert kind(content) in (Kind.YES, Kind.AGREE)
+
+
+def test_a_short_no_is_an_answer():
+    assert kind("No, I haven't.") is Kind.NO
+
+
+def test_greetings_inside_a_message_are_left_out():
+    assert said("Hey Tom. I just need you to sign these") == "Maria just needs Tom to sign these."
+
+
+def test_answers_fold_into_the_point_they_answer():
+    plan = Statement("Tommy will use Prezi.")
+    assert folded(plan, [("Maria", Kind.AGREE)]) == "Tommy will use Prezi, and Maria agreed."
+    asked = Statement("Maria asked Tom whether they had a cold.", ends="yes_no")
+    assert folded(asked, [("Tom", Kind.NO)]) == (
+        "Maria asked Tom whether they had a cold, and Tom said no."
+    )
+    # "ok" does not answer "who can help?".
+    open_question = Statement("Priya asked who can help.", ends="open")
+    assert folded(open_question, [("Sam", Kind.YES)]) == "Priya asked who can help."
+
+
+# -- other languages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "Ich habe das nicht verstanden, kannst du es erklären?",
+        "Je ne sais pas ce que c'est",
+        "¿Dónde está la estación?",
+        "Привет, как дела?",
+    ],
+)
+def test_other_languages_are_not_english(content):
+    assert not is_english(content)
+    assert kind(content) is Kind.CONTENT
+
+
+def test_english_is_english():
+    assert is_english("Come in, come in!")
+    assert is_english("Deploy failed again")
+
+
+# -- in a digest ----------------------------------------------------------------------------
+
+
+async def _brief(messages):
+    options = SummaryOptions(generated_at=NOW, length=SummaryLength.DETAILED)
+    return await summarize(messages, options)
+
+
+async def test_a_folded_answer_keeps_its_message_id_and_author():
+    messages = [
+        message(0, "I'll use Prezi instead of PowerPoint, it costs $10 a month", author=1),
+        message(1, "sure", author=2),
+    ]
+    messages[0] = messages[0].model_copy(update={"jump_url": "https://discord.com/channels/1/2/3"})
+    summary = await _brief(messages)
+    (point,) = summary.topics[0].points
+    assert point.text == (
+        "user1 will use Prezi instead of PowerPoint, it costs $10 a month, and user2 agreed."
+    )
+    assert point.message_ids == [1000, 1001]
+    assert [a.name for a in point.authors] == ["user1", "user2"]
+    assert point.jump_url == "https://discord.com/channels/1/2/3"
+
+
+async def test_filler_never_becomes_a_point():
+    messages = [
+        message(0, "hi everyone", author=1),
+        message(1, "lol", author=2),
+        message(2, "The staging database migration failed on the index step", author=1),
+        message(3, "thanks!", author=2),
+    ]
+    summary = await _brief(messages)
+    cited = {i for t in summary.topics for p in t.points for i in p.message_ids}
+    assert cited == {1002}
+
+
+def _point(messages, position):
+    analysis = analyse(messages)
+    people = keypoints.people_of(analysis, range(len(messages)))
+    return keypoints.key_point(analysis, people, position, messages[position].content, 300)
+
+
+def test_a_reply_says_whom_a_question_is_for():
+    messages = [
+        message(0, "The deploy to staging failed with a timeout on the migration", author=1),
+        message(1, "Same timeout here on the staging migration today", author=2),
+        message(2, "Can you share the migration logs from staging?", author=3, reply_to=0),
+    ]
+    assert _point(messages, 2).text == "user3 asked user1 to share the migration logs from staging."
+
+
+def test_in_a_two_person_exchange_you_is_the_other_person():
+    messages = [
+        message(0, "The staging deploy is stuck on the migration again", author=1),
+        message(1, "Did you restart the worker after the config change?", author=2),
+        message(2, "no", author=1),
+    ]
+    point = _point(messages, 1)
+    assert point.text == (
+        "user2 asked user1 whether they restarted the worker after the config change, "
+        "and user1 said no."
+    )
+    assert point.message_ids == [1001, 1002]
+
+
+async def test_other_languages_are_quoted_as_written_with_the_name_in_text():
+    messages = [
+        message(0, "Das Deployment auf Staging ist wieder fehlgeschlagen, ich schaue", author=1),
+        message(1, "Die Migration hängt beim Index, das ist der Fehler von gestern", author=2),
+    ]
+    summary = await _brief(messages)
+    texts = [p.text for t in summary.topics for p in t.points]
+    assert texts[0] == messages[0].content
+    lines = render(summary, "text").splitlines()
+    assert lines[1].startswith("user1: Das Deployment")
+
+
+async def test_the_overview_and_the_text_open_with_who_talked_about_what():
+    messages = [
+        message(0, "I'll bring the projector for the conference panel", author=1),
+        message(1, "I booked the conference room for the panel", author=2),
+    ]
+    summary = await _brief(messages)
+    opening = render(summary, "text").splitlines()[0]
+    assert opening.startswith("user1 and user2 talked about ")
+    assert summary.overview.startswith(opening)
