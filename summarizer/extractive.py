@@ -9,22 +9,20 @@ order they were said, each reported as a third-person statement (`keypoints.py`,
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from summarizer import facts, keypoints, periods, phrasing, text, titles
+from summarizer import excerpts, facts, keypoints, periods, phrasing, text, titles
 from summarizer.analysis import Analysis, analyse
+from summarizer.budgets import BUDGETS, Budget
 from summarizer.chatter import Kind
 from summarizer.conversations import Conversation
 from summarizer.models import (
     ChatMessage,
     Person,
     Summary,
-    SummaryLength,
     SummaryOptions,
     SummarySource,
     Topic,
@@ -32,40 +30,19 @@ from summarizer.models import (
 )
 
 ENGINE = "extractive"
-# A key point longer than this (in words) is cut to its leading sentences.
-POINT_WORDS = 40
-POINT_CHARS = 300
 # Two picks this similar say the same thing; keep the first.
 REDUNDANT = 0.6
-# One key point per this many messages of a topic, up to the length's cap.
-PER_POINT = 3
 # Messages read to see whether people write a title's first word in lower case.
 SUBJECT_SCAN = 200
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How much each length may say."""
-
-    topics: int
-    points_per_topic: int
-    words_per_topic: int
-    highlights: int
-    questions: int
-    links: int
-    # A point is cut to its leading sentences after about this many words.
-    point_words: int = POINT_WORDS
-    # One key point per this many messages of a topic, up to `points_per_topic`.
-    per_point: int = PER_POINT
-
-
-BUDGETS = {
-    # A brief digest reads like a note someone would write: short statements, one for about
-    # every eight messages of a topic (so a ten-line chat gets two), three at most.
-    SummaryLength.BRIEF: Budget(3, 3, 70, 3, 3, 5, point_words=20, per_point=8),
-    SummaryLength.STANDARD: Budget(6, 4, 90, 5, 5, 10),
-    SummaryLength.DETAILED: Budget(12, 8, 200, 10, 10, 25),
-}
+# A period with this many messages in conversations (of two messages or more) is substantial:
+# it earns its own topics when a long window is summarized period by period.
+SUBSTANTIAL_PERIOD = 5
+# A message with fewer words says little ("lol", "same", "ok thanks"): a conversation weighs
+# by the messages that say something, and by the reactions and replies it drew.
+SAYS_SOMETHING = 4
+ENGAGEMENT = 0.5
+# A conversation this long has a subject its long messages' telling sentences are judged by.
+SUBJECT_MESSAGES = 6
 
 
 async def summarize_extractive(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
@@ -94,7 +71,7 @@ def build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> S
         generated_at=now,
         overview=_overview(messages, topics, len(open_questions), window),
         topics=topics,
-        highlights=facts.highlights(analysis, budget.highlights),
+        highlights=facts.highlights(analysis, budget.highlights, _cited(topics)),
         open_questions=open_questions,
         links=facts.shared_links(messages, budget.links),
         stats=stats,
@@ -111,20 +88,27 @@ def build_topics(analysis: Analysis, budget: Budget, window: Window | None = Non
     messages = analysis.messages
 
     def weight(conversation: Conversation) -> tuple[float, int]:
-        engagement = sum(messages[p].reactions + analysis.replies[p] for p in conversation.members)
-        return (len(conversation.members) + 0.5 * engagement, -conversation.index)
+        members = conversation.members
+        said = sum(1 for p in members if analysis.sizes[p] >= SAYS_SOMETHING)
+        engagement = sum(messages[p].reactions + analysis.replies[p] for p in members)
+        return (said + ENGAGEMENT * engagement, -conversation.index)
 
     substantial = [c for c in analysis.conversations if len(c.members) >= 2]
     candidates = sorted(substantial or analysis.conversations, key=weight, reverse=True)
     unit = periods.unit_for(window.start, window.end) if window is not None else None
     if unit is None:
-        chosen = [(None, c) for c in candidates[: budget.topics]]
+        chosen: list[tuple[str | None, Conversation]] = [
+            (None, c) for c in candidates[: budget.topics]
+        ]
+        scaled = budget
     else:
-        chosen = _by_period(analysis, candidates, budget.topics, unit)
+        chosen, scaled = _by_period(analysis, candidates, budget, unit)
+    wanted = scaled.points([len(c.members) for _, c in chosen], scaled is not budget)
+    budget = scaled
     topics: list[Topic] = []
     taken: set[str] = set()
-    for label, conversation in chosen:
-        topic = _topic(analysis, conversation, budget)
+    for (label, conversation), points in zip(chosen, wanted, strict=True):
+        topic = _topic(analysis, conversation, budget, points)
         title = topic.title
         if title.lower() in taken:
             title = _topic_title(analysis, conversation.members, taken)
@@ -133,43 +117,64 @@ def build_topics(analysis: Analysis, budget: Budget, window: Window | None = Non
     return topics
 
 
+def _cited(topics: Sequence[Topic]) -> frozenset[int]:
+    """The message ids the topics' points state (a highlight need not repeat them)."""
+    return frozenset(i for topic in topics for point in topic.points for i in point.message_ids)
+
+
 def _by_period(
-    analysis: Analysis, ranked: Sequence[Conversation], budget: int, unit: periods.Unit
-) -> list[tuple[str, Conversation]]:
-    """(period label, conversation) for the topics, the budget shared by the periods' traffic."""
+    analysis: Analysis, ranked: Sequence[Conversation], budget: Budget, unit: periods.Unit
+) -> tuple[list[tuple[str | None, Conversation]], Budget]:
+    """(period label, conversation) for the topics, and the budget for the busy periods.
+
+    Each substantial period earns topics (`Budget.for_periods`); they are shared by the
+    periods' traffic (`periods.share`).
+    """
     messages = analysis.messages
     groups: dict[datetime, list[Conversation]] = {}
     for conversation in ranked:
         began = periods.period_start(messages[conversation.members[0]].created_at, unit)
         groups.setdefault(began, []).append(conversation)
     traffic: Counter[datetime] = Counter()
+    talk: Counter[datetime] = Counter()
     for conversation in analysis.conversations:
         began = periods.period_start(messages[conversation.members[0]].created_at, unit)
         traffic[began] += len(conversation.members)
+        if len(conversation.members) >= 2:
+            talk[began] += len(conversation.members)
+    scaled = budget.for_periods(sum(1 for n in talk.values() if n >= SUBSTANTIAL_PERIOD))
     order = sorted(groups)
     seats = periods.share(
-        budget, {key: traffic[key] for key in order}, {key: len(groups[key]) for key in order}
+        scaled.topics,
+        {key: traffic[key] for key in order},
+        {key: len(groups[key]) for key in order},
     )
-    return [
+    chosen: list[tuple[str | None, Conversation]] = [
         (periods.label(key, unit), conversation)
         for key in order
         for conversation in groups[key][: seats.get(key, 0)]
     ]
+    return chosen, scaled
 
 
-def _topic(analysis: Analysis, conversation: Conversation, budget: Budget) -> Topic:
+def _topic(analysis: Analysis, conversation: Conversation, budget: Budget, wanted: int) -> Topic:
     messages = analysis.messages
     members = conversation.members
-    wanted = min(budget.points_per_topic, max(1, math.ceil(len(members) / budget.per_point)))
     analysis.rank(conversation)
     order = sorted(members, key=lambda p: (-analysis.scores[p], p))
     people = keypoints.people_of(analysis, members)
-    chosen = _choose(analysis, people, order, wanted, budget)
+    chosen, answers = _choose(analysis, people, order, wanted, budget)
     if not chosen:
         chosen = [next((p for p in order if text.clean(messages[p].content)), order[0])]
+    subject = _subject_terms(analysis, members)
     points = [
         keypoints.key_point(
-            analysis, people, p, _leading(messages[p].content, budget.point_words), POINT_CHARS
+            analysis,
+            people,
+            p,
+            excerpts.telling(messages[p].content, budget.point_words, subject),
+            budget.point_chars + budget.point_chars // 2 * (p in answers),
+            _answer(analysis, answers.get(p), budget, subject),
         )
         for p in sorted(chosen)
     ]
@@ -194,15 +199,20 @@ def _choose(
     order: Sequence[int],
     wanted: int,
     budget: Budget,
-) -> list[int]:
-    """The best-ranked messages with substance, not redundant, within the topic's budget."""
+) -> tuple[list[int], dict[int, int]]:
+    """The best-ranked messages with substance, not redundant, within the topic's budget.
+
+    Also which chosen questions are reported with the answer they got (question -> answer):
+    "who can host the meetup?" says little without "Sam's office can".
+    """
     messages = analysis.messages
     chosen: list[int] = []
+    answers: dict[int, int] = {}
     words = 0
     for p in order:
         if len(chosen) >= wanted or words >= budget.words_per_topic:
             break
-        if not text.clean(messages[p].content):
+        if not text.clean(messages[p].content) or p in answers.values():
             continue
         # Greetings, thanks and bare "ok"s are never points (an "ok" folds into its point).
         if keypoints.kind_of(analysis, people, p) is not Kind.CONTENT:
@@ -212,25 +222,43 @@ def _choose(
             continue
         chosen.append(p)
         words += min(text.word_count(messages[p].content), budget.point_words)
-    return chosen
+        answer = keypoints.answer_to(analysis, people, p)
+        if answer is not None and answer not in chosen:
+            answers[p] = answer
+            words += min(text.word_count(messages[answer].content), budget.point_words)
+    return chosen, answers
+
+
+def _answer(
+    analysis: Analysis, q: int | None, budget: Budget, subject: dict[str, float]
+) -> tuple[int, str] | None:
+    """The answer at q as (position, its telling sentences), for `keypoints.key_point`."""
+    if q is None:
+        return None
+    return q, excerpts.telling(analysis.messages[q].content, budget.point_words, subject)
+
+
+def _subject_terms(analysis: Analysis, members: Sequence[int]) -> dict[str, float]:
+    """The conversation's subject: its terms used in two messages or more, by their weight.
+
+    A term's weight is the sum of its messages' (ranked, IDF) vector values; a term said once
+    is no subject, and a few messages have none (their points keep their leading sentences).
+    """
+    if len(members) < SUBJECT_MESSAGES:
+        return {}
+    weights: dict[str, float] = {}
+    uses: Counter[str] = Counter()
+    for p in members:
+        for term, value in analysis.vectors.get(p, {}).items():
+            weights[term] = weights.get(term, 0.0) + value
+            uses[term] += 1
+    return {term: value for term, value in weights.items() if uses[term] >= 2}
 
 
 def _similar(a: dict[str, float], b: dict[str, float]) -> bool:
     if not a or not b:
         return False
     return sum(v * b.get(w, 0.0) for w, v in a.items()) > REDUNDANT
-
-
-def _leading(content: str, limit: int) -> str:
-    """The message's first sentences, up to about `limit` words."""
-    kept: list[str] = []
-    words = 0
-    for sentence in text.sentences(text.clean(content)):
-        kept.append(sentence)
-        words += text.word_count(sentence)
-        if words >= limit:
-            break
-    return " ".join(kept)
 
 
 def _topic_title(analysis: Analysis, members: Sequence[int], taken: Collection[str] = ()) -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
-from summarizer import text
+from summarizer import answers, asking, text
 from summarizer.analysis import Analysis
 from summarizer.models import (
     ChatMessage,
@@ -24,6 +24,8 @@ from summarizer.models import (
 )
 
 EXCERPT = 200
+# A highlight is one message people liked: about a tweet of it, cut after a sentence.
+HIGHLIGHT_EXCERPT = 280
 
 
 MAX_ACTIVITY_HOURS = 24 * 31
@@ -34,20 +36,33 @@ def person(message: ChatMessage) -> Person:
     return Person(id=message.author.id, name=message.author.name)
 
 
-def highlights(analysis: Analysis, limit: int) -> list[Highlight]:
-    """Messages with the most reactions and replies (at least two of either, in total)."""
+def highlights(
+    analysis: Analysis, limit: int, skip: Collection[int] = frozenset()
+) -> list[Highlight]:
+    """Messages with the most reactions and replies (at least two of either, in total).
+
+    Messages in `skip` (ids a digest already states as key points) are left out: a highlight
+    that repeats a point tells the reader nothing new; so are messages without a word (an
+    image alone), which a digest can only show as "(attachment)". A highlight shows the
+    message's leading sentences, up to `HIGHLIGHT_EXCERPT` characters, so a cut rarely drops
+    what people liked.
+    """
     messages, replies = analysis.messages, analysis.replies
     candidates = (
         (messages[i].reactions + replies[i], -i)
         for i in range(len(messages))
         if messages[i].reactions + replies[i] >= 2
+        and messages[i].id not in skip
+        and analysis.sizes[i] > 0
     )
     chosen = heapq.nlargest(limit, candidates)
     return [
         Highlight(
             message_id=messages[-i].id,
             author=person(messages[-i]),
-            excerpt=text.shorten(text.clean(messages[-i].content) or "(attachment)", EXCERPT),
+            excerpt=text.leading(
+                text.clean(messages[-i].content) or "(attachment)", HIGHLIGHT_EXCERPT
+            ),
             jump_url=messages[-i].jump_url,
             reactions=messages[-i].reactions,
             replies=replies[-i],
@@ -57,24 +72,52 @@ def highlights(analysis: Analysis, limit: int) -> list[Highlight]:
 
 
 def open_questions(analysis: Analysis, limit: int) -> list[OpenQuestion]:
-    """Questions nobody answered in the window; the most substantial are kept, oldest first."""
+    """Questions still open at the end of the window; the most substantial, oldest first.
+
+    Open means: it asks something (`asking.py`: not a greeting, a tag or a rhetorical turn),
+    nobody replied to it or answered it (`analysis.answered`), and the next messages did not
+    take it up without the reply button (`answers.py`). Each is shown as its question
+    sentence, not as the message's opening. Candidates are read biggest first and the reading
+    stops at `limit`: the same choice as reading them all, for the cost of reading a few.
+    """
     messages = analysis.messages
-    unanswered = [
-        i
-        for i in range(len(messages))
-        if analysis.questions[i] and not analysis.answered[i] and analysis.replies[i] == 0
-    ]
-    chosen = sorted(heapq.nlargest(limit, unanswered, key=lambda i: (analysis.sizes[i], -i)))
+    candidates = sorted(
+        (
+            i
+            for i in range(len(messages))
+            if analysis.questions[i] and not analysis.answered[i] and analysis.replies[i] == 0
+        ),
+        key=lambda i: (-analysis.sizes[i], i),
+    )
+    chosen: list[tuple[int, str]] = []
+    for i in candidates:
+        if len(chosen) >= limit:
+            break
+        shown = _still_open(analysis, i)
+        if shown is not None:
+            chosen.append((i, shown))
     return [
         OpenQuestion(
             message_id=messages[i].id,
             author=person(messages[i]),
-            text=text.shorten(text.clean(messages[i].content), EXCERPT),
+            text=shown,
             asked_at=messages[i].created_at,
             jump_url=messages[i].jump_url,
         )
-        for i in chosen
+        for i, shown in sorted(chosen)
     ]
+
+
+def _still_open(analysis: Analysis, position: int) -> str | None:
+    """The question at `position` as a digest shows it, or None if it is no open question."""
+    asked = asking.read(analysis.messages[position].content)
+    if not asked.asking:
+        return None
+    shown = asked.excerpt(EXCERPT)
+    question = answers.Question(
+        position, text.terms(shown), proposes=asked.proposes, where=answers.asks_where(shown)
+    )
+    return None if answers.taken_up(analysis, question) else shown
 
 
 def shared_links(messages: Sequence[ChatMessage], limit: int) -> list[Link]:

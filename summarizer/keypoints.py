@@ -19,6 +19,8 @@ from summarizer.models import KeyPoint
 
 # Messages after a point that may still be a short answer to it.
 FOLD_LOOKAHEAD = 3
+# Messages after a question searched for the answer it got.
+ANSWER_LOOKAHEAD = 6
 _ANSWERS = (Kind.YES, Kind.NO, Kind.AGREE)
 # "@Tom can you…": a message that opens by mentioning someone speaks to them.
 _MENTION = re.compile(r"\s*@([^\s,:;!?]+)")
@@ -54,10 +56,19 @@ def kind_of(analysis: Analysis, people: TopicPeople, p: int) -> Kind:
     return found
 
 
-def key_point(analysis: Analysis, people: TopicPeople, p: int, said: str, limit: int) -> KeyPoint:
+def key_point(
+    analysis: Analysis,
+    people: TopicPeople,
+    p: int,
+    said: str,
+    limit: int,
+    answer: tuple[int, str] | None = None,
+) -> KeyPoint:
     """Message p as a point: a third-person statement (English) or its words as written.
 
-    `said` is the part of the message kept (its leading sentences); `limit` caps characters.
+    `said` is the part of the message kept (`excerpts.telling`); `limit` caps characters.
+    `answer` (position, the part kept) is the reply that answered a question point, reported
+    after it: "Ann asked whether the build is cached. Bo said it is, since 2.4.".
     """
     message = analysis.messages[p]
     author = facts.person(message)
@@ -78,6 +89,13 @@ def key_point(analysis: Analysis, people: TopicPeople, p: int, said: str, limit:
         reported,
         [(analysis.messages[q].author.name, kind_of(analysis, people, q)) for q in answers],
     )
+    if answer is not None and not answers and is_english(answer[1]):
+        q, words = answer
+        replier = analysis.messages[q].author.name
+        voice = statements.Voice(replier, author.name, people.names, apart=True)
+        reply = statements.statement(words, voice)
+        folded = f"{folded} {reply.text}"
+        answers = [q]
     authors = [author]
     for q in answers:
         person = facts.person(analysis.messages[q])
@@ -89,6 +107,30 @@ def key_point(analysis: Analysis, people: TopicPeople, p: int, said: str, limit:
         authors=authors,
         jump_url=message.jump_url,
     )
+
+
+def answer_to(analysis: Analysis, people: TopicPeople, p: int) -> int | None:
+    """The reply that answers question p in its conversation, if one does and says something.
+
+    Only an answer the chat links to its question (Discord's reply, by someone else, within a
+    few messages) is reported with it: a guessed answer shown as the answer would mislead. A
+    reply that asks back, or opens by naming someone else ("@Ann let me know…"), answers nothing.
+    """
+    if not analysis.questions[p] or not analysis.replies[p]:
+        return None
+    messages, members = analysis.messages, people.members
+    question = messages[p]
+    k = people.index[question.id]
+    for q in members[k + 1 : k + 1 + ANSWER_LOOKAHEAD]:
+        later = messages[q]
+        if later.author.id == question.author.id or later.reply_to != question.id:
+            continue
+        named = _MENTION.match(later.content)
+        if named and named.group(1) != question.author.name:
+            continue
+        if not analysis.questions[q] and kind_of(analysis, people, q) is Kind.CONTENT:
+            return q
+    return None
 
 
 def _addressee(analysis: Analysis, people: TopicPeople, k: int) -> str | None:

@@ -69,6 +69,8 @@ class Voice:
     names: frozenset[str] = frozenset()
     # The message opens by mentioning its addressee ("@Ann the notes are late"): "told Ann".
     mentioned: bool = False
+    # "We" is the speaker's side, not speaker and addressee (an answer: "we split the index").
+    apart: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def statement(content: str, voice: Voice) -> Statement:
             continue
         whole = chatter.strip_markers(chunks(sentence), voice.names)
         # "We can offer you…": a "we" beside a "you" is the speaker's side, not both of them.
-        exclusive = any(w.core.lower() in _ADDRESSED for w in whole)
+        exclusive = voice.apart or any(w.core.lower() in _ADDRESSED for w in whole)
         for words, asking in _clauses(whole):
             mentions.sentence()
             mentions.exclusive = exclusive
@@ -204,6 +206,9 @@ def _said(words: list[Chunk], voice: Voice, mentions: _Mentions, first: bool) ->
         return _period(f"{speaker} suggested{whom} {_convert(words[1:], voice, mentions, False)}")
     if lead == "let" and len(words) > 2 and words[1].core.lower() == "me":
         mentions.name("S")
+        if words[2].core.lower() == "know" and len(words) > 3:
+            # "Let me know if…" asks to be told; it offers nothing.
+            return _period(f"{speaker} asked to be told {_convert(words[3:], voice, mentions)}")
         return _period(f"{speaker} offered to {_convert(words[2:], voice, mentions, False)}")
     if lead in ("thanks", "thank") and not words[0].trail and len(words) > 2:
         start = 2 if words[1].core.lower() in ("you", "u") else 1

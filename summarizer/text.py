@@ -7,14 +7,22 @@ no more than reading the export it summarizes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from summarizer import mentions
 
 URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`|]+")
 _NOISE = re.compile(r"<a?:\w+:\d+>|<[@#!&]+\d+>|:[a-z0-9_+\-]+:|```.*?```", re.S | re.I)
-# Underscores join words: `layout_dir` is one setting, not "layout" and "dir".
-_WORD = re.compile(r"[a-z0-9][a-z0-9_']*")
+# A word is letters and digits of any script: Greek, Cyrillic or Japanese are words too, or a
+# channel that writes them would be invisible to ranking, similarity and conversations.
+# Underscores join words (`layout_dir` is one setting, not "layout" and "dir"), and combining
+# marks stay inside one (the underdot of a papyrologist's "ο̣ντεϲ" does not cut it in two).
+_WORD = re.compile(r"[^\W_][\w'\u0300-\u036f]*")
+# The same on ASCII text, faster; questions count only these words (see `is_question`).
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9_']*")
+# Letter forms that are one letter for matching: final and lunate sigma are σ.
+_SAME_LETTER = str.maketrans({"ς": "σ", "ϲ": "σ", "Ϲ": "σ"})
 _MARKUP = re.compile(r"\|\||\*\*|__|~~|`+|^>+\s?", re.M)
 _SPACE = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(@#])")
@@ -54,13 +62,27 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match `deploy`/`deploys`/`deployed`, not a Porter."""
+    """A light suffix stripper: enough to match `deploy`/`deploys`/`deployed`, not a Porter.
+
+    Accents are dropped first (`πορφύρας` and `πορφυρας`, `café` and `cafe` are one word):
+    people type them inconsistently, and a reading written with and without them is the same.
+    """
+    if not word.isascii():
+        word = fold(word)
     if word.endswith("'s"):
         word = word[:-2]
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + keep
     return word
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """A word without accents or combining marks, one sigma: how it is matched, not shown."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).translate(_SAME_LETTER)
 
 
 def terms(text: str) -> list[str]:
@@ -74,7 +96,9 @@ def words_and_terms(text: str) -> tuple[int, list[str]]:
         text = URL.sub(" ", text)
     if ":" in text or "<" in text or "`" in text:
         text = _NOISE.sub(" ", text)
-    words = _WORD.findall(text.lower())
+    lowered = text.lower()
+    # ASCII text (most chat) takes the faster ASCII pattern, which finds the same words in it.
+    words = (_LATIN_WORD if lowered.isascii() else _WORD).findall(lowered)
     cache = _TERM_OF
     found = []
     for word in words:
@@ -126,35 +150,83 @@ def sentences(text: str) -> list[str]:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut at a word boundary and mark the cut with an ellipsis."""
+    """Cut at a word boundary and mark the cut with an ellipsis.
+
+    After a link the ellipsis stands apart: glued to it, it would become part of the address.
+    """
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
-    return cut + "…"
+    if not URL.search(cut.rsplit(" ", 1)[-1]):
+        return cut + "…"
+    if len(cut) + 2 > limit:
+        cut = text[: limit - 2].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + " …"
+
+
+def leading(text: str, limit: int) -> str:
+    """The text's whole leading sentences within `limit` characters, "…" if some are left out.
+
+    A cut mid-sentence drops its end, which is often its point ("…they had about 400 full
+    scrolls"); a first sentence longer than `limit` is still cut at a word (`shorten`).
+    """
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in sentences(text):
+        joined = f"{kept} {sentence}" if kept else sentence
+        if len(joined) + 2 > limit:
+            break
+        kept = joined
+    return f"{kept} …" if kept else shorten(text, limit)
 
 
 def is_question(text: str) -> bool:
     """Whether a message asks something: a question mark in its own prose, not a lone `?`.
 
     A `?` in a link, in code, in quotation marks or in brackets belongs to what is quoted:
-    `git log --oneline?`, he said "why?" and (see ?help) ask nobody anything.
+    `git log --oneline?`, he said "why?" and (see ?help) ask nobody anything; nor does one
+    between two letters (`o?ti`, a reading's unsure letter).
     """
     if "?" not in text:
         return False
-    stripped = URL.sub(" ", text) if "http" in text else text
-    if "`" in stripped:
-        stripped = _CODE.sub(" ", stripped)
+    stripped = _without_links_and_code(text)
     if "?" not in stripped:
         return False
-    prose = _QUOTED.sub(" ", stripped)
+    return "?" in own_words(stripped) and len(_LATIN_WORD.findall(stripped.lower())) >= 3
+
+
+def own_words(text: str) -> str:
+    """The text with what its writer quotes blanked out, every other character in its place.
+
+    Links, code, quotations, brackets (innermost first) and a `?` between two letters become
+    spaces of the same length, so a sentence or a `?` found in the result can be cut from
+    `text` at the same offsets: `asking.py` splits a message this way.
+    """
+    prose = _without_links_and_code(text)
+    if not any(mark in prose for mark in "\"'“‘„«([{"):
+        return _IN_WORD_MARK.sub(" ", prose) if "?" in prose else prose
+    prose = _QUOTED.sub(_blank, prose)
     for _ in range(3):  # brackets in brackets: the innermost go first
-        if "?" not in prose:
-            return False
-        unbracketed = _BRACKETED.sub(" ", prose)
+        unbracketed = _BRACKETED.sub(_blank, prose)
         if unbracketed == prose:
             break
         prose = unbracketed
-    return "?" in prose and len(_WORD.findall(stripped.lower())) >= 3
+    return _IN_WORD_MARK.sub(" ", prose) if "?" in prose else prose
+
+
+# A `?` with a letter on both sides stands for a letter, not for a question.
+_IN_WORD_MARK = re.compile(r"(?<=[^\W\d_])\?+(?=[^\W\d_])")
+
+
+def _without_links_and_code(text: str) -> str:
+    if "http" in text:
+        text = URL.sub(_blank, text)
+    return _CODE.sub(_blank, text) if "`" in text else text
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match[0])
 
 
 def links(text: str) -> list[str]:
@@ -164,4 +236,9 @@ def links(text: str) -> list[str]:
 
 def word_count(text: str) -> int:
     """How many words a person wrote (links and emoji codes not counted)."""
-    return len(_WORD.findall(_NOISE.sub(" ", URL.sub(" ", text)).lower()))
+    return len(_words(_NOISE.sub(" ", URL.sub(" ", text)).lower()))
+
+
+def _words(lowered: str) -> list[str]:
+    """The words of lower-case text; ASCII text (most chat) takes the faster ASCII pattern."""
+    return (_LATIN_WORD if lowered.isascii() else _WORD).findall(lowered)

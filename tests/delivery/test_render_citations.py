@@ -9,7 +9,14 @@ from delivery.embeds import escape, render_discord
 from delivery.html import render_html
 from delivery.render import render
 from summarizer import summarize
-from summarizer.models import Author, ChannelRef, ChatMessage, SummaryOptions
+from summarizer.models import (
+    Author,
+    ChannelRef,
+    ChatMessage,
+    Highlight,
+    Person,
+    SummaryOptions,
+)
 
 GUILD, CHANNEL = 880000000000000001, 880000000000000100
 FIRST_ID = 1240000000000000000
@@ -125,7 +132,17 @@ async def test_one_reaction_is_singular_in_discord_highlights():
     answer = said(1, "Twelve thousand snails per gram of purple dye", 2, minutes=1)
     answer = answer.model_copy(update={"reply_to": first.id})
     summary = await summarize([first, answer], SummaryOptions(generated_at=START))
-    assert [(h.reactions, h.replies) for h in summary.highlights] == [(1, 1)]
+    # The liked message is the topic's key point, so it is not repeated as a highlight; shown
+    # as one anyway, it reads "1 reaction".
+    assert summary.highlights == []
+    liked = Highlight(
+        message_id=first.id,
+        author=Person(id=1, name="user1"),
+        excerpt=first.content,
+        reactions=1,
+        replies=1,
+    )
+    summary = summary.model_copy(update={"highlights": [liked]})
     embeds = [e for part in render_discord(summary) for e in part.embeds]
     highlights = next(e.description or "" for e in embeds if e.title == "Highlights")
     assert highlights.endswith("(1 reaction)")
