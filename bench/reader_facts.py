@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.cli_summarize import summarize_export
+from bot.cli.summarize import summarize_export
 from delivery.render import render
 from summarizer.models import Summary
 

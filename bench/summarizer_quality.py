@@ -35,7 +35,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot.cli_summarize import summarize_export
+from bot.cli.summarize import summarize_export
 from delivery.render import render
 
 DEV_SET = Path("shared") / "eval" / "dialogsum.dev.jsonl"

@@ -24,18 +24,18 @@ import yarl
 from discord.ext import commands
 
 from bot.cogs import add_cogs
+from bot.cogs.replies import SummaryTree
 from bot.config import Settings
-from bot.health import bot_checks
 from bot.history import DiscordHistorySource
-from bot.http_server import HealthServer
 from bot.lifecycle import Lifecycle
-from bot.loop_lag import LoopLagMonitor
 from bot.members import MemberLookup
-from bot.metrics import BotMetrics, MeteredLLMEngine
 from bot.notices import Notifier
+from bot.ops.health import bot_checks
+from bot.ops.http_server import HealthServer
+from bot.ops.loop_lag import LoopLagMonitor
+from bot.ops.metrics import BotMetrics, MeteredLLMEngine
 from bot.pacing import install_pacer
 from bot.privacy import run_time_problem, schedule_thread_filter
-from bot.replies import SummaryTree
 from bot.subscribers import Subscribers
 from delivery.channel import DiscordSender
 from delivery.fanout import Sender

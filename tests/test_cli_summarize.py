@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.summarizer.helpers import DCE_REAL, SAMPLE
 
 

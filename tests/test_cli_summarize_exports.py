@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.summarizer.helpers import DCE_REAL, SAMPLE
 from tests.summarizer.test_export_directories import DM_CHANNEL, direct_export
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.cogs import admin, digest, schedule, summary
 from bot.cogs.emergency import GuildButton
-from bot.views import DYNAMIC_ITEMS
+from bot.cogs.views import DYNAMIC_ITEMS
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot

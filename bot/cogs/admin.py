@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 from discord import app_commands
 
-from bot import actions, autocomplete
-from bot.cards import when_text
+from bot.cogs import actions, autocomplete
+from bot.cogs.cards import when_text
+from bot.cogs.replies import NotAllowedError, UserError, send
 from bot.guilds import change_settings, guild_settings
-from bot.replies import NotAllowedError, UserError, send
 from delivery.embeds import stamp
 from scheduling.guilds import GuildSettings
 from scheduling.models import ScheduleStatus
@@ -105,7 +105,7 @@ class SettingsForm(discord.ui.Modal, title="summarybot settings"):
         self, interaction: discord.Interaction, error: Exception
     ) -> None:
         """Answer like a command would: specific for mistakes, an error id for bugs."""
-        from bot.replies import report_error
+        from bot.cogs.replies import report_error
 
         await report_error(interaction, error)
 
@@ -135,7 +135,7 @@ async def apply(
 
 async def status_embed(bot: SummaryBot, guild: discord.Guild) -> discord.Embed:
     """Scheduler state, queue, the guild's next runs and last failures, version and uptime."""
-    from bot.cli import package_version
+    from bot.cli.main import package_version
 
     scheduler = bot.require_scheduler()
     context = scheduler.context

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
-from bot import actions, autocomplete, cards
+from bot.cogs import actions, autocomplete, cards
+from bot.cogs.replies import UserError, send
+from bot.cogs.schedule_input import DestinationOptions, build_destinations, check_destinations
 from bot.privacy import merged
-from bot.replies import UserError, send
-from bot.schedule_input import DestinationOptions, build_destinations, check_destinations
 from delivery.fanout import deliver_all
 from delivery.models import DeliveryContext, DeliveryTarget
 from scheduling.models import Schedule, new_delivery_id

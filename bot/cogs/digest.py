@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.autocomplete import MAX_CHOICES, choice
-from bot.cards import upcoming, when_text
-from bot.replies import NotAllowedError, UserError, send
+from bot.cogs.autocomplete import MAX_CHOICES, choice
+from bot.cogs.cards import upcoming, when_text
+from bot.cogs.replies import NotAllowedError, UserError, send
 from bot.subscribers import sources_problem
 from delivery.embeds import stamp
 from scheduling.guilds import Subscription

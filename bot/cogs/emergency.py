@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 from discord import app_commands
 
-from bot import actions
-from bot.replies import report_error, send
+from bot.cogs import actions
+from bot.cogs.replies import report_error, send
 from scheduling.models import ScheduleStatus
 
 if TYPE_CHECKING:

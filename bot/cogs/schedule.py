@@ -1,7 +1,7 @@
 """`/schedule …`: create, list, show, edit, pause, resume, delete, run, history.
 
-Thin: options are turned into a schedule by `bot.schedule_input`, the scheduler stores it, and
-`bot.cards` draws the answer. Every reply is ephemeral: schedules are admin business, and the
+Thin: options are turned into a schedule by `bot.cogs.schedule_input`, the scheduler stores it, and
+`bot.cogs.cards` draws the answer. Every reply is ephemeral: schedules are admin business, and the
 create reply can hold a webhook signing secret.
 """
 
@@ -13,10 +13,9 @@ import discord
 from discord import app_commands
 from pydantic import ValidationError
 
-from bot import actions, autocomplete, cards
-from bot.guilds import default_zone
-from bot.replies import UserError, send
-from bot.schedule_input import (
+from bot.cogs import actions, autocomplete, cards
+from bot.cogs.replies import UserError, send
+from bot.cogs.schedule_input import (
     DestinationOptions,
     build_destinations,
     check_destinations,
@@ -24,7 +23,8 @@ from bot.schedule_input import (
     parse_duration,
     resolve_channel,
 )
-from bot.views import card_buttons, confirm_delete_buttons
+from bot.cogs.views import card_buttons, confirm_delete_buttons
+from bot.guilds import default_zone
 from scheduling.models import Schedule, ScheduleStatus
 from scheduling.recurrence import parse_when
 from scheduling.zones import resolve_zone

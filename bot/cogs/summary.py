@@ -18,9 +18,9 @@ import discord
 from discord import app_commands
 
 from bot.audience import access_of, find_witness
+from bot.cogs.replies import NotAllowedError, UserError, send
+from bot.cogs.schedule_input import check_sources, parse_duration, resolve_channel
 from bot.privacy import reader_thread_filter
-from bot.replies import NotAllowedError, UserError, send
-from bot.schedule_input import check_sources, parse_duration, resolve_channel
 from delivery.channel import allowed_mentions_for, discord_embeds
 from delivery.embeds import render_discord
 from summarizer import summarize

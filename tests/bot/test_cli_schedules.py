@@ -10,7 +10,7 @@ from datetime import time
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from delivery.models import ChannelDestination, WebhookDestination
 from scheduling.models import AuditAction, Daily, Schedule, ScheduleStatus
 from scheduling.store import Store

@@ -11,7 +11,7 @@ import discord
 import pytest
 from standardwebhooks import Webhook
 
-from bot.cli import main
+from bot.cli.main import main
 from delivery.signing import new_signing_secret
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "sample-export"

@@ -12,15 +12,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_bot
 from bot.config import Settings
-from bot.health import (
+from bot.ops.health import (
     HealthChecks,
     bot_checks,
     database_problem,
     gateway_problem,
     scheduler_problem,
 )
-from bot.http_server import HealthServer, HttpServerError
-from bot.metrics import BotMetrics
+from bot.ops.http_server import HealthServer, HttpServerError
+from bot.ops.metrics import BotMetrics
 from delivery.models import ChannelDestination, FileDestination
 from scheduling.models import Daily, DeliveryStatus, Schedule
 from scheduling.scheduler import TaskScheduler

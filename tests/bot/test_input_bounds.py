@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.cli import main
-from bot.replies import UserError
-from bot.schedule_input import parse_duration
+from bot.cli.main import main
+from bot.cogs.replies import UserError
+from bot.cogs.schedule_input import parse_duration
 from scheduling.store import Store
 
 LONG_ZONE = "a" * 300

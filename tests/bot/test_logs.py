@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.config import LoggingSettings
-from bot.logs import configure_logging
-from bot.redact import Redactor
+from bot.ops.logs import configure_logging
+from bot.ops.redact import Redactor
 
 NAMES = ("", "discord", "discord.client", "apscheduler")
 

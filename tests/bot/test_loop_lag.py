@@ -7,8 +7,8 @@ import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.loop_lag import LoopLagMonitor
-from bot.metrics import BotMetrics
+from bot.ops.loop_lag import LoopLagMonitor
+from bot.ops.metrics import BotMetrics
 
 
 async def test_a_blocked_loop_shows_as_lag_on_the_metrics_page():

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import BotMetrics, MeteredLLMEngine
+from bot.ops.metrics import BotMetrics, MeteredLLMEngine
 from bot.pacing import GlobalPacer
 from delivery.models import ChannelDestination, FileDestination
 from scheduling.models import Delivery

@@ -45,12 +45,12 @@ from bad_input_strategies import (
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import main
+from bot.cli.main import main
+from bot.cogs.replies import UserError
+from bot.cogs.schedule_input import parse_duration
 from bot.config import load_settings
 from bot.destinations import DestinationError, file_destination, webhook_destination
 from bot.errors import ConfigError
-from bot.replies import UserError
-from bot.schedule_input import parse_duration
 from delivery.settings import DeliverySettings
 from scheduling.errors import RecurrenceError
 from scheduling.recurrence import (

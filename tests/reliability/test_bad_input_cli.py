@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 
 pytestmark = pytest.mark.reliability
 

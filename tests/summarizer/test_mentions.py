@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.cli import main
+from bot.cli.main import main
 from delivery.embeds import render_discord
 from delivery.render import render
 from summarizer import summarize, text

@@ -10,8 +10,8 @@ import discord
 import pytest
 
 from bot.app import SummaryBot, create_bot
+from bot.cogs.replies import error_text
 from bot.config import Settings
-from bot.replies import error_text
 from scheduling.models import utc_now
 
 

@@ -212,7 +212,7 @@ async def test_a_bug_is_answered_with_an_error_id_and_logged(
 
     monkeypatch.setattr(scheduler(world), "list", broken)
 
-    with caplog.at_level(logging.ERROR, logger="bot.replies"):
+    with caplog.at_level(logging.ERROR, logger="bot.cogs.replies"):
         result = await world.admin.slash(world.general, "schedule list")
 
     answer = text(result)

@@ -19,8 +19,8 @@ import discord
 
 from bot.app import SummaryBot, create_bot
 from bot.config import SECRET_KEYS, Settings, load_settings
-from bot.http_server import HttpServerError
-from bot.logs import configure_logging, known_secrets
+from bot.ops.http_server import HttpServerError
+from bot.ops.logs import configure_logging, known_secrets
 from scheduling.errors import StoreError
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.actions import manager
-from bot.cards import when_text
+from bot.cogs.actions import manager
+from bot.cogs.cards import when_text
+from bot.cogs.replies import NotAllowedError
 from bot.guilds import default_zone
-from bot.replies import NotAllowedError
 from scheduling.errors import RecurrenceError
 from scheduling.recurrence import describe, next_fire_times, parse_when
 from scheduling.zones import UnknownTimeZoneError, resolve_zone, zone_names
@@ -131,7 +131,7 @@ async def destination_id(
     schedule = await bot.scheduler.store.get_schedule(wanted, interaction.guild_id)
     if schedule is None:
         return []
-    from bot.cards import destination_text
+    from bot.cogs.cards import destination_text
 
     return [
         choice(destination_text(d).replace("`", ""), d.id)

@@ -34,7 +34,7 @@ from summarizer.models import ChatMessage, Summary, SummaryOptions, TokenUsage
 from summarizer.settings import LLMSettings
 
 if TYPE_CHECKING:
-    from bot.loop_lag import LoopLagMonitor
+    from bot.ops.loop_lag import LoopLagMonitor
     from bot.pacing import GlobalPacer
     from scheduling.scheduler import TaskScheduler
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.audience import access_of
+from bot.cogs.replies import UserError
 from bot.destinations import file_destination, webhook_destination
 from bot.permissions import post_problem
 from bot.privacy import access_problem, confirmations, known_members, wider_lines
-from bot.replies import UserError
 from delivery.models import ChannelDestination, Destination
 from delivery.signing import new_signing_secret
 from scheduling.audiences import ConfirmedAudience

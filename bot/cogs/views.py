@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
-from bot import actions
-from bot.replies import report_error
+from bot.cogs import actions
+from bot.cogs.replies import report_error
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot

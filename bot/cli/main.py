@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.check_llm import check_llm
-from bot.cli_preview import add_preview_command
-from bot.cli_run import add_run_command
-from bot.cli_schedules import add_schedules_command
-from bot.cli_summarize import add_summarize_command
+from bot.cli.check_llm import check_llm
+from bot.cli.preview import add_preview_command
+from bot.cli.run import add_run_command
+from bot.cli.schedules import add_schedules_command
+from bot.cli.summarize import add_summarize_command
 from bot.config import SECRET_KEYS, Settings, load_settings
 from bot.errors import ConfigError
 from scheduling.errors import StoreError

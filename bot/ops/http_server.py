@@ -11,8 +11,8 @@ import logging
 
 from aiohttp import web
 
-from bot.health import HealthChecks, run_checks
-from bot.metrics import BotMetrics
+from bot.ops.health import HealthChecks, run_checks
+from bot.ops.metrics import BotMetrics
 
 log = logging.getLogger(__name__)
 

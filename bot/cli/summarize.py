@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import aiohttp
 
-from bot.cli_destinations import SECRET_ENV, deliver, describe_result, parse_destinations
+from bot.cli.destinations import SECRET_ENV, deliver, describe_result, parse_destinations
 from bot.config import load_settings
 from delivery.render import render
 from summarizer import summarize

@@ -1,7 +1,7 @@
 """Logging set-up: readable text by default, one JSON object per line for log collectors.
 
 Every record passes `RedactingFilter` on its way out, in both formats: its message, its
-traceback and its extra fields are masked (`bot.redact`) before any formatter sees them.
+traceback and its extra fields are masked (`bot.ops.redact`) before any formatter sees them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import LoggingSettings, Settings
-from bot.redact import Redactor
+from bot.ops.redact import Redactor
 
 # What every LogRecord has; anything else on a record came from `extra=` (e.g. `schedule_id`).
 _STANDARD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}

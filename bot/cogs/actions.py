@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import cards
+from bot.cogs import cards
+from bot.cogs.replies import NotAllowedError, UserError, send
+from bot.cogs.schedule_input import check_destinations
 from bot.permissions import can_manage_schedules
 from bot.privacy import merged, run_time_problem
-from bot.replies import NotAllowedError, UserError, send
-from bot.schedule_input import check_destinations
 from scheduling.models import Delivery, Run, Schedule, ScheduleStatus, user_actor
 from summarizer.notes import count as plural
 
@@ -162,7 +162,7 @@ async def button(
     bot: SummaryBot, interaction: discord.Interaction, action: str, schedule_id: str
 ) -> None:
     """A card button was clicked."""
-    from bot.views import card_buttons, confirm_delete_buttons
+    from bot.cogs.views import card_buttons, confirm_delete_buttons
 
     if action == "run":
         await run_now(bot, interaction, schedule_id)
@@ -197,7 +197,7 @@ async def list_reply(
     bot: SummaryBot, guild: discord.Guild, page: int
 ) -> tuple[discord.Embed, discord.ui.View | None]:
     """One page of the guild's schedules with its pager."""
-    from bot.views import pager
+    from bot.cogs.views import pager
 
     schedules = await bot.require_scheduler().list(guild.id)
     page = min(page, cards.pages(len(schedules)) - 1)
@@ -209,7 +209,7 @@ async def history_reply(
     bot: SummaryBot, guild: discord.Guild, schedule_id: str, page: int
 ) -> tuple[discord.Embed, discord.ui.View | None]:
     """One page of a schedule's runs and deliveries with its pager."""
-    from bot.views import pager
+    from bot.cogs.views import pager
 
     schedule = await bot.require_scheduler().get(schedule_id, guild.id)
     runs = await runs_with_deliveries(bot, schedule.id, HISTORY_PAGE + 1, page * HISTORY_PAGE)

@@ -1,0 +1,1 @@
+"""The `summarybot` command: `main.py` dispatches one subcommand per module here."""
