@@ -33,6 +33,12 @@ SECRET_KEYS: dict[tuple[str, ...], str] = {
 }
 
 
+# Variables with the prefix that are not `<SECTION>__<KEY>` settings.
+_OTHER_VARIABLES = frozenset(
+    {CONFIG_ENV, *SECRET_KEYS.values(), "SUMMARYBOT_WEBHOOK_SECRET"}  # the last: `summarize --to`
+)
+
+
 class DiscordSettings(BaseModel):
     """How the bot reaches Discord (or a Discord-compatible server in tests)."""
 
@@ -149,6 +155,34 @@ def load_settings(config: str | Path | None = None) -> Settings:
         raise ConfigError([_describe(error, label, os.environ) for error in exc.errors()]) from None
     settings._source = label
     return settings
+
+
+def unknown_env_sections(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each `SUMMARYBOT_<SECTION>__…` variable whose section does not exist.
+
+    The environment source only looks up the sections it knows, so `SUMMARYBOT_SCHEDULNG__…`
+    would be ignored without a word and its setting silently left at the file's value.
+    """
+    sections = list(Settings.model_fields)
+    warnings = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in _OTHER_VARIABLES:
+            continue
+        section, nested, rest = upper.removeprefix(ENV_PREFIX).partition("__")
+        section = section.lower()
+        if section in sections:
+            continue
+        close = difflib.get_close_matches(section, sections, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean [{close[0]}]: {ENV_PREFIX}{close[0].upper()}{nested}{rest}?"
+            if close
+            else f"sections: {', '.join(sections)}"
+        )
+        warnings.append(
+            f"environment variable {name}: unknown section [{section}], ignored; {hint}"
+        )
+    return warnings
 
 
 def _choose_path(config: str | Path | None) -> tuple[Path | None, bool]:

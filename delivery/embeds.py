@@ -12,6 +12,7 @@ mention a digest may carry is a role the schedule names explicitly.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -24,6 +25,9 @@ TITLE, DESCRIPTION, FIELD_NAME, FIELD_VALUE = 256, 4096, 256, 1024
 FOOTER, AUTHOR, EMBED_TOTAL, EMBEDS_PER_MESSAGE, CONTENT = 2048, 256, 6000, 10, 2000
 COLOR = 0x5865F2
 ELLIPSIS = "…"
+# Characters kept free in every message for a footer reference (`render_discord(reference=)`).
+REFERENCE_ROOM = 48
+FOOTER_SEPARATOR = " · "
 BARS = "▁▂▃▄▅▆▇█"
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()])")
 _MASS_MENTION = re.compile(r"@(everyone|here)")
@@ -227,13 +231,20 @@ def render_discord(
     *,
     style: Literal["embed", "markdown"] = "embed",
     mention_role_id: int | None = None,
+    reference: Callable[[int], str] | None = None,
 ) -> list[DiscordMessage]:
-    """The digest as one or more messages, each within every Discord limit."""
+    """The digest as one or more messages, each within every Discord limit.
+
+    `reference(part)`, when given (embed style), ends the footer of each message's last embed,
+    so a message can be recognised later in the channel's history (`delivery.channel`).
+    """
     mention = f"<@&{mention_role_id}>" if mention_role_id is not None else ""
     if style == "markdown":
         messages = _markdown_messages(summary, CONTENT - len(mention) - 1)
-    else:
+    elif reference is None:
         messages = _embed_messages(summary)
+    else:
+        messages = _referenced(_embed_messages(summary, EMBED_TOTAL - REFERENCE_ROOM), reference)
     if mention:
         first = messages[0]
         content = f"{mention} {first.content}".strip() if first.content else mention
@@ -243,7 +254,23 @@ def render_discord(
     return messages
 
 
-def _embed_messages(summary: Summary) -> list[DiscordMessage]:
+def _referenced(
+    messages: list[DiscordMessage], reference: Callable[[int], str]
+) -> list[DiscordMessage]:
+    """Each message's last embed footed with its reference (room for it was kept free)."""
+    marked = []
+    for part, message in enumerate(messages):
+        tag = reference(part)
+        if len(tag) > REFERENCE_ROOM - len(FOOTER_SEPARATOR):
+            raise ValueError(f"a message reference {tag!r} does not fit in the room kept for it")
+        *rest, last = message.embeds
+        footer = f"{last.footer}{FOOTER_SEPARATOR}{tag}" if last.footer else tag
+        embeds = [*rest, last.model_copy(update={"footer": footer})]
+        marked.append(message.model_copy(update={"embeds": embeds}))
+    return marked
+
+
+def _embed_messages(summary: Summary, total: int = EMBED_TOTAL) -> list[DiscordMessage]:
     embeds: list[Embed] = []
     for title, lines in _blocks(summary):
         parts = _chunks(lines, DESCRIPTION // 2)
@@ -257,7 +284,7 @@ def _embed_messages(summary: Summary) -> list[DiscordMessage]:
     batch: list[Embed] = []
     for embed in embeds:
         size = sum(e.size() for e in batch) + embed.size()
-        if batch and (len(batch) == EMBEDS_PER_MESSAGE or size > EMBED_TOTAL):
+        if batch and (len(batch) == EMBEDS_PER_MESSAGE or size > total):
             messages.append(DiscordMessage(embeds=batch))
             batch = []
         batch.append(embed)

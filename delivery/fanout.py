@@ -115,6 +115,11 @@ async def _deliver_one(
     last: Attempt | None = None
     while attempt_number < settings.max_attempts:
         attempt_number += 1
+        if last is not None and target.resend_since is None:
+            # The attempt before may have reached the destination although it failed here (a
+            # timeout after the receiver stored it); a digest is never sent before its window
+            # ends, so that is where a sender may start looking for it.
+            target = target.model_copy(update={"resend_since": context.window_end})
         outcome, elapsed_ms = await _try_once(sender, target, summary, context, settings)
         last = Attempt(
             delivery_id=target.delivery_id,

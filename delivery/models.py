@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from string import Formatter
 from types import MappingProxyType
@@ -85,6 +86,10 @@ class WebhookDestination(_DestinationBase):
     secret: str | None = Field(default=None, repr=False)
     # Post into a thread of the webhook's channel (Discord webhooks only).
     thread_id: int | None = Field(default=None, gt=0)
+    # The secret a rotation replaced: still signed with until it expires, so a receiver can
+    # switch to the new one at its own pace (`/schedule destination rotate-secret`).
+    previous_secret: str | None = Field(default=None, repr=False)
+    previous_secret_expires_at: AwareDatetime | None = None
 
     @field_validator("url")
     @classmethod
@@ -96,12 +101,29 @@ class WebhookDestination(_DestinationBase):
             raise ValueError("a webhook URL must not carry a user name or password")
         return value.strip()
 
-    @field_validator("secret")
+    @field_validator("secret", "previous_secret")
     @classmethod
     def _whsec(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("whsec_"):
             raise ValueError("a webhook signing secret starts with whsec_")
         return value
+
+    def signing_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets to sign with at `now`: the current one, then a rotated-out one in grace.
+
+        Standard Webhooks puts every signature in one header, so a receiver holding either
+        secret accepts the event while it switches over.
+        """
+        if self.secret is None:
+            return ()
+        if self.previous_secret and self.rotation_pending(now):
+            return (self.secret, self.previous_secret)
+        return (self.secret,)
+
+    def rotation_pending(self, now: datetime) -> bool:
+        """Whether a rotated-out secret is still valid at `now`."""
+        expires = self.previous_secret_expires_at
+        return bool(self.previous_secret) and expires is not None and now < expires
 
     @property
     def is_discord(self) -> bool:
@@ -206,6 +228,10 @@ class DeliveryTarget(BaseModel):
     delivery_id: str = Field(min_length=1, max_length=100)
     destination: Destination
     attempts_so_far: int = Field(default=0, ge=0)
+    # Set when this delivery may already have reached its destination (a resumed outbox row,
+    # a retried run, a later attempt): the earliest moment it could have. Senders that cannot
+    # rely on the receiver dropping repeats (Discord webhooks ignore nonces) look for it first.
+    resend_since: AwareDatetime | None = None
     # What the last delivered digest to this destination left behind (Discord message ids for
     # the rolling `edit` mode).
     previous_external_id: str | None = None

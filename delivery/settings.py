@@ -18,3 +18,5 @@ class DeliverySettings(BaseModel):
     allow_insecure_http: bool = False
     allow_private_addresses: bool = False
     max_consecutive_destination_failures: int = Field(default=10, ge=1)
+    # How long a rotated-out webhook signing secret still signs alongside the new one.
+    rotated_secret_grace_hours: float = Field(default=24, gt=0, le=24 * 90)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from math import floor
 
@@ -22,16 +23,25 @@ def new_signing_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-def signed_headers(secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:
+def signed_headers(
+    secret: str | Sequence[str], message_id: str, body: str, at: datetime
+) -> dict[str, str]:
     """The three Standard Webhooks headers for `body` sent at `at`.
+
+    Several secrets (during a rotation's grace period) give several signatures, space
+    separated in one `webhook-signature` header as the specification allows: a receiver
+    accepts the event when any of them matches its secret.
 
     `Webhook.sign` replaces the datetime's zone with UTC instead of converting it, so a
     non-UTC datetime would be signed with the wrong timestamp: convert first.
     """
     moment = at.astimezone(UTC)
-    signature = Webhook(secret).sign(msg_id=message_id, timestamp=moment, data=body)
+    keys = [secret] if isinstance(secret, str) else list(secret)
+    if not keys:
+        raise ValueError("signing needs at least one secret")
+    signatures = [Webhook(key).sign(msg_id=message_id, timestamp=moment, data=body) for key in keys]
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(floor(moment.timestamp())),
-        "webhook-signature": signature,
+        "webhook-signature": " ".join(signatures),
     }

@@ -94,7 +94,7 @@ class WebhookSender:
         now = self.clock()
         body = event_body(target, summary, context, now)
         headers = {
-            **signed_headers(destination.secret, target.delivery_id, body, now),
+            **signed_headers(destination.signing_secrets(now), target.delivery_id, body, now),
             "Content-Type": "application/json",
         }
         try:
@@ -109,7 +109,7 @@ class WebhookSender:
                 snippet = (await response.content.read(300)).decode("utf-8", "replace")
                 retry_after = _retry_after(response.headers.get("Retry-After"))
         except aiohttp.ClientError as exc:
-            return SendOutcome(ok=False, error=_redact(exc, destination))
+            return _client_error(exc, destination)
         return _outcome(status, snippet, retry_after, destination)
 
 
@@ -141,6 +141,22 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP-date: fall back to our own backoff
 
 
+def _client_error(exc: aiohttp.ClientError, destination: WebhookDestination) -> SendOutcome:
+    """A failure before any answer; final at once when no retry can change it.
+
+    A certificate the connection refused (not valid, or not for this host name) stays refused
+    until someone fixes the server or the URL: retrying it for a minute only hides that.
+    """
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        reason = getattr(exc.certificate_error, "verify_message", None) or exc.certificate_error
+        error = (
+            f"the TLS certificate of {exc.host} was refused ({reason}); a retry cannot fix "
+            "this: the server needs a valid certificate for that host name"
+        )
+        return SendOutcome(ok=False, error=_scrub(error, destination)[:300], retryable=False)
+    return SendOutcome(ok=False, error=_redact(exc, destination))
+
+
 def _redact(exc: aiohttp.ClientError, destination: WebhookDestination) -> str:
     text = str(exc) or type(exc).__name__
     return _scrub(f"{type(exc).__name__}: {text}", destination)[:300]
@@ -149,6 +165,7 @@ def _redact(exc: aiohttp.ClientError, destination: WebhookDestination) -> str:
 def _scrub(text: str, destination: WebhookDestination) -> str:
     """Remove the URL (its path is the credential) and the secret from a message."""
     text = text.replace(destination.url, mask_url(destination.url))
-    if destination.secret:
-        text = text.replace(destination.secret, "whsec_…")
+    for secret in (destination.secret, destination.previous_secret):
+        if secret:
+            text = text.replace(secret, "whsec_…")
     return text

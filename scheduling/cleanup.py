@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from scheduling.destinations import drop_expired_secrets
 from scheduling.models import AuditAction, AuditEntry
 
 if TYPE_CHECKING:
@@ -67,7 +68,10 @@ def delete_old_files(root: Path, cutoff: datetime) -> int:
 
 
 async def run_cleanup(context: JobContext) -> CleanupReport:
-    """Enforce retention: old runs (never a window anchor), audit entries and digest files."""
+    """Enforce retention: old runs (never a window anchor), audit entries and digest files.
+
+    Webhook signing secrets rotated out and past their grace period are forgotten too.
+    """
     now = context.clock()
     retention = context.retention
     runs = await context.store.delete_runs_before(now - timedelta(days=retention.runs_days))
@@ -75,6 +79,8 @@ async def run_cleanup(context: JobContext) -> CleanupReport:
     files = await asyncio.to_thread(
         delete_old_files, context.file_root, now - timedelta(days=retention.files_days)
     )
+    # Each schedule's own audit entry records the rotated-out secrets that expired.
+    secrets = await drop_expired_secrets(context.store, now)
     await context.store.optimize()
     report = CleanupReport(runs=runs, audit_entries=audit, files=files)
     await context.store.append_audit(
@@ -82,5 +88,11 @@ async def run_cleanup(context: JobContext) -> CleanupReport:
             at=now, actor="system", action=AuditAction.CLEANED_UP, detail=report.model_dump()
         )
     )
-    log.info("cleanup removed %d runs, %d audit entries, %d files", runs, audit, files)
+    log.info(
+        "cleanup removed %d runs, %d audit entries, %d files, %d expired signing secrets",
+        runs,
+        audit,
+        files,
+        secrets,
+    )
     return report

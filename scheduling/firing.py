@@ -167,14 +167,30 @@ def calendar_rule(
 def _interval_anchor(recurrence: Interval, start: datetime | None) -> datetime | None:
     """The instant an interval counts from, in UTC (None outside the span of fire times).
 
-    Only a `start` can lie outside: the model bounds an anchor.
+    Without its own anchor an interval counts from the first whole minute at or after `start`
+    (its creation), so `every 6h` made at 19:27:46.956 fires at 01:28:00, not 01:27:46.956;
+    that minute itself is not a fire (see `_first_step`). Only a `start` can lie outside the
+    span: the model bounds an anchor.
     """
-    anchor = recurrence.anchor or start
-    if anchor is None:
+    if recurrence.anchor is not None:
+        anchor = recurrence.anchor
+    elif start is None:
         raise ValueError("an interval without an anchor needs `start` (the creation time)")
+    else:
+        anchor = _whole_minute_from(start)
     if not FIRST_INSTANT <= anchor < LAST_INSTANT:
         return None
     return anchor.astimezone(UTC)
+
+
+def _whole_minute_from(moment: datetime) -> datetime:
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment or whole >= LAST_INSTANT else whole + _ONE_MINUTE
+
+
+def _first_step(recurrence: Interval) -> int:
+    """0 when the anchor itself fires (`from …`), 1 when it is only where counting starts."""
+    return 0 if recurrence.anchor is not None else 1
 
 
 def next_fire(
@@ -187,8 +203,9 @@ def next_fire(
             return None
         period = recurrence.seconds
         if after < anchor:
-            return anchor.astimezone(resolve_zone(zone))
-        steps = int((after - anchor).total_seconds() // period) + 1
+            steps = _first_step(recurrence)
+        else:
+            steps = int((after - anchor).total_seconds() // period) + 1
         # Compared as numbers first: a schedule stored before the bound on intervals may hold
         # more seconds than a timedelta can.
         if steps * period >= (LAST_INSTANT - anchor).total_seconds():
@@ -209,6 +226,8 @@ def previous_fire(
         if before < anchor:
             return None
         steps = int((before - anchor).total_seconds() // recurrence.seconds)
+        if steps < _first_step(recurrence):
+            return None
         return (anchor + timedelta(seconds=steps * recurrence.seconds)).astimezone(
             resolve_zone(zone)
         )

@@ -14,7 +14,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from delivery.fanout import Sender, deliver_all
-from delivery.models import Attempt, DeliveryContext, DeliveryResult, DeliveryTarget
+from delivery.models import (
+    Attempt,
+    DeliveryContext,
+    DeliveryResult,
+    DeliveryTarget,
+    Destination,
+    WebhookDestination,
+)
 from delivery.settings import DeliverySettings
 from scheduling.models import (
     AuditAction,
@@ -30,6 +37,39 @@ from scheduling.store import Store
 from summarizer.models import Summary
 
 log = logging.getLogger(__name__)
+
+
+def may_have_been_sent(row: Delivery, run: Run) -> bool:
+    """Whether a row not yet delivered may still have reached its destination.
+
+    A row written before this attempt of its run began is left from a process that stopped or
+    crashed, or from a failed attempt of the run: its send may have gone out unrecorded.
+    """
+    return row.attempts > 0 or row.created_at < run.started_at
+
+
+def current_secrets(schedule: Schedule, destination: Destination) -> Destination:
+    """A row's destination snapshot with the signing secrets the schedule holds now.
+
+    The snapshot keeps a resumed delivery going where it was meant to go, but a secret rotated
+    since must sign it too: the receiver may have switched to the new secret already.
+    """
+    if not isinstance(destination, WebhookDestination):
+        return destination
+    for now in schedule.destinations:
+        if (
+            isinstance(now, WebhookDestination)
+            and now.id == destination.id
+            and now.url == destination.url
+        ):
+            return destination.model_copy(
+                update={
+                    "secret": now.secret,
+                    "previous_secret": now.previous_secret,
+                    "previous_secret_expires_at": now.previous_secret_expires_at,
+                }
+            )
+    return destination
 
 
 class Outbox:
@@ -59,8 +99,9 @@ class Outbox:
         targets = [
             DeliveryTarget(
                 delivery_id=r.id,
-                destination=r.destination,
+                destination=current_secrets(schedule, r.destination),
                 previous_external_id=await self._previous(schedule, r),
+                resend_since=r.created_at if may_have_been_sent(r, run) else None,
             )
             for r in waiting
         ]
@@ -169,6 +210,7 @@ class Outbox:
                 guild_id=schedule.guild_id,
                 created_by=schedule.created_by,
                 message=f"A destination of schedule {schedule.name or schedule.id} was "
-                f"disabled: {reason}",
+                f"disabled: {reason}. Once it works again, `/schedule destination enable "
+                f"schedule:{schedule.id} destination:{destination_id}` switches it back on.",
             ),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from functools import lru_cache
 
 from apscheduler.triggers.base import BaseTrigger
@@ -32,13 +33,25 @@ _UNITS = {
     **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
     **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
     **dict.fromkeys(("d", "day", "days"), 86400),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 604800),
 }
+# A unit word alone, the way people say it: `hourly` is `every hour`, which is `every 1 hour`.
+_BARE_UNITS = {"hourly": "hour", "daily": "day", "weekly": "week"}
+_UNIT_NAMES = ((604800, "week"), (86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
 FORMS = (
     "daily at 09:00 · weekdays at 17:30 · weekends at 10 · every monday,thursday at 9am · "
-    "every 6h · every 90 minutes · monthly on 1 at 08:00 · monthly on last at 18:00 · "
-    "once 2026-12-24 18:00 · cron 0 9 * * 1-5"
+    "every 6h · every 90 minutes · every hour · monthly on 1 at 08:00 · "
+    "monthly on last at 18:00 · once 2026-12-24 18:00 · cron 0 9 * * 1-5"
 )
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+# `every 6h`, `every 2 weeks from …Z`, `every day`; a decimal amount only to suggest a whole one.
+_INTERVAL = re.compile(r"every\s+(?:(\d*\.?\d+)\s*)?([a-z]+)(?:\s+from\s+(\S+))?")
+_DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
+# `once [on|at] DATE [at] TIME`, `once DATETTIME` and `once [at] TIME on DATE`.
+_ONCE_FORMS = (
+    re.compile(rf"(?:(?:on|at)\s+)?{_DATE}(?:t|\s+(?:at\s+)?)(?P<time>.+)", re.I),
+    re.compile(rf"(?:at\s+)?(?P<time>.+?)\s+on\s+{_DATE}", re.I),
+)
 
 
 def _error(text: str, problem: str) -> RecurrenceError:
@@ -92,8 +105,11 @@ def parse_when(text: str) -> Recurrence:
         return _cron(whole, whole)
     if lowered.startswith("once "):
         return _once(whole[5:], whole)
-    match = re.fullmatch(r"every\s+(\d+)\s*([a-z]+)(?:\s+from\s+(\S+))?", lowered)
-    if match:
+    match = _INTERVAL.fullmatch(
+        f"every 1 {_BARE_UNITS[lowered]}" if lowered in _BARE_UNITS else lowered
+    )
+    # Without a number only a unit counts (`every day`): `every monday` needs its `at`.
+    if match and (match[1] is not None or match[2] in _UNITS):
         return _interval(match, whole)
     subject, at, clock = lowered.rpartition(" at ")
     if not at:
@@ -132,23 +148,28 @@ def _cron(expression: str, whole: str) -> Cron:
 
 
 def _once(rest: str, whole: str) -> Once:
-    match = re.fullmatch(r"(?:on\s+)?(\d{4}-\d{2}-\d{2})(?:\s+at)?\s+(.+)", rest.strip(), re.I)
+    match = next(filter(None, (form.fullmatch(rest.strip()) for form in _ONCE_FORMS)), None)
     if match is None:
-        raise _error(whole, "a one-time schedule is `once YYYY-MM-DD HH:MM`")
+        raise _error(
+            whole,
+            "a one-time schedule is `once YYYY-MM-DD HH:MM` (or `once at HH:MM on YYYY-MM-DD`)",
+        )
     try:
-        day = date.fromisoformat(match[1])
+        day = date.fromisoformat(match["date"])
     except ValueError:
-        raise _error(whole, f"{match[1]} is not a calendar date") from None
+        raise _error(whole, f"{match['date']} is not a calendar date") from None
     problem = date_problem(day)
     if problem is not None:
         raise _error(whole, problem)
-    return Once(date=day, time=parse_time(match[2], whole))
+    return Once(date=day, time=parse_time(match["time"], whole))
 
 
 def _interval(match: re.Match[str], whole: str) -> Interval:
-    digits, unit, anchor_text = match[1], match[2], match[3]
+    digits, unit, anchor_text = match[1] or "1", match[2], match[3]
     if unit not in _UNITS:
-        raise _error(whole, f"unit {unit!r} is not minutes, hours or days")
+        raise _error(whole, f"unit {unit!r} is not minutes, hours, days or weeks")
+    if not digits.isdigit():
+        raise _error(whole, _whole_amount_hint(digits, _UNITS[unit], anchor_text))
     # int() refuses more than 4,300 digits (a ValueError); ten digits are too long already.
     significant = digits.lstrip("0") or "0"
     too_long = len(significant) > len(str(MAX_SPAN_SECONDS))
@@ -172,6 +193,36 @@ def _interval(match: re.Match[str], whole: str) -> Interval:
     return Interval(seconds=seconds, anchor=anchor)
 
 
+def _whole_amount_hint(amount: str, unit_seconds: int, anchor_text: str | None) -> str:
+    """What to write instead of a decimal amount: the same span in a smaller unit, if exact.
+
+    `every 1.5 hours` is `every 90 minutes`. More than seven decimals never come out whole (a
+    week is 2⁷·3³·5²·7 seconds), which also keeps a 5,000-digit amount cheap to judge.
+    """
+    integer, _, decimals = amount.partition(".")
+    integer, decimals = integer.lstrip("0"), decimals.rstrip("0")
+    if len(integer) > len(str(MAX_SPAN_SECONDS)):
+        return str(span_problem(MAX_SPAN_SECONDS + 1, "an interval"))
+    advice = "amounts are whole numbers of seconds, minutes, hours, days or weeks"
+    if len(decimals) > 7:
+        return advice
+    scale = 10 ** len(decimals)
+    seconds = Fraction(int(integer or "0") * scale + int(decimals or "0"), scale) * unit_seconds
+    if seconds == 0:
+        return "an interval must be longer than zero"
+    if seconds.denominator != 1:
+        return advice
+    problem = span_problem(int(seconds), "an interval")
+    if problem is not None:
+        return problem
+    size, name = next((s, n) for s, n in _UNIT_NAMES if s <= unit_seconds and seconds % s == 0)
+    count = int(seconds) // size
+    suggestion = f"every {count} {name}{'' if count == 1 else 's'}"
+    if anchor_text:
+        suggestion += f" from {anchor_text.upper()}"
+    return f"amounts are whole numbers; did you mean `{suggestion}`?"
+
+
 def describe(recurrence: Recurrence) -> str:
     """The recurrence in the grammar's own words (without its zone)."""
     if isinstance(recurrence, Daily):
@@ -192,9 +243,9 @@ def describe(recurrence: Recurrence) -> str:
         if seconds % 3600 == 0:
             text = f"every {seconds // 3600}h"
         elif seconds % 60 == 0:
-            text = f"every {seconds // 60} minutes"
+            text = f"every {seconds // 60} minute{'' if seconds == 60 else 's'}"
         else:
-            text = f"every {seconds} seconds"
+            text = f"every {seconds} second{'' if seconds == 1 else 's'}"
         if recurrence.anchor is not None:
             text += f" from {recurrence.anchor.astimezone(UTC).isoformat().replace('+00:00', 'Z')}"
         return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import get_args
 
 import aiohttp
 import discord
@@ -39,6 +40,7 @@ from summarizer.models import Summary
 
 SECRET_ENV = "SUMMARYBOT_WEBHOOK_SECRET"  # noqa: S105 -- the variable name
 _FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
+FILE_FORMATS = get_args(FileDestination.model_fields["format"].annotation)
 
 
 def webhook_secret(explicit: str | None) -> str:
@@ -57,14 +59,25 @@ def webhook_secret(explicit: str | None) -> str:
 
 
 def parse_destinations(
-    values: list[str], settings: Settings, secret_option: str | None
+    values: list[str], settings: Settings, secret_option: str | None, fmt: str | None = None
 ) -> list[Destination]:
     """Turn `--to` values into destinations, refusing unsafe ones before anything is sent.
 
-    The signing secret is settled only once every value is known to be good, so a refused
-    `--to` never prints a new secret nobody will use.
+    A file's format is `fmt` (`--format`) when given, else its extension's. The signing secret
+    is settled only once every value is known to be good, so a refused `--to` never prints a
+    new secret nobody will use.
     """
     destinations: list[Destination] = [_parse(value, settings) for value in values]
+    if fmt is not None and any(isinstance(d, FileDestination) for d in destinations):
+        if fmt not in FILE_FORMATS:
+            raise SummarizerError(
+                f"--format {fmt} is for printing: a file is written as markdown, json or html "
+                "(leave --format out to follow the file name)"
+            )
+        destinations = [
+            d.model_copy(update={"format": fmt}) if isinstance(d, FileDestination) else d
+            for d in destinations
+        ]
     if any(isinstance(d, WebhookDestination) and not d.is_discord for d in destinations):
         secret = webhook_secret(secret_option)  # Discord's own URLs carry their token
         destinations = [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.cli.check_llm import check_llm
 from bot.cli.preview import add_preview_command
-from bot.cli.run import add_run_command
+from bot.cli.run import add_run_command, warn_unknown_env_sections
 from bot.cli.schedules import add_schedules_command
 from bot.cli.summarize import add_summarize_command
 from bot.config import SECRET_KEYS, Settings, load_settings
@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
+    warn_unknown_env_sections()
     print(f"config: {settings.source} ok")
     problems: list[str] = []
     try:

@@ -31,20 +31,27 @@ def add_preview_command(commands: argparse._SubParsersAction) -> None:
 
 def _preview(args: argparse.Namespace) -> int:
     text = " ".join(args.when)
+    # The configuration holds the shortest interval creation allows: preview refuses the same.
+    scheduling = load_settings(args.config).scheduling
     try:
-        zone = args.timezone or load_settings(args.config).scheduling.timezone
-        tz = resolve_zone(zone)
+        tz = resolve_zone(args.timezone or scheduling.timezone)
         if not 1 <= args.count <= 1000:
             raise RecurrenceError(f"--count must be 1–1000, not {args.count}")
         after = _after(args.after, tz) if args.after else utc_now()
         recurrence = parse_when(text)
-        validate_recurrence(recurrence, zone=tz.key, now=after, min_interval_seconds=1)
+        validate_recurrence(
+            recurrence,
+            zone=tz.key,
+            now=after,
+            min_interval_seconds=scheduling.min_interval_seconds,
+        )
     except (RecurrenceError, UnknownTimeZoneError) as exc:
         print(f"summarybot: {exc}", file=sys.stderr)
         return 1
     print(f"# {describe(recurrence)} ({tz.key})", file=sys.stderr)
+    # An interval without `from` counts from `after` as it would from a schedule's creation.
     for moment in next_fire_times(recurrence, tz.key, after=after, count=args.count, start=after):
-        print(moment.isoformat())
+        print(moment.isoformat(timespec="seconds"))
     return 0
 
 

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 
@@ -18,7 +19,7 @@ import aiohttp
 import discord
 
 from bot.app import SummaryBot, create_bot
-from bot.config import SECRET_KEYS, Settings, load_settings
+from bot.config import SECRET_KEYS, Settings, load_settings, unknown_env_sections
 from bot.ops.http_server import HttpServerError
 from bot.ops.logs import configure_logging, known_secrets
 from scheduling.errors import StoreError
@@ -46,8 +47,15 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=_handle)
 
 
+def warn_unknown_env_sections() -> None:
+    """One line on stderr per `SUMMARYBOT_…` variable that names no section (it is ignored)."""
+    for warning in unknown_env_sections(os.environ):
+        print(f"summarybot: warning: {warning}", file=sys.stderr)
+
+
 def _handle(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
+    warn_unknown_env_sections()
     token = settings.discord.token.get_secret_value().strip() if settings.discord.token else ""
     if not token:
         variable = SECRET_KEYS["discord", "token"]

@@ -19,8 +19,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.config import load_settings
+from bot.cli.schedule_create import CreateError, add_create_arguments, build_schedule
+from bot.config import Settings, load_settings
+from bot.destinations import DestinationError, webhook_destination
+from bot.errors import validation_problems
 from delivery.models import WebhookDestination
+from scheduling.bounds import MAX_INTEGER
 from scheduling.errors import (
     DuplicateError,
     NotFoundError,
@@ -32,29 +36,36 @@ from scheduling.models import Schedule, ScheduleStatus, utc_now
 from scheduling.recurrence import describe, next_fire_times, validate_recurrence
 from scheduling.service import ScheduleService
 from scheduling.store import Store
+from summarizer.notes import count
+
+Handler = Callable[[argparse.Namespace, ScheduleService, Settings], Awaitable[int]]
 
 EXPORT_SCHEMA = "summarybot.schedules/1"
 ACTOR = "cli"
 
 
 class ScheduleExport(BaseModel):
-    """The export file: schedules exactly as their model dumps them, with a schema id."""
+    """The export file: schedules exactly as their model dumps them, with a schema id.
+
+    Entries stay raw here: each is validated on its own, so every problem of every entry is
+    reported, not the first of the file.
+    """
 
     schema_id: str = Field(default=EXPORT_SCHEMA, alias="schema")
     exported_at: datetime
-    schedules: list[dict[str, Any]]
+    schedules: list[Any]
 
 
 def add_schedules_command(commands: argparse._SubParsersAction) -> None:
     """Register `summarybot schedules` and its subcommands."""
     parser = commands.add_parser(
         "schedules",
-        help="list, show, export, import, pause, resume or delete schedules",
+        help="list, show, create, export, import, pause, resume or delete schedules",
         description="Work on the schedule database directly (the bot may be running).",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    def action(name: str, help_text: str, handler: Callable[..., Awaitable[int]]) -> Any:
+    def action(name: str, help_text: str, handler: Handler) -> Any:
         sub = actions.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--config", metavar="PATH", help="TOML file (as for `check`)")
         sub.set_defaults(handler=lambda args: _run(args, handler))
@@ -65,6 +76,8 @@ def add_schedules_command(commands: argparse._SubParsersAction) -> None:
     listing.add_argument("--status", choices=[s.value for s in ScheduleStatus])
     show = action("show", "show one schedule and its recent runs", _show)
     show.add_argument("id")
+    create = action("create", "create a schedule, as /schedule create does", _create)
+    add_create_arguments(create)
     export = action("export", "write schedules as JSON (to stdout or --output)", _export)
     export.add_argument("--guild", type=int, metavar="ID", help="only this guild")
     export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
@@ -82,13 +95,13 @@ def add_schedules_command(commands: argparse._SubParsersAction) -> None:
     delete.add_argument("id")
 
 
-def _run(args: argparse.Namespace, handler: Callable[..., Awaitable[int]]) -> int:
+def _run(args: argparse.Namespace, handler: Handler) -> int:
     settings = load_settings(args.config)
 
     async def main() -> int:
         async with await Store.open(Path(settings.storage.path)) as store:
             service = ScheduleService(store, settings.scheduling, utc_now)
-            return await handler(args, service)
+            return await handler(args, service, settings)
 
     try:
         return asyncio.run(main())
@@ -115,10 +128,10 @@ def _next(schedule: Schedule) -> str:
         count=1,
         start=schedule.created_at,
     )
-    return upcoming[0].isoformat() if upcoming else "-"
+    return upcoming[0].isoformat(timespec="seconds") if upcoming else "-"
 
 
-async def _list(args: argparse.Namespace, service: ScheduleService) -> int:
+async def _list(args: argparse.Namespace, service: ScheduleService, _: Settings) -> int:
     status = ScheduleStatus(args.status) if args.status else None
     schedules = await service.list(args.guild, status)
     if not schedules:
@@ -140,7 +153,7 @@ def _destination_line(destination: Any) -> str:
     return f"{destination.kind} {text}"
 
 
-async def _show(args: argparse.Namespace, service: ScheduleService) -> int:
+async def _show(args: argparse.Namespace, service: ScheduleService, _: Settings) -> int:
     s = await service.get(args.id)
     print(f"schedule {s.id}  {s.name}".rstrip())
     print(f"  guild: {s.guild_id}   created by: {s.created_by}   status: {s.status.value}")
@@ -171,7 +184,7 @@ def _write_private(path: Path, text: str) -> None:
         out.write(text)
 
 
-async def _export(args: argparse.Namespace, service: ScheduleService) -> int:
+async def _export(args: argparse.Namespace, service: ScheduleService, _: Settings) -> int:
     schedules = await service.list(args.guild)
     export = ScheduleExport(
         exported_at=utc_now(), schedules=[s.model_dump(mode="json") for s in schedules]
@@ -182,7 +195,7 @@ async def _export(args: argparse.Namespace, service: ScheduleService) -> int:
             await asyncio.to_thread(_write_private, Path(args.output), text)
         except OSError as exc:
             return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
-        print(f"exported {len(schedules)} schedules to {args.output}", file=sys.stderr)
+        print(f"exported {count(len(schedules), 'schedule')} to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     if any(isinstance(d, WebhookDestination) for s in schedules for d in s.destinations):
@@ -193,7 +206,36 @@ async def _export(args: argparse.Namespace, service: ScheduleService) -> int:
     return 0
 
 
-async def _import(args: argparse.Namespace, service: ScheduleService) -> int:
+async def _create(args: argparse.Namespace, service: ScheduleService, settings: Settings) -> int:
+    zone = settings.scheduling.timezone
+    if 0 < args.guild <= MAX_INTEGER:  # else the model refuses the id, naming it
+        zone = (await service.store.get_guild_settings(args.guild)).timezone or zone
+    try:
+        made = build_schedule(args, settings, zone)
+        stored = await service.create(made.schedule, ACTOR)
+    except CreateError as exc:
+        for problem in exc.problems[:-1]:
+            print(f"summarybot: schedules create: {problem}", file=sys.stderr)
+        return _fail(f"schedules create: {exc.problems[-1]}")
+    except RecurrenceError as exc:
+        return _fail(f"schedules create: {exc}")
+    for note in made.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if made.secret:
+        print(
+            f"webhook signing secret (shown once; give it to the receiving service): {made.secret}",
+            file=sys.stderr,
+        )
+    upcoming = next_fire_times(
+        stored.recurrence, stored.timezone, after=utc_now(), count=3, start=stored.created_at
+    )
+    print(f"created {stored.id}: {_when(stored)}")
+    for moment in upcoming:
+        print(f"next run: {moment.isoformat(timespec='seconds')}")
+    return 0
+
+
+async def _import(args: argparse.Namespace, service: ScheduleService, settings: Settings) -> int:
     path = Path(args.file)
     try:
         text = await asyncio.to_thread(path.read_text, encoding="utf-8")
@@ -204,22 +246,32 @@ async def _import(args: argparse.Namespace, service: ScheduleService) -> int:
         return _fail(f"{path}: not a schedule export: {exc}")
     except RecursionError:
         return _fail(f"{path}: not a schedule export: JSON nested too deeply")
+    if not isinstance(raw, dict):
+        return _fail(
+            f"{path}: not a schedule export (expected a JSON object with "
+            '"schema", "exported_at" and "schedules")'
+        )
+    if isinstance(raw.get("schema"), str) and raw["schema"] != EXPORT_SCHEMA:
+        return _fail(f"{path}: schema {raw['schema']!r} is not {EXPORT_SCHEMA!r}")
     try:
         export = ScheduleExport.model_validate(raw)
-    except ValidationError:
-        return _fail(f"{path}: not a schedule export (expected {{'schema', 'schedules': [...]}})")
-    if export.schema_id != EXPORT_SCHEMA:
-        return _fail(f"{path}: schema {export.schema_id!r} is not {EXPORT_SCHEMA!r}")
-    schedules, problems = await _validate_entries(export.schedules, service)
+    except ValidationError as exc:
+        return _refuse(path, validation_problems(exc))
+    schedules, problems = await _validate_entries(export.schedules, service, settings)
+    if problems:
+        return _refuse(path, problems)
+    imported = await service.store.insert_schedules(schedules, actor=ACTOR, now=service.clock())
+    print(f"imported {count(imported, 'schedule')}")
+    return 0
+
+
+def _refuse(path: Path, problems: list[str]) -> int:
+    """Every problem on its own line; the file is all or nothing, so nothing was imported."""
     if len(problems) == 1:
         return _fail(f"{path}: {problems[0]}; nothing was imported")
     for problem in problems:
         print(f"summarybot: {path}: {problem}", file=sys.stderr)
-    if problems:
-        return _fail(f"{path}: {len(problems)} problems; nothing was imported")
-    count = await service.store.insert_schedules(schedules, actor=ACTOR, now=service.clock())
-    print(f"imported {count} schedules")
-    return 0
+    return _fail(f"{path}: {count(len(problems), 'problem')}; nothing was imported")
 
 
 class _TooLong:
@@ -235,39 +287,59 @@ def _parse_int(text: str) -> int | _TooLong:
 
 
 async def _validate_entries(
-    entries: list[dict[str, Any]], service: ScheduleService
+    entries: list[Any], service: ScheduleService, settings: Settings
 ) -> tuple[list[Schedule], list[str]]:
     existing = {s.id for s in await service.list()}
     seen: set[str] = set()
     schedules, problems = [], []
     for number, entry in enumerate(entries, start=1):
+        found: list[str] = []
         try:
             schedule = Schedule.model_validate(entry)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"]) or "entry"
-            problems.append(f"entry {number}: {where}: {error['msg']}")
-            continue
-        if schedule.id in existing:
-            problems.append(f"entry {number}: schedule {schedule.id} exists already")
-        elif schedule.id in seen:
-            problems.append(f"entry {number}: schedule {schedule.id} appears twice in the file")
-        seen.add(schedule.id)
-        if schedule.status is ScheduleStatus.ACTIVE:
-            try:
-                validate_recurrence(
-                    schedule.recurrence,
-                    zone=schedule.timezone,
-                    now=utc_now(),
-                    min_interval_seconds=service.settings.min_interval_seconds,
-                )
-            except RecurrenceError as exc:
-                problems.append(f"entry {number}: schedule {schedule.id}: {exc}")
-        schedules.append(schedule)
+            schedule = None
+            found += validation_problems(exc)
+        schedule_id = (
+            schedule.id if schedule else entry.get("id") if isinstance(entry, dict) else None
+        )
+        if isinstance(schedule_id, str):
+            if schedule_id in existing:
+                found.append(f"schedule {schedule_id} exists already")
+            elif schedule_id in seen:
+                found.append(f"schedule {schedule_id} appears twice in the file")
+            seen.add(schedule_id)
+        if schedule is not None:
+            found += _run_time_problems(schedule, service, settings)
+            schedules.append(schedule)
+        problems += [f"entry {number}: {problem}" for problem in found]
     return schedules, problems
 
 
-async def _pause_resume(args: argparse.Namespace, service: ScheduleService) -> int:
+def _run_time_problems(
+    schedule: Schedule, service: ScheduleService, settings: Settings
+) -> list[str]:
+    """What would only fail later, at a run: the same checks as creating or adding it."""
+    problems = []
+    if schedule.status is ScheduleStatus.ACTIVE:
+        try:
+            validate_recurrence(
+                schedule.recurrence,
+                zone=schedule.timezone,
+                now=service.clock(),
+                min_interval_seconds=service.settings.min_interval_seconds,
+            )
+        except RecurrenceError as exc:
+            problems.append(f"schedule {schedule.id}: {exc}")
+    for index, destination in enumerate(schedule.destinations):
+        if isinstance(destination, WebhookDestination) and destination.disabled_reason is None:
+            try:
+                webhook_destination(destination.url, settings.delivery, destination.secret)
+            except DestinationError as exc:
+                problems.append(f"destinations.{index}: {exc}")
+    return problems
+
+
+async def _pause_resume(args: argparse.Namespace, service: ScheduleService, _: Settings) -> int:
     pausing = args.action == "pause"
     if args.id:
         if pausing:
@@ -284,7 +356,7 @@ async def _pause_resume(args: argparse.Namespace, service: ScheduleService) -> i
             await service.pause_all(guild, ACTOR, "emergency_stop", args.reason) for guild in guilds
         ]
         scope = f"of guild {args.guild}" if args.guild else "in total"
-        print(f"paused {sum(len(p) for p in paused)} schedules {scope}")
+        print(f"paused {count(sum(len(p) for p in paused), 'schedule')} {scope}")
         return 0
     changed = failed = 0
     for schedule in await service.list(args.guild, wanted):
@@ -295,11 +367,11 @@ async def _pause_resume(args: argparse.Namespace, service: ScheduleService) -> i
             failed += 1
             print(f"summarybot: {schedule.id}: {exc}", file=sys.stderr)
     scope = f"of guild {args.guild}" if args.guild else "in total"
-    print(f"resumed {changed} schedules {scope}")
+    print(f"resumed {count(changed, 'schedule')} {scope}")
     return 1 if failed else 0
 
 
-async def _delete(args: argparse.Namespace, service: ScheduleService) -> int:
+async def _delete(args: argparse.Namespace, service: ScheduleService, _: Settings) -> int:
     await service.delete(args.id, ACTOR)
     print(f"deleted {args.id}")
     return 0

@@ -47,7 +47,10 @@ def add_summarize_command(commands: argparse._SubParsersAction) -> None:
         "--engine", choices=["extractive", "llm"], help="summary engine (default: from config)"
     )
     parser.add_argument(
-        "--format", dest="fmt", choices=["markdown", "json", "text"], default="markdown"
+        "--format",
+        dest="fmt",
+        choices=["markdown", "json", "text"],
+        help="markdown (default), json or text; also the format of --to files (over their name)",
     )
     parser.add_argument(
         "--length", choices=[length.value for length in SummaryLength], default="standard"
@@ -83,7 +86,7 @@ def _handle(args: argparse.Namespace) -> int:
         until = _instant(args.until, "--until")
         if since and until and until <= since:
             raise SummarizerError("--until must be later than --since")
-        destinations = parse_destinations(args.to, settings, args.webhook_secret)
+        destinations = parse_destinations(args.to, settings, args.webhook_secret, args.fmt)
         summary, guild_id = asyncio.run(
             summarize_export(
                 Path(args.source),
@@ -102,7 +105,7 @@ def _handle(args: argparse.Namespace) -> int:
         print(f"summarybot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if not destinations:
-        output = render(summary, args.fmt)
+        output = render(summary, args.fmt or "markdown")
         sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
         return 0
     for destination, result in zip(destinations, results, strict=True):

@@ -6,7 +6,8 @@ up before the command is sent ("weekdays at 09:00 → next Tue 24 Nov, 09:00 CET
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -16,7 +17,12 @@ from bot.cogs.cards import when_text
 from bot.cogs.replies import NotAllowedError
 from bot.guilds import default_zone
 from scheduling.errors import RecurrenceError
-from scheduling.recurrence import describe, next_fire_times, parse_when
+from scheduling.recurrence import (
+    describe,
+    next_fire_times,
+    parse_when,
+    validate_recurrence,
+)
 from scheduling.zones import UnknownTimeZoneError, resolve_zone, zone_names
 
 if TYPE_CHECKING:
@@ -49,10 +55,17 @@ async def typed_zone(bot: SummaryBot, interaction: discord.Interaction) -> str:
     return await default_zone(bot, interaction.guild_id)
 
 
-def explain_when(text: str, zone: str, now: Any) -> str:
-    """`weekdays at 09:00 → next Tue 24 Nov, 09:00 CET`, or what is wrong with the input."""
+def explain_when(text: str, zone: str, now: datetime, min_interval_seconds: int) -> str:
+    """`weekdays at 09:00 → next Tue 24 Nov, 09:00 CET`, or what is wrong with the input.
+
+    Checked as creation checks it (the shortest interval, a time in the past), so what the
+    autocomplete accepts the command does not then refuse.
+    """
     try:
         recurrence = parse_when(text)
+        validate_recurrence(
+            recurrence, zone=zone, now=now, min_interval_seconds=min_interval_seconds
+        )
     except RecurrenceError as exc:
         return f"⚠️ {exc}"
     upcoming = next_fire_times(recurrence, zone, after=now, count=1)
@@ -68,7 +81,8 @@ async def when(interaction: discord.Interaction, current: str) -> list[app_comma
     zone = await typed_zone(bot, interaction)
     now = bot.clock()
     texts = [current.strip()] if current.strip() else list(EXAMPLES)
-    return [choice(explain_when(text, zone, now), text) for text in texts]
+    shortest = bot.settings.scheduling.min_interval_seconds
+    return [choice(explain_when(text, zone, now, shortest), text) for text in texts]
 
 
 async def timezone(

@@ -55,6 +55,9 @@ def destination_text(destination: Destination) -> str:
         text = f"<#{destination.channel_id}> ({', '.join(extras)})"
     elif isinstance(destination, WebhookDestination):
         signed = ", signed" if destination.secret else ""
+        if destination.secret and destination.previous_secret_expires_at:
+            until = stamp(destination.previous_secret_expires_at)
+            signed += f", also with the previous secret until {until}"
         text = f"webhook `{destination.masked_url()}`{signed}"
     elif isinstance(destination, FileDestination):
         text = f"file `{destination.template}` ({destination.format})"

@@ -2,7 +2,8 @@
 
 An added destination passes the same checks as at creation (the bot can post there, no wider
 audience unless confirmed); `test` sends a sample digest through the real senders, so a wrong
-URL or a missing permission shows up before the first scheduled run.
+URL or a missing permission shows up before the first scheduled run. `enable`, `rotate-secret`
+and `edit` change a destination in place (`bot.cogs.destination_changes`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.cogs.replies import UserError, send
 from bot.cogs.schedule_input import DestinationOptions, build_destinations, check_destinations
 from bot.privacy import merged
 from delivery.fanout import deliver_all
-from delivery.models import DeliveryContext, DeliveryTarget
+from delivery.models import DeliveryContext, DeliveryResult, DeliveryTarget, Destination
 from scheduling.models import Schedule, new_delivery_id
 from summarizer import summarize
 from summarizer.models import Author, ChannelRef, ChatMessage, GuildRef, Summary, SummaryOptions
@@ -145,35 +146,54 @@ def build_destination_group(bot: SummaryBot) -> app_commands.Group:
     async def test(interaction: discord.Interaction, schedule: str, destination: str) -> None:
         guild, _ = await actions.manager(bot, interaction)
         found = await bot.require_scheduler().get(schedule, guild.id)
-        target = next((d for d in found.destinations if d.id == destination), None)
-        if target is None:
-            raise UserError(f"Schedule `{found.id}` has no destination `{destination}`.")
+        target = one_destination(found, destination)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        summary = await sample_summary(bot, found, guild)
-        context = DeliveryContext(
-            guild_id=guild.id,
-            channel_id=found.channel_ids[0],
-            schedule_id=found.id,
-            schedule_name=found.name or None,
-            window_end=bot.clock(),
-        )
-        [result] = await deliver_all(
-            summary,
-            [DeliveryTarget(delivery_id=new_delivery_id(), destination=target)],
-            context,
-            senders=bot.senders,
-            # One attempt: the member is waiting for the answer, not for a retry schedule.
-            settings=bot.settings.delivery.model_copy(update={"max_attempts": 1}),
-        )
+        result = await send_sample(bot, found, guild, target)
         where = cards.destination_text(target)
         if result.delivered:
             await send(interaction, f"✅ Sample digest delivered to {where}.")
         else:
-            status = f" (HTTP {result.http_status})" if result.http_status else ""
-            await send(
-                interaction,
-                f"❌ Could not deliver to {where}{status} after {result.attempts} "
-                f"attempt(s): {result.error}",
-            )
+            await send(interaction, f"❌ Could not deliver to {where}{failure_text(result)}")
 
+    # Imported here: those commands use this module's sample delivery.
+    from bot.cogs.destination_changes import add_recovery_commands
+
+    add_recovery_commands(bot, group)
     return group
+
+
+def one_destination(schedule: Schedule, destination_id: str) -> Destination:
+    """The schedule's destination with this id, or the member is told there is none."""
+    target = next((d for d in schedule.destinations if d.id == destination_id), None)
+    if target is None:
+        raise UserError(f"Schedule `{schedule.id}` has no destination `{destination_id}`.")
+    return target
+
+
+async def send_sample(
+    bot: SummaryBot, schedule: Schedule, guild: discord.Guild, destination: Destination
+) -> DeliveryResult:
+    """The sample digest sent once to `destination` through the real senders."""
+    summary = await sample_summary(bot, schedule, guild)
+    context = DeliveryContext(
+        guild_id=guild.id,
+        channel_id=schedule.channel_ids[0],
+        schedule_id=schedule.id,
+        schedule_name=schedule.name or None,
+        window_end=bot.clock(),
+    )
+    [result] = await deliver_all(
+        summary,
+        [DeliveryTarget(delivery_id=new_delivery_id(), destination=destination)],
+        context,
+        senders=bot.senders,
+        # One attempt: the member is waiting for the answer, not for a retry schedule.
+        settings=bot.settings.delivery.model_copy(update={"max_attempts": 1}),
+    )
+    return result
+
+
+def failure_text(result: DeliveryResult) -> str:
+    """` (HTTP 500) after 1 attempt(s): …`: how a sample delivery failed."""
+    status = f" (HTTP {result.http_status})" if result.http_status else ""
+    return f"{status} after {result.attempts} attempt(s): {result.error}"

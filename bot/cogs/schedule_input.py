@@ -21,6 +21,7 @@ from bot.destinations import file_destination, webhook_destination
 from bot.permissions import post_problem
 from bot.privacy import access_problem, confirmations, known_members, wider_lines
 from delivery.models import ChannelDestination, Destination
+from delivery.settings import DeliverySettings
 from delivery.signing import new_signing_secret
 from scheduling.audiences import ConfirmedAudience
 from scheduling.bounds import MAX_SPAN_SECONDS
@@ -70,31 +71,48 @@ def build_destinations(
     bot: SummaryBot, options: DestinationOptions
 ) -> tuple[list[Destination], str | None]:
     """The destinations asked for, and the new signing secret when a signed webhook is one."""
+    return destinations_from(options, bot.settings.delivery)
+
+
+def destinations_from(
+    options: DestinationOptions, delivery: DeliverySettings
+) -> tuple[list[Destination], str | None]:
+    """`build_destinations` without a bot: `summarybot schedules create` checks the same way.
+
+    A channel is taken by its id (`discord.Object` will do); whether the bot may post there is
+    for `check_destinations`, which needs the guild.
+    """
     destinations: list[Destination] = []
     secret: str | None = None
     if options.mention is not None and options.channel is None:
         raise UserError("`mention` applies to a channel destination: give `to` as well.")
     if options.channel is not None:
-        role = options.mention
-        if role is not None and role.is_default():
-            raise UserError("A digest may mention a role, never @everyone.")
         destinations.append(
             ChannelDestination(
                 channel_id=options.channel.id,
                 style=options.style,  # type: ignore[arg-type]
                 mode=options.mode,  # type: ignore[arg-type]
-                mention_role_id=role.id if role is not None else None,
+                mention_role_id=mention_role_id(options.mention),
             )
         )
     if options.webhook:
-        webhook = webhook_destination(options.webhook.strip(), bot.settings.delivery, None)
+        webhook = webhook_destination(options.webhook.strip(), delivery, None)
         if not webhook.is_discord:
             secret = new_signing_secret()
             webhook = webhook.model_copy(update={"secret": secret})
         destinations.append(webhook)
     if options.file:
-        destinations.append(file_destination(options.file.strip(), bot.settings.delivery))
+        destinations.append(file_destination(options.file.strip(), delivery))
     return destinations, secret
+
+
+def mention_role_id(role: discord.Role | None) -> int | None:
+    """The role a channel digest may mention: any role but @everyone (which pings everyone)."""
+    if role is None:
+        return None
+    if role.is_default():
+        raise UserError("A digest may mention a role, never @everyone.")
+    return role.id
 
 
 def resolve_channel(guild: discord.Guild, channel: Any) -> Any:
@@ -125,6 +143,18 @@ class Audiences:
     confirmed: list[ConfirmedAudience]
 
 
+def check_posting(guild: discord.Guild, destinations: Sequence[Destination]) -> None:
+    """Refuse a channel destination the bot cannot see or post (and embed links) in."""
+    for destination in destinations:
+        if isinstance(destination, ChannelDestination):
+            channel = guild.get_channel_or_thread(destination.channel_id)
+            if channel is None:
+                raise UserError(f"<#{destination.channel_id}> is not a channel the bot can see.")
+            problem = post_problem(guild.me, channel)
+            if problem is not None:
+                raise UserError(f"Cannot deliver to {channel.mention}: {problem}.")
+
+
 async def check_destinations(
     bot: SummaryBot,
     guild: discord.Guild,
@@ -139,14 +169,7 @@ async def check_destinations(
     Returns the wider-audience lines the creator confirmed (the card shows them) and the
     audiences they confirmed, which later runs compare against.
     """
-    for destination in destinations:
-        if isinstance(destination, ChannelDestination):
-            channel = guild.get_channel_or_thread(destination.channel_id)
-            if channel is None:
-                raise UserError(f"<#{destination.channel_id}> is not a channel the bot can see.")
-            problem = post_problem(guild.me, channel)
-            if problem is not None:
-                raise UserError(f"Cannot deliver to {channel.mention}: {problem}.")
+    check_posting(guild, destinations)
     resolve = guild.get_channel_or_thread
     shown = [
         channel

@@ -64,11 +64,17 @@ class DeliveryQueries(RunQueries):
         return [delivery_from_row(row) for row in rows]
 
     async def failure_streak(self, schedule_id: str, destination_id: str, limit: int) -> int:
-        """How many of this destination's latest finished deliveries failed in a row."""
+        """How many of this destination's latest finished deliveries failed in a row.
+
+        Only deliveries since the destination was last re-enabled count (`reset_failure_streak`).
+        """
         async with self._read():
             rows = await self._rows(
                 "SELECT d.status FROM deliveries d JOIN runs r ON r.id = d.run_id"
                 " WHERE r.schedule_id = ? AND d.destination_id = ? AND d.status != 'pending'"
+                " AND d.created_at > COALESCE((SELECT x.reset_at FROM destination_resets x"
+                "  WHERE x.schedule_id = r.schedule_id AND x.destination_id = d.destination_id),"
+                " '')"
                 " ORDER BY d.created_at DESC, d.rowid DESC LIMIT ?",
                 (schedule_id, destination_id, limit),
             )
@@ -78,6 +84,18 @@ class DeliveryQueries(RunQueries):
                 break
             streak += 1
         return streak
+
+    async def reset_failure_streak(
+        self, schedule_id: str, destination_id: str, at: datetime
+    ) -> None:
+        """Count a destination's failures in a row afresh from `at` (it was re-enabled)."""
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO destination_resets (schedule_id, destination_id, reset_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (schedule_id, destination_id)"
+                " DO UPDATE SET reset_at = excluded.reset_at",
+                (schedule_id, destination_id, encode_time(at)),
+            )
 
     async def destination_health(self, schedule_id: str) -> dict[str, DestinationHealth]:
         """Per destination of a schedule: finished deliveries, successes, last success/error."""

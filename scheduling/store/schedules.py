@@ -202,6 +202,16 @@ class ScheduleQueries(StoreBase):
             for row in rows
         ]
 
+    async def schedules_with_rotated_secrets(self) -> list[str]:
+        """Ids of schedules holding a rotated-out webhook signing secret (expired or not)."""
+        async with self._read():
+            rows = await self._rows(
+                "SELECT s.id FROM schedules s WHERE EXISTS (SELECT 1 FROM"
+                " json_each(s.spec, '$.destinations') d"
+                " WHERE json_extract(d.value, '$.previous_secret') IS NOT NULL)"
+            )
+        return [row[0] for row in rows]
+
     async def schedule_ids(self) -> set[str]:
         """Every stored schedule id (to notice deletions made by another process)."""
         async with self._read():

@@ -88,3 +88,19 @@ def test_installed_console_script_reports_its_version():
     )
     assert result.returncode == 0
     assert result.stdout.startswith("summarybot ")
+
+
+def test_a_misspelt_section_in_the_environment_is_warned_about(monkeypatch, capsys):
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token-value")
+    monkeypatch.setenv("SUMMARYBOT_SCHEDULNG__TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("SUMMARYBOT_SCHEDULING__MAX_CONCURRENT_RUNS", "8")  # a real one
+    monkeypatch.setenv("SUMMARYBOT_WEBHOOK_SECRET", "whsec_dGVzdA==")  # summarize's, not a setting
+    warning = (
+        "summarybot: warning: environment variable SUMMARYBOT_SCHEDULNG__TIMEZONE: unknown "
+        "section [schedulng], ignored; did you mean [scheduling]: SUMMARYBOT_SCHEDULING__TIMEZONE?"
+    )
+    assert main(["check"]) == 0
+    assert capsys.readouterr().err.splitlines() == [warning]
+    monkeypatch.delenv("DISCORD_TOKEN")
+    assert main(["run"]) == 2  # warned before it stops for the missing token
+    assert capsys.readouterr().err.splitlines()[0] == warning

@@ -77,3 +77,25 @@ def test_preview_errors_are_one_line_and_non_zero(argv, message, capsys):
     assert captured.out == ""
     assert captured.err.strip().startswith(message)
     assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_preview_refuses_an_interval_creation_would_refuse(tmp_path, capsys):
+    assert main(["preview", "every 2 minutes"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "summarybot: every 2 minutes is shorter than the shortest interval allowed (5 minutes)"
+    )
+    (tmp_path / "config.toml").write_text("[scheduling]\nmin_interval_seconds = 60\n")
+    assert main(["preview", "every 2 minutes", "--count", "1"]) == 0
+
+
+def test_preview_of_an_interval_prints_whole_minutes_and_seconds(capsys):
+    argv = ["preview", "every hour", "--count", "2", "--after", "2026-03-27T19:27:46.956+01:00"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2026-03-27T19:28:00+00:00",
+        "2026-03-27T20:28:00+00:00",
+    ]
+    assert main(["preview", "every 6h", "--count", "1"]) == 0  # from now, microseconds and all
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.endswith(":00+00:00")
+    assert "." not in line

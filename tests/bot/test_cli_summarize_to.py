@@ -300,3 +300,18 @@ def test_the_slash_commands_file_and_webhook_options_follow_the_same_rule(tmp_pa
     assert hook.url == "https://hooks.example.com/x"
     with pytest.raises(DestinationError, match="Discord webhook URLs must start with https://"):
         webhook_destination("http://discord.com/api/webhooks/1/t", settings, None)
+
+
+def test_format_chooses_a_files_format_over_its_name(local_config, tmp_path, capsys):
+    argv = ["summarize", str(FIXTURE), "--config", str(local_config), "--to", "file:x.txt"]
+    assert main([*argv, "--format", "json"]) == 0
+    written = json.loads((tmp_path / "data" / "digests" / "x.txt").read_text())
+    assert written["schema"] == "summarybot.summary/1"
+    assert main(argv) == 0  # without --format, the name decides: Markdown
+    assert (tmp_path / "data" / "digests" / "x.txt").read_text().startswith("# Digest of")
+    capsys.readouterr()
+    assert main([*argv, "--format", "text"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "summarybot: --format text is for printing: a file is written as markdown, json or "
+        "html (leave --format out to follow the file name)"
+    )

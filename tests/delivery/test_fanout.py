@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from delivery.fanout import SendOutcome, deliver_all
 from delivery.file import FileSender
@@ -305,3 +306,50 @@ async def test_a_destination_kind_without_a_sender_fails_clearly(send):
 
 def test_send_outcome_defaults_to_retryable():
     assert SendOutcome(ok=False).retryable
+
+
+async def test_during_a_rotation_a_receiver_with_either_secret_accepts_the_event(send, receiver):
+    old, new = receiver.secret, new_signing_secret()
+    rotating = WebhookDestination(
+        url=receiver.url("/rotating"),
+        secret=new,
+        previous_secret=old,
+        previous_secret_expires_at=datetime.now(UTC) + timedelta(hours=24),
+    )
+    (result,) = await send([DeliveryTarget(delivery_id="msg_rot", destination=rotating)])
+    assert result.delivered
+    (request,) = receiver.requests
+    assert len(request["headers"]["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):  # the receiver not yet switched over, and the one that has
+        event = Webhook(secret).verify(request["body"], request["headers"])
+        assert event["id"] == "msg_rot"
+
+
+async def test_after_the_grace_period_only_the_new_secret_signs(send, receiver):
+    old, new = receiver.secret, new_signing_secret()
+    expired = WebhookDestination(
+        url=receiver.url("/rotated"),
+        secret=new,
+        previous_secret=old,
+        previous_secret_expires_at=datetime.now(UTC) - timedelta(seconds=1),
+    )
+    (result,) = await send([DeliveryTarget(delivery_id="msg_new", destination=expired)])
+    assert result.delivered
+    (request,) = receiver.requests
+    assert Webhook(new).verify(request["body"], request["headers"])["id"] == "msg_new"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(request["body"], request["headers"])
+
+
+async def test_a_retry_tells_the_sender_the_first_attempt_may_have_arrived(send):
+    seen = []
+
+    class Flaky:
+        async def send(self, target, summary, context):
+            seen.append(target.resend_since)
+            return SendOutcome(ok=len(seen) > 1, error=None if len(seen) > 1 else "timed out")
+
+    target = DeliveryTarget(delivery_id="msg_t", destination=FileDestination())
+    (result,) = await send([target], senders={"file": Flaky()})
+    assert result.delivered
+    assert seen == [None, CONTEXT.window_end]

@@ -257,6 +257,13 @@ def register(add: Add, fake: FakeDiscord) -> None:
             )
         raise unknown_webhook()
 
+    async def get_webhook(request: web.Request) -> web.Response:
+        """GET with the webhook's own token: the webhook object, with its channel."""
+        hook = fake.webhooks.get(int(request.match_info["webhook_id"]))
+        if hook is None or hook.token != request.match_info["webhook_token"]:
+            raise unknown_webhook()
+        return json_response(hook.to_json())
+
     async def execute(request: web.Request) -> web.Response:
         channel, author, hook_id, interaction = resolve(request)
         if interaction is not None and interaction.callback is None:
@@ -329,6 +336,7 @@ def register(add: Add, fake: FakeDiscord) -> None:
     add("GET", "/applications/{application_id}/guilds/{guild_id}/commands", get_guild)
     add("POST", "/interactions/{interaction_id}/{interaction_token}/callback", callback)
     add("POST", "/webhooks/{webhook_id}/{webhook_token}", execute)
+    add("GET", "/webhooks/{webhook_id}/{webhook_token}", get_webhook)
     path = "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
     add("GET", path, get_webhook_message)
     add("PATCH", path, edit_webhook_message)

@@ -325,6 +325,19 @@ class Webhook:
         """Webhook messages are authored by a bot-flagged user with the webhook's id."""
         return User(id=self.id, username=self.name, bot=True)
 
+    def to_json(self) -> dict[str, Any]:
+        """The webhook object as GET /webhooks/{id}/{token} returns it (no user: token auth)."""
+        return {
+            "id": str(self.id),
+            "type": 1,
+            "channel_id": str(self.channel_id),
+            "guild_id": None if self.guild_id is None else str(self.guild_id),
+            "name": self.name,
+            "avatar": None,
+            "token": self.token,
+            "application_id": None,
+        }
+
 
 class IdSource:
     """Snowflakes for 'now' that stay unique and increasing within one fake."""

@@ -258,3 +258,17 @@ def test_trigger_first_fire_is_at_or_after_now():
     assert trigger.get_next_fire_time(None, at_nine) == at_nine
     assert trigger.get_next_fire_time(at_nine, at_nine) == at_nine + timedelta(days=1)
     assert time(9, 0) == trigger.get_next_fire_time(None, at_nine).time()
+
+
+def test_interval_without_anchor_starts_on_the_next_whole_minute():
+    created = datetime(2026, 5, 5, 19, 27, 46, 956000, tzinfo=UTC)
+    every_6h = parse_when("every 6h")
+    fires = next_fire_times(every_6h, "UTC", after=created, count=2, start=created)
+    start = datetime(2026, 5, 5, 19, 28, tzinfo=UTC)
+    # Counting starts at 19:28:00; the first digest comes one whole period after it.
+    assert fires == [start + timedelta(hours=6), start + timedelta(hours=12)]
+    trigger = build_trigger(every_6h, "UTC", start=created)
+    assert trigger.get_next_fire_time(None, created) == fires[0]
+    assert previous_fire_time(every_6h, "UTC", before=fires[0], start=created) == fires[0]
+    just_before = fires[0] - timedelta(microseconds=1)
+    assert previous_fire_time(every_6h, "UTC", before=just_before, start=created) is None

@@ -184,3 +184,68 @@ def test_nominal_periods():
     assert nominal_period(parse_when("every 6h")).total_seconds() == 21600
     assert nominal_period(parse_when("monthly on 1 at 9")).days == 31
     assert nominal_period(parse_when("*/15 * * * *")).total_seconds() == 900
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("once at 2026-12-24 18:00", Once(date=date(2026, 12, 24), time=time(18, 0))),
+        ("once on 2026-12-24 at 6pm", Once(date=date(2026, 12, 24), time=time(18, 0))),
+        ("once at 6pm on 2026-12-24", Once(date=date(2026, 12, 24), time=time(18, 0))),
+        ("once 18:00 on 2026-12-24", Once(date=date(2026, 12, 24), time=time(18, 0))),
+        ("once 2026-12-24T18:00", Once(date=date(2026, 12, 24), time=time(18, 0))),
+        ("every hour", Interval(seconds=3600)),
+        ("hourly", Interval(seconds=3600)),
+        ("Every Day", Interval(seconds=86400)),
+        ("daily", Interval(seconds=86400)),
+        ("every minute", Interval(seconds=60)),
+        ("every 1 week", Interval(seconds=7 * 86400)),
+        ("every 2 weeks", Interval(seconds=14 * 86400)),
+        ("every 2w", Interval(seconds=14 * 86400)),
+        ("weekly", Interval(seconds=7 * 86400)),
+        (
+            "every week from 2026-12-07T08:00Z",
+            Interval(seconds=7 * 86400, anchor=datetime(2026, 12, 7, 8, 0, tzinfo=UTC)),
+        ),
+    ],
+)
+def test_natural_forms_parse(text, expected):
+    recurrence = parse_when(text)
+    assert recurrence == expected
+    assert parse_when(describe(recurrence)) == recurrence
+
+
+def test_a_day_name_without_a_time_is_still_not_an_interval():
+    with pytest.raises(RecurrenceError, match="not understood; use one of"):
+        parse_when("every monday")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("every 1.5 hours", "amounts are whole numbers; did you mean `every 90 minutes`?"),
+        ("every 0.5 days", "did you mean `every 12 hours`?"),
+        ("every 1.5 weeks", "did you mean `every 252 hours`?"),
+        ("every 2.0 hours", "did you mean `every 2 hours`?"),
+        ("every .5h", "did you mean `every 30 minutes`?"),
+        ("every 1.25 minutes", "did you mean `every 75 seconds`?"),
+        (
+            "every 1.5h from 2026-12-01T08:00Z",
+            "did you mean `every 90 minutes from 2026-12-01T08:00Z`?",
+        ),
+        ("every 0.5 seconds", "whole numbers of seconds, minutes, hours, days or weeks"),
+        ("every 1.0000001 minutes", "whole numbers of seconds, minutes, hours, days or weeks"),
+        ("every 0.0 hours", "longer than zero"),
+        ("every 3650.5 days", "at most 10 years"),
+        ("every " + "9" * 5000 + ".5 days", "at most 10 years"),
+        ("every 1." + "0" * 5000 + "1 days", "whole numbers of seconds"),
+    ],
+)
+def test_a_decimal_amount_gets_the_whole_one_to_write(text, message):
+    with pytest.raises(RecurrenceError, match=re.escape(message)):
+        parse_when(text)
+
+
+def test_describe_says_one_minute_not_one_minutes():
+    assert describe(parse_when("every minute")) == "every 1 minute"
+    assert describe(Interval(seconds=1)) == "every 1 second"

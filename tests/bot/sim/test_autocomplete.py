@@ -82,3 +82,12 @@ async def test_a_member_shown_the_command_but_not_allowed_sees_no_schedules(worl
     # The admin still gets them.
     choices = await world.admin.autocomplete(world.general, "schedule show", "schedule", "")
     assert [c["value"] for c in choices] == [mine.id]
+
+
+async def test_when_refuses_an_interval_shorter_than_creation_allows(world):
+    [choice] = await world.admin.autocomplete(
+        world.general, "schedule create", "when", "every 2 minutes"
+    )
+    assert choice["name"] == (
+        "⚠️ every 2 minutes is shorter than the shortest interval allowed (5 minutes)"
+    )
