@@ -24,6 +24,8 @@ POINT_WORDS = 40
 POINT_CHARS = 300
 # One key point per this many messages of a topic, up to the length's cap.
 PER_POINT = 3
+# A window read by periods gets one highlight more for this many topics beyond its length's.
+TOPICS_PER_HIGHLIGHT = 4
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,14 @@ class Budget:
         if topics <= self.topics:
             return self
         return dataclasses.replace(self, topics=topics, point_chars=self.period_point_chars)
+
+    def highlights_for(self, topics: int) -> int:
+        """Highlights of a digest with `topics` topics: more for a window read by periods.
+
+        One more per `TOPICS_PER_HIGHLIGHT` topics the periods add, so the most-liked messages
+        of a year are not three.
+        """
+        return self.highlights + max(0, topics - self.topics) // TOPICS_PER_HIGHLIGHT
 
     def wanted(self, size: int) -> int:
         """Points for a topic of `size` messages on its own: one per `per_point`, capped."""

@@ -4,12 +4,14 @@ Chat interleaves: two threads of talk share a channel, a reply lands an hour lat
 subject starts without a pause. A message joins the conversation it replies to; otherwise the
 active conversation of its channel (or thread) that shares the most weighted vocabulary with
 recent talk; otherwise the one that was just talking if the pause was short; otherwise it starts
-a new one. Only the few conversations active in the same channel are compared, so the cost is
-linear in the number of messages.
+a new one. Short is measured against the channel's own pace: ten minutes in chat, longer in a
+channel that posts every hour. Only the few conversations active in the same channel are
+compared, so the cost is linear in the number of messages.
 
 Busy channels have no pauses: a message every 30 seconds keeps one conversation "talking" all
-day. So a long conversation is then cut where its vocabulary shifts (`tiling.py`, after
-TextTiling), never between a reply and the message it answers.
+day. So a long conversation is then cut where it pauses far longer than its own pace and where
+its vocabulary shifts (`tiling.py`, after TextTiling), never between a reply and the message it
+answers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
+from math import exp, log
 
 from summarizer import tiling
 from summarizer.models import ChatMessage
@@ -29,6 +32,17 @@ GAP = timedelta(minutes=10)
 # How long an idle conversation may still be picked up by shared vocabulary.
 HORIZON = timedelta(hours=3)
 GAP_S, HORIZON_S = GAP.total_seconds(), HORIZON.total_seconds()
+# Pauses are judged against the channel's pace (the typical gap between its messages, a running
+# geometric mean over about its last PACE_SPAN messages): in a channel that posts every few
+# hours an hour's pause is a beat of one talk; in one that posts every 20 seconds it ends one.
+# The pace starts at chat's (a pause of GAP is PAUSE_PACES of its gaps), so two messages an hour
+# apart do not make a channel slow.
+PACE_SPAN = 16
+# A pause of PAUSE_PACES times the pace ends the talk (GAP at least, MAX_GAP at most); an idle
+# conversation may be picked up for as long as HORIZON, or that pause if it is longer.
+PAUSE_PACES = 4
+MAX_GAP_S = timedelta(hours=6).total_seconds()
+START_LOG_GAP = math.log(GAP_S / PAUSE_PACES)
 # Conversations compared per channel; older ones are closed.
 MAX_ACTIVE = 6
 # Words from the last N messages of a conversation count as its current vocabulary.
@@ -88,19 +102,34 @@ def split_conversations(
     owner: dict[int, Conversation] = {}
     active: dict[int, list[Conversation]] = {}
     distincts: list[list[str]] = []
+    times: list[float] = []
+    paces: dict[int, list[float]] = {}
     for position, message in enumerate(messages):
         stream = message.thread.id if message.thread else message.channel.id
         distinct = list(dict.fromkeys(bags[position]))
         distincts.append(distinct)
         weights = [idf.get(word, 1.0) for word in distinct]
         at = message.created_at.timestamp()
+        times.append(at)
+        # The pause before this message is judged by the pace before it; then the pace moves
+        # (`PACE_SPAN`; inline, as it runs once per message): [last time, log of the gap, pause].
+        pace = paces.get(stream)
+        if pace is None:
+            pace = paces[stream] = [at, START_LOG_GAP, GAP_S]
+        gap, since = pace[2], at - pace[0]
+        if since > 0.0:  # the stream's first message, or one in the same instant, teaches nothing
+            log_gap = pace[1] + (log(since if since > 1.0 else 1.0) - pace[1]) / PACE_SPAN
+            pause = PAUSE_PACES * exp(log_gap)
+            pace[0], pace[1] = at, log_gap
+            pace[2] = GAP_S if pause < GAP_S else (pause if pause < MAX_GAP_S else MAX_GAP_S)
+        horizon = HORIZON_S if gap < HORIZON_S else gap
         # Ordered by last activity (messages arrive oldest first): idle ones sit at the front.
         streams = active.setdefault(stream, [])
-        while streams and at - streams[0].last > HORIZON_S:
+        while streams and at - streams[0].last > horizon:
             streams.pop(0)
         chosen = owner.get(message.reply_to) if message.reply_to is not None else None
         if chosen is None and streams:
-            chosen = _by_vocabulary(streams, distinct, weights, at)
+            chosen = _by_vocabulary(streams, distinct, weights, at, gap)
         if chosen is None:
             chosen = Conversation(index=len(conversations), stream=stream)
             conversations.append(chosen)
@@ -111,7 +140,7 @@ def split_conversations(
             streams.pop(0)
         chosen.add(position, distinct, at)
         owner[message.id] = chosen
-    return tile(messages, distincts, idf, conversations)
+    return tile(messages, distincts, idf, conversations, times)
 
 
 def tile(
@@ -119,16 +148,17 @@ def tile(
     terms: Sequence[Sequence[str]],
     idf: dict[str, float],
     conversations: list[Conversation],
+    times: Sequence[float] | None = None,
 ) -> list[Conversation]:
-    """Cut long conversations where their vocabulary shifts; renumbered by first message.
+    """Cut long conversations at long pauses and where their vocabulary shifts; renumbered.
 
-    `terms` are each message's distinct terms.
+    `terms` are each message's distinct terms, `times` when each was written (epoch seconds).
     """
     weights = tiling.squared(idf)
     pieces = [
         (conversation.stream, part)
         for conversation in conversations
-        for part in tiling.segments(messages, terms, weights, conversation.members)
+        for part in tiling.segments(messages, terms, weights, conversation.members, times)
     ]
     if len(pieces) == len(conversations):
         return conversations
@@ -142,11 +172,21 @@ def tile(
 
 
 def _by_vocabulary(
-    streams: list[Conversation], words: Sequence[str], weights: Sequence[float], at: float
+    streams: list[Conversation],
+    words: Sequence[str],
+    weights: Sequence[float],
+    at: float,
+    gap: float = GAP_S,
 ) -> Conversation | None:
+    """The active conversation that owns the message's words, or the one that was talking.
+
+    Within `gap` of the channel's last message (its pause, after `PACE_SPAN`) the talking one
+    keeps a message that shares nothing with any ("ok", "lol"); after it, only a clear share
+    of its words brings a conversation back.
+    """
     latest = streams[-1]
     total = sum(weights)
-    recent = at - latest.last <= GAP_S
+    recent = at - latest.last <= gap
     latest_score = latest.overlap(words, weights, total)
     if recent and latest_score >= 0.5:
         # No other conversation could own at least twice as much of the message: keep it here.

@@ -12,6 +12,7 @@ than the leading one.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 from summarizer import text
@@ -20,6 +21,9 @@ from summarizer import text
 LONG = 2
 # …and a later run of its sentences replaces its leading ones only if this much more telling.
 BETTER = 1.5
+# A colon before a capitalised word ends a lead-in ("I would like to clarify the situation for
+# the community: The progress…"): what follows is a sentence of its own.
+_LEAD_IN = re.compile(r"(?<=:)\s+(?=[A-Z])")
 
 
 def telling(content: str, limit: int, subject: Mapping[str, float]) -> str:
@@ -28,14 +32,37 @@ def telling(content: str, limit: int, subject: Mapping[str, float]) -> str:
     `subject` weighs the conversation's terms (empty when it has no clear subject: then the
     leading sentences are kept).
     """
-    sentences = text.sentences(text.clean(content))
+    sentences = [
+        part
+        for sentence in text.sentences(text.clean(content))
+        for part in _LEAD_IN.split(sentence)
+    ]
     sizes = [text.word_count(s) for s in sentences]
+    # A lead-in too long to leave room for what it introduces is left out.
+    lead = 1 if len(sentences) > 1 and sentences[0].endswith(":") and sizes[0] >= limit else 0
     if not subject or sum(sizes) <= LONG * limit or len(sentences) < 2:
-        return run_from(sentences, sizes, 0, limit)
+        return run_from(sentences, sizes, lead, limit)
     runs = [run_from(sentences, sizes, start, limit) for start in range(len(sentences))]
     scores = [_score(run, subject) for run in runs]
-    best = max(range(len(runs)), key=lambda i: (scores[i], -i))
-    return runs[best] if scores[best] > BETTER * scores[0] else runs[0]
+    best = max(range(lead, len(runs)), key=lambda i: (scores[i], -i))
+    return runs[best] if scores[best] > BETTER * scores[lead] else runs[lead]
+
+
+def opening(content: str, limit: int) -> str:
+    """A message's leading sentences within `limit` characters, as a highlight shows them.
+
+    A lead-in that leaves no room for the sentence it introduces ("Since there has been some
+    confusion … I would like to clarify the situation for the community:") gives way to it,
+    after "…".
+    """
+    cleaned = text.clean(content)
+    parts = _LEAD_IN.split(cleaned, maxsplit=1)
+    if len(parts) == 2:
+        lead_in, rest = parts
+        introduced = text.sentences(rest)[0]
+        if len(lead_in) + 1 + len(introduced) > limit:
+            return "… " + text.leading(rest, limit - 2)
+    return text.leading(cleaned, limit)
 
 
 def run_from(sentences: list[str], sizes: list[int], start: int, limit: int) -> str:

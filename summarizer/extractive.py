@@ -9,12 +9,13 @@ order they were said, each reported as a third-person statement (`keypoints.py`,
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
-from summarizer import excerpts, facts, keypoints, periods, phrasing, text, titles
+from summarizer import excerpts, facts, keypoints, periods, phrasing, salience, text, titles
 from summarizer.analysis import Analysis, analyse
 from summarizer.budgets import BUDGETS, Budget
 from summarizer.chatter import Kind
@@ -43,6 +44,8 @@ SAYS_SOMETHING = 4
 ENGAGEMENT = 0.5
 # A conversation this long has a subject its long messages' telling sentences are judged by.
 SUBJECT_MESSAGES = 6
+# In a topic of one line, reactions and replies weigh this much more (times log(1 + n)).
+ONE_LINE_ENGAGEMENT = 0.6
 
 
 async def summarize_extractive(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
@@ -71,7 +74,7 @@ def build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> S
         generated_at=now,
         overview=_overview(messages, topics, len(open_questions), window),
         topics=topics,
-        highlights=facts.highlights(analysis, budget.highlights, _cited(topics)),
+        highlights=facts.highlights(analysis, budget.highlights_for(len(topics)), _cited(topics)),
         open_questions=open_questions,
         links=facts.shared_links(messages, budget.links),
         stats=stats,
@@ -161,7 +164,7 @@ def _topic(analysis: Analysis, conversation: Conversation, budget: Budget, wante
     messages = analysis.messages
     members = conversation.members
     analysis.rank(conversation)
-    order = sorted(members, key=lambda p: (-analysis.scores[p], p))
+    order = _ranked(analysis, members, one_line=wanted == 1)
     people = keypoints.people_of(analysis, members)
     chosen, answers = _choose(analysis, people, order, wanted, budget)
     if not chosen:
@@ -191,6 +194,28 @@ def _topic(analysis: Analysis, conversation: Conversation, budget: Budget, wante
         start=messages[members[0]].created_at,
         end=messages[members[-1]].created_at,
     )
+
+
+def _ranked(analysis: Analysis, members: Sequence[int], *, one_line: bool) -> list[int]:
+    """The conversation's messages, best first.
+
+    A topic with one line (each topic of a long window) stands for dozens of messages: the
+    ranker's centrality and "said early" are weak signs there, and what people reacted to or
+    answered is a strong one, so their reactions and replies count `ONE_LINE_ENGAGEMENT` more;
+    and since reactions also go to praise and jokes, a message that says nothing on its own
+    (`salience.is_filler`) comes after every one that does.
+    """
+    scores, messages, replies = analysis.scores, analysis.messages, analysis.replies
+    if not one_line:
+        return sorted(members, key=lambda p: (-scores[p], p))
+    engaged = [
+        scores[p] + ONE_LINE_ENGAGEMENT * math.log1p(messages[p].reactions + replies[p])
+        for p in members
+    ]
+    ranked = [p for _, p in sorted(zip((-e for e in engaged), members, strict=True))]
+    # The one line says something on its own: praise with a heart on it does not.
+    filler = {p for p in ranked if salience.is_filler(messages[p].content)}
+    return [p for p in ranked if p not in filler] + [p for p in ranked if p in filler]
 
 
 def _choose(

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
-from summarizer import answers, asking, text
+from summarizer import answers, asking, excerpts, text
 from summarizer.analysis import Analysis
 from summarizer.models import (
     ChatMessage,
@@ -26,6 +26,9 @@ from summarizer.models import (
 EXCERPT = 200
 # A highlight is one message people liked: about a tweet of it, cut after a sentence.
 HIGHLIGHT_EXCERPT = 280
+# A highlight is read away from its conversation: a word or two ("DTOCONVEY", "this!") is the
+# end of something said before it and tells the reader nothing there.
+HIGHLIGHT_WORDS = 3
 
 
 MAX_ACTIVITY_HOURS = 24 * 31
@@ -42,32 +45,30 @@ def highlights(
     """Messages with the most reactions and replies (at least two of either, in total).
 
     Messages in `skip` (ids a digest already states as key points) are left out: a highlight
-    that repeats a point tells the reader nothing new; so are messages without a word (an
-    image alone), which a digest can only show as "(attachment)". A highlight shows the
-    message's leading sentences, up to `HIGHLIGHT_EXCERPT` characters, so a cut rarely drops
-    what people liked.
+    that repeats a point tells the reader nothing new; so are messages of fewer than
+    `HIGHLIGHT_WORDS` words (an image alone, the last word of a joke). Between messages people
+    liked as much, the one that says more comes first. A highlight shows the message's leading
+    sentences, up to `HIGHLIGHT_EXCERPT` characters, so a cut rarely drops what people liked.
     """
-    messages, replies = analysis.messages, analysis.replies
+    messages, replies, sizes = analysis.messages, analysis.replies, analysis.sizes
     candidates = (
-        (messages[i].reactions + replies[i], -i)
+        (messages[i].reactions + replies[i], sizes[i], -i)
         for i in range(len(messages))
         if messages[i].reactions + replies[i] >= 2
         and messages[i].id not in skip
-        and analysis.sizes[i] > 0
+        and sizes[i] >= HIGHLIGHT_WORDS
     )
-    chosen = heapq.nlargest(limit, candidates)
+    chosen = [-i for _, _, i in heapq.nlargest(limit, candidates)]
     return [
         Highlight(
-            message_id=messages[-i].id,
-            author=person(messages[-i]),
-            excerpt=text.leading(
-                text.clean(messages[-i].content) or "(attachment)", HIGHLIGHT_EXCERPT
-            ),
-            jump_url=messages[-i].jump_url,
-            reactions=messages[-i].reactions,
-            replies=replies[-i],
+            message_id=messages[i].id,
+            author=person(messages[i]),
+            excerpt=excerpts.opening(messages[i].content, HIGHLIGHT_EXCERPT),
+            jump_url=messages[i].jump_url,
+            reactions=messages[i].reactions,
+            replies=replies[i],
         )
-        for _, i in chosen
+        for i in chosen
     ]
 
 

@@ -102,7 +102,7 @@ def key_point(
         if person not in authors:
             authors.append(person)
     return KeyPoint(
-        text=text.shorten(folded, limit),
+        text=text.finished(folded, limit),
         message_ids=[message.id, *(analysis.messages[q].id for q in answers)],
         authors=authors,
         jump_url=message.jump_url,

@@ -27,6 +27,8 @@ _MARKUP = re.compile(r"\|\||\*\*|__|~~|`+|^>+\s?", re.M)
 _SPACE = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(@#])")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
+# Where a sentence ends inside a text: its stop and closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
 # Markup around a link is not part of it (`**https://x.org**`), as GitHub's autolinks agree.
 _URL_END = _TRAILING_PUNCT + "*_~"
 _MARKUP_OR_URL = re.compile(rf"(?P<url>{URL.pattern})|{_MARKUP.pattern}", re.M)
@@ -162,6 +164,20 @@ def shorten(text: str, limit: int) -> str:
     if len(cut) + 2 > limit:
         cut = text[: limit - 2].rsplit(" ", 1)[0].rstrip(",;:-")
     return cut + " …"
+
+
+def finished(text: str, limit: int, slack: float = 0.25) -> str:
+    """`text` cut at `limit` characters, or where the sentence it cuts ends, up to `slack` more.
+
+    A point cut a few words before its sentence ends loses what the sentence was saying
+    ("…it helped enable the grand prize last year"); finishing it costs a few characters.
+    """
+    if len(text) <= limit:
+        return text
+    end = _SENTENCE_END.search(text, limit - 1)
+    if end is None or end.end() > limit * (1 + slack):
+        return shorten(text, limit)
+    return text[: end.end()]
 
 
 def leading(text: str, limit: int) -> str:

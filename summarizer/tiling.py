@@ -1,11 +1,13 @@
 """Cutting a long conversation where its vocabulary shifts, after Hearst's TextTiling.
 
 A busy channel has no pauses: with a message every 30 seconds the talk that was going on keeps
-every message, and a day of it becomes one "conversation" about everything. So a long
-conversation is read in chunks of ten messages (TextTiling's blocks); at each chunk boundary
-the vocabulary of the chunk before it is compared with the chunk after it (cosine of
-IDF-weighted term counts). A boundary whose cohesion dips well below the highest cohesion on
-either side (by at least twice the conversation's mean cohesion) is where the subject changed.
+every message, and a day of it becomes one "conversation" about everything. So a conversation
+is first cut where it pauses far longer than its own pace (its sittings: in a channel that
+shares its jargon all day, shared words revive talk hours later), and a long sitting is read in
+chunks of ten messages (TextTiling's blocks); at each chunk boundary the vocabulary of the
+chunk before it is compared with the chunk after it (cosine of IDF-weighted term counts). A
+boundary whose cohesion dips well below the highest cohesion on either side (by at least twice
+the conversation's mean cohesion) is where the subject changed.
 The cut is then moved, within half a chunk, to the message where the words start leaning to
 the new subject, and never where a reply would be cut from the message it answers; a reply
 whose message lies in another piece follows it. Cost: one pass over the terms and one
@@ -17,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, pairwise
 
 from summarizer.models import ChatMessage
 
@@ -32,6 +34,12 @@ DEPTH = 0.15
 RELATIVE = 2.0
 # A reply this close (in messages) to what it answers binds the two: no cut between them.
 REPLY_REACH = 10
+# A pause this many times the conversation's usual gap (its median), and two hours at least,
+# ends a sitting: what follows is another moment of the talk, even on the same words.
+PACE = 20
+PAUSE_S = 2 * 60 * 60.0
+# Conversations shorter than this have no usual pace to measure pauses against.
+PACED = 16
 
 # Per term, how many messages of a chunk use it.
 Chunk = Counter[str]
@@ -47,14 +55,43 @@ def segments(
     terms: Sequence[Sequence[str]],
     weights: dict[str, float],
     members: Sequence[int],
+    times: Sequence[float] | None = None,
 ) -> list[list[int]]:
-    """`members` (positions, time order) as pieces.
+    """`members` (positions, time order) as pieces: its sittings, each cut where its words shift.
 
-    `terms` are each message's distinct terms, `weights` are `squared(idf)`.
+    `terms` are each message's distinct terms, `weights` are `squared(idf)`, `times` when each
+    message was written (epoch seconds; read from the messages when not given).
     """
-    if len(members) < 2 * MIN_PIECE:
-        return [list(members)]
-    return _cut(messages, members, boundaries(messages, terms, weights, members))
+    sittings = _cut(messages, members, pauses(messages, members, times))
+    pieces: list[list[int]] = []
+    for sitting in sittings:
+        if len(sitting) < 2 * MIN_PIECE:
+            pieces.append(sitting)
+        else:
+            pieces.extend(_cut(messages, sitting, boundaries(messages, terms, weights, sitting)))
+    return pieces
+
+
+def pauses(
+    messages: Sequence[ChatMessage], members: Sequence[int], times: Sequence[float] | None = None
+) -> list[int]:
+    """Where a conversation pauses far longer than its pace: indices of the message after.
+
+    A busy channel revives a conversation hours later on shared words (a reading channel shares
+    its letters and jargon all day): a pause of `PACE` times the conversation's median gap, and
+    `PAUSE_S` at least, starts another sitting. Replies across it follow their message (`_cut`).
+    """
+    if len(members) < PACED:
+        return []
+    if times is None:
+        at = [messages[p].created_at.timestamp() for p in members]
+    else:
+        at = [times[p] for p in members]
+    if at[-1] - at[0] < PAUSE_S:
+        return []  # too short to hold a pause that long
+    gaps = [b - a for a, b in pairwise(at)]
+    bar = max(PAUSE_S, PACE * sorted(gaps)[len(gaps) // 2])
+    return [k + 1 for k, gap in enumerate(gaps) if gap >= bar]
 
 
 def boundaries(

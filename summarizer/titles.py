@@ -10,14 +10,17 @@ single topic). A longer phrase nearly as strong replaces one it contains ("iota"
 subscript"); two subjects are never joined into a list ("FFT and rho").
 
 Guards, because rarity alone rewards noise. A phrase needs a word rarer than everyday English
-(Zipf under 4.5) and may not start or end with an everyday word. Words in another script than Latin
-are never titles: the digest is written in English, and wordfreq cannot tell an ancient Greek
-function word from a subject (both are unknown to it). Greek written in Latin letters is
-transliterated back and dropped when it is an everyday Greek word ("touto", "kai", "kata").
-Words wordfreq does not know (names, typos, "kheiros") count as only moderately rare, and only
-when used more than once; participants' names and chat noise ("lmaooo", "tho") never count. A
-phrase said once is only a fallback; when nothing qualifies, the title says who talked ("Chat
-between Ann and Bo").
+(Zipf under 4.5) and may not start or end with an everyday word. A word in another script
+(Greek, Cyrillic, Hebrew, Arabic) is judged in its own language: a channel reading Greek names
+its subjects in Greek (πορφυρας, μουσικην), so such a word may be a title when it has six
+letters or more, is rare in that language (wordfreq's modern list, compared without accents:
+και, τουτο and ομοιως are everyday words) and two people or more write it; the short function
+words of older Greek that wordfreq lacks (ωσπερ, απερ) are too short. Greek written in Latin
+letters is transliterated back and dropped when it is an everyday Greek word ("touto", "kai",
+"kata"). Latin-script words wordfreq does not know (names, typos) count as only moderately
+rare, and only when used more than once; participants' names and chat noise ("lmaooo", "tho")
+never count. A phrase said once is only a fallback; when nothing qualifies, the title says who
+talked ("Chat between Ann and Bo").
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from summarizer.salience import (
     is_chatter,
     is_greek_filler,
     is_latin,
+    is_native_subject,
     rarity,
     zipf,
 )
@@ -244,7 +248,9 @@ def _word_may_title(token: str) -> bool:
         return False
     if lower in text.STOPWORDS or is_chatter(lower):
         return False
-    return is_latin(lower) and not is_greek_filler(lower)
+    if not is_latin(lower):
+        return is_native_subject(lower)
+    return not is_greek_filler(lower)
 
 
 @lru_cache(maxsize=65536)
@@ -269,6 +275,9 @@ def _score(
     if not (known_rare or (unknown and repeated)):
         return 0.0
     if unknown and not repeated:
+        return 0.0
+    # Another script's word is a subject when several people write it, not one person's notes.
+    if candidate.people < 2 and not all(is_latin(w.lower()) for w in words):
         return 0.0
     rare = sum(rarity(w) for w in words)
     people = 1.0 + 0.5 * (candidate.people - 1)

@@ -128,3 +128,83 @@ def test_short_conversations_are_never_tiled():
     bags = [list(dict.fromkeys(text.terms(m.content))) for m in messages]
     weights = tiling.squared(document_frequencies(bags))
     assert tiling.segments(messages, bags, weights, list(range(20))) == [list(range(20))]
+
+
+# -- pauses measured against the pace ------------------------------------------------------
+
+SLOW_DEBATE = [
+    "asked a chatbot to read the ink labels, the result was modest",
+    "these texts span centuries, the model cannot know that",
+    "orthography did not change much over that time though",
+    "a papyrologist could use it for a first guess at most",
+    "before any of that we need a tool to collect readings",
+    "feeding challenge data to a public model breaks the agreement",
+    "the scrap I used was labelled by last year's winners",
+    "nobody can check what such a model makes up",
+    "it only repeats what it was trained on, without knowing truth",
+    "a shared board for transcriptions would help everyone",
+]
+
+
+def slow(texts: list[str], minutes: int, start_minutes: int = 0) -> list[ChatMessage]:
+    """One message every `minutes`, three people taking turns."""
+    return [
+        ChatMessage(
+            id=7000 + start_minutes + i,
+            channel=CHANNEL,
+            author=Author(id=1 + i % 3, name=f"user{1 + i % 3}"),
+            content=said,
+            created_at=START + timedelta(minutes=start_minutes + minutes * i),
+        )
+        for i, said in enumerate(texts)
+    ]
+
+
+def test_a_slow_channel_keeps_its_talk_together_across_long_pauses():
+    # A message every 50 minutes for a day: a pause of 50 minutes is the channel's beat, not the
+    # end of a talk, so the debate at the end (few shared words) stays one conversation.
+    history = slow([f"note {i} about segment {i} of the scan" for i in range(30)], 50)
+    debate = slow(SLOW_DEBATE, 50, start_minutes=50 * 30)
+    found = groups(history + debate)
+    tail = set(range(len(history), len(history) + len(debate)))
+    assert any(tail <= set(members) for members in found)
+
+
+def test_in_a_busy_channel_the_same_pauses_end_the_talk():
+    # The same debate after a morning of a message every 30 seconds: 50 minutes is a long
+    # pause there, and messages that share few words start conversations of their own.
+    history = dense([f"{line} again" for line in DEPLOY] * 2)
+    debate = slow(SLOW_DEBATE, 50, start_minutes=60)
+    found = groups(history + debate)
+    tail = set(range(len(history), len(history) + len(debate)))
+    assert not any(tail <= set(members) for members in found)
+
+
+def test_a_conversation_revived_hours_later_is_another_sitting():
+    # Shared words bring the deploy talk back after two and a half hours: another sitting.
+    later = [
+        ChatMessage(
+            id=9000 + i,
+            channel=CHANNEL,
+            author=Author(id=1 + i % 4, name=f"user{1 + i % 4}"),
+            content=said,
+            created_at=START + timedelta(hours=2.5, seconds=30 * (len(DEPLOY) + i)),
+            reply_to=5000 + 3 if i == 1 else None,
+        )
+        for i, said in enumerate(DEPLOY)
+    ]
+    found = groups(dense(DEPLOY) + later)
+    assert [len(members) for members in found] == [len(DEPLOY) + 1, len(DEPLOY) - 1]
+    # A reply across the pause follows the message it answers into the first sitting.
+    assert len(DEPLOY) + 1 in found[0]
+
+
+def test_pauses_are_measured_against_the_conversations_own_pace():
+    messages = dense(DEPLOY + OFFSITE)
+    members = list(range(len(messages)))
+    assert tiling.pauses(messages, members) == []  # 30 seconds apart: no pause at all
+    late = [
+        m.model_copy(update={"created_at": m.created_at + timedelta(hours=3)})
+        for m in messages[20:]
+    ]
+    assert tiling.pauses(messages[:20] + late, members) == [20]

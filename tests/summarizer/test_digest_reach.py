@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from summarizer import excerpts, statements, summarize, text
+from summarizer import excerpts, facts, statements, summarize, text
 from summarizer.analysis import analyse
 from summarizer.budgets import BUDGETS, Budget
 from summarizer.extractive import build_topics
@@ -49,7 +49,8 @@ async def test_brief_digest_of_a_busy_week_has_a_topic_for_every_day():
     assert len(days) == 7
     points = [point for topic in summary.topics for point in topic.points]
     assert len(points) <= BRIEF.max_points
-    assert all(len(point.text) <= BRIEF.period_point_chars for point in points)
+    # A point may finish the sentence its cut would fall in, a quarter longer at most.
+    assert all(len(point.text) <= 1.25 * BRIEF.period_point_chars for point in points)
 
 
 async def test_brief_digest_of_one_busy_day_keeps_three_topics():
@@ -195,3 +196,68 @@ def test_a_cut_after_a_link_keeps_the_ellipsis_out_of_the_address():
     shown = text.shorten(said, 60)
     assert shown.endswith("share=17 …")
     assert text.links(shown) == ["https://miro.com/app/board/x=/?share=17"]
+
+
+# -- long messages, cuts and highlights ----------------------------------------------------
+
+CLARIFIED = (
+    "Since there has been some confusion due to inaccurate media reporting within the last days "
+    "and I am indirectly involved as a member of the team, I would like to clarify the situation "
+    "for the community: The progress on the columns about Plato's life refers to an already "
+    "opened papyrus. There is no connection to the challenge."
+)
+
+
+def test_a_long_lead_in_gives_way_to_what_it_introduces():
+    assert excerpts.telling(CLARIFIED, 20, {}).startswith("The progress on the columns")
+    # A short lead-in stays: it fits with what it introduces.
+    assert excerpts.telling("Update: The build is green now.", 20, {}) == (
+        "Update: The build is green now."
+    )
+
+
+def test_a_highlight_shows_what_a_long_lead_in_introduces():
+    shown = excerpts.opening(CLARIFIED, 280)
+    assert shown.startswith("… The progress on the columns about Plato's life")
+    assert excerpts.opening("Short and sweet. Second.", 280) == "Short and sweet. Second."
+
+
+def test_a_point_finishes_the_sentence_its_cut_would_fall_in():
+    said = "Nobody trusts the output; it helped enable the grand prize last year. More follows."
+    assert text.finished(said, 60) == said[: said.index(" More")]
+    # Too far past the limit: cut at a word, as before.
+    assert text.finished(said, 30).endswith("…")
+    assert text.finished("Version 2.5 ships the new cache and more besides.", 12).endswith("…")
+
+
+def test_highlights_need_words_and_put_the_message_that_says_more_first():
+    messages = [
+        message(0, "the reading of the last column is out, see the pinned image", 1),
+        message(1, "DTOCONVEY", 2, reactions=9),
+        message(2, "an' we read them all", 3, reactions=6),
+        message(
+            3, "the papyrologists say the text is about pleasure and the senses", 4, reactions=6
+        ),
+    ]
+    shown = facts.highlights(analyse(messages), 3)
+    assert [h.message_id for h in shown] == [messages[3].id, messages[2].id]
+
+
+def test_a_window_read_by_periods_gets_more_highlights():
+    assert BRIEF.highlights_for(BRIEF.topics) == BRIEF.highlights
+    assert BRIEF.highlights_for(BRIEF.max_topics) == BRIEF.highlights + 2
+
+
+async def test_a_one_line_topic_states_what_its_people_reacted_to():
+    messages = [
+        message(0, "morning all, anyone looked at the new scan yet today?", 1),
+        message(1, "not yet, the download is slow for me this morning", 2),
+        message(2, "same here, the server seems overloaded by everyone", 3),
+        message(
+            3, "the team says the full release comes after the prize is awarded", 2, reactions=9
+        ),
+        message(4, "ok, I will wait for the release then and read later", 1),
+    ]
+    summary = await summarize(messages, SummaryOptions(length=SummaryLength.BRIEF))
+    (point,) = summary.topics[0].points
+    assert point.message_ids[0] == messages[3].id

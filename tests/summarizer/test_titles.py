@@ -7,7 +7,13 @@ from wordfreq import zipf_frequency
 
 from summarizer import summarize
 from summarizer.models import SummaryOptions
-from summarizer.salience import is_filler, is_greek_filler
+from summarizer.salience import (
+    is_filler,
+    is_greek_filler,
+    is_native_subject,
+    native_zipf,
+    rarity,
+)
 from summarizer.sources import ExportSource
 from summarizer.titles import MAX_TITLE, topic_title
 from tests.summarizer.helpers import SAMPLE, message
@@ -74,7 +80,7 @@ def test_participant_names_are_not_subjects():
     assert topic_title(messages, [0, 1, 2, 3]) == "Lighthouse restoration"
 
 
-def test_greek_script_and_transliterated_greek_filler_are_not_titles():
+def test_greek_function_words_and_transliterated_greek_filler_are_not_titles():
     title = _title(
         [
             "I read και των here, then touto",
@@ -84,6 +90,40 @@ def test_greek_script_and_transliterated_greek_filler_are_not_titles():
         ]
     )
     assert title in {"Papyrus", "Papyrus column"}
+
+
+READING = [
+    "so the second line could be μουσικην after all",
+    "yes μουσικην fits the traces, then a gap",
+    "the papyrus is dark there but μουσικην is clear",
+    "agreed on μουσικην, the next word is harder",
+]
+
+
+def test_a_word_of_another_script_that_several_people_read_is_a_title():
+    # A channel reading Greek names its subjects in Greek: the word is the reading.
+    assert _title(READING) == "Μουσικην"
+
+
+def test_a_word_of_another_script_only_one_person_writes_is_no_title():
+    # One person's notes are not a subject several people talked about.
+    assert _title(READING, authors=(1,)) != "Μουσικην"
+
+
+def test_another_scripts_everyday_and_short_words_are_not_subjects():
+    # wordfreq lists modern Greek with its accents; chat drops them, so both are compared bare.
+    assert native_zipf("ομοιως") == native_zipf("ομοίως") >= 3.0
+    assert not is_native_subject("ομοιως")  # "likewise"
+    assert not is_native_subject("τουτο")  # "this"
+    assert not is_native_subject("απερ")  # short: an ancient function word wordfreq lacks
+    assert is_native_subject("μουσικην")
+    assert is_native_subject("πορφύρας")
+    assert native_zipf("music") is None  # Latin script: judged as English
+
+
+def test_a_word_its_language_never_uses_is_as_rare_as_words_get():
+    assert rarity("προχειρως") > rarity("papyri") > rarity("subscription")
+    assert rarity("μουσική") < rarity("μουσικην")  # modern "music" vs an ancient form
 
 
 def test_titles_already_taken_are_avoided():
