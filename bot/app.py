@@ -24,6 +24,7 @@ import yarl
 from discord.ext import commands
 
 from bot.cogs import add_cogs
+from bot.cogs.notice_buttons import notice_view
 from bot.cogs.replies import SummaryTree
 from bot.config import Settings
 from bot.history import DiscordHistorySource
@@ -104,7 +105,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.llm: LLMEngine | None = None
         self.senders: dict[str, Sender] = {}
         self.history = DiscordHistorySource(self)
-        self.notifier = Notifier(self)
+        self.notifier = Notifier(self, buttons=notice_view)
         self.lifecycle = Lifecycle(self)
         self.members = MemberLookup(clock)
         self.loop_lag = LoopLagMonitor()

@@ -1,4 +1,4 @@
-"""A guild's own settings as the bot applies them: default zone, log channel, admin role.
+"""A guild's own settings as the bot applies them: zone, log channel, admin and creator roles.
 
 Changes come from `/summarybot settings`; each is stored with an audit entry naming who made
 it and what changed (values included: none of these is a secret).
@@ -14,7 +14,7 @@ from scheduling.models import AuditAction, AuditEntry
 if TYPE_CHECKING:
     from bot.app import SummaryBot
 
-SETTING_FIELDS = ("timezone", "log_channel_id", "admin_role_id")
+SETTING_FIELDS = ("timezone", "log_channel_id", "admin_role_id", "creator_role_id")
 
 
 async def guild_settings(bot: SummaryBot, guild_id: int) -> GuildSettings:

@@ -20,7 +20,12 @@ def can_manage_schedules(member: discord.Member, admin_role_id: int | None = Non
     permissions = member.guild_permissions
     if permissions.manage_guild or permissions.administrator:
         return True
-    return admin_role_id is not None and any(role.id == admin_role_id for role in member.roles)
+    return has_role(member, admin_role_id)
+
+
+def has_role(member: discord.Member, role_id: int | None) -> bool:
+    """Whether `member` holds the role a setting names (False when none is set)."""
+    return role_id is not None and any(role.id == role_id for role in member.roles)
 
 
 def channel_label(channel: Channel) -> str:

@@ -27,6 +27,8 @@ class GuildSettings(BaseModel):
     timezone: str | None = None
     log_channel_id: int | None = Field(default=None, gt=0)
     admin_role_id: int | None = Field(default=None, gt=0)
+    # Members with this role create schedules and manage only those they created.
+    creator_role_id: int | None = Field(default=None, gt=0)
     updated_at: AwareDatetime | None = None
 
     @field_validator("timezone")

@@ -32,6 +32,7 @@ from scheduling.models import (
     ScheduleNotice,
     ScheduleStatus,
 )
+from scheduling.notices import tell_run_outcome
 from scheduling.outcome import apply_outcome
 from scheduling.ports import (
     Deliver,
@@ -45,6 +46,7 @@ from scheduling.ports import (
 )
 from scheduling.recurrence import nominal_period, previous_fire_time
 from scheduling.settings import RetentionSettings, SchedulingSettings
+from scheduling.slots import PrioritySlots, run_slot
 from scheduling.store import Store
 from scheduling.subscriptions import is_subscriber_delivery, settle_dm_outcomes
 from scheduling.windows import window_for
@@ -87,15 +89,20 @@ class JobContext:
     # whether everybody the digest reaches could read each); None includes none.
     private_threads: Callable[[Schedule], ThreadFilter] | None = None
     rng: random.Random = field(default_factory=random.Random)
-    semaphore: asyncio.Semaphore = field(init=False)
+    # The `max_concurrent_runs` run slots: higher priority first, then earliest due.
+    slots: PrioritySlots = field(init=False)
     # One run of a schedule at a time: a slot due while the previous run is still delivering
     # waits for it, then reads from where it ended (windows tile) instead of being dropped.
     schedule_locks: dict[str, tuple[asyncio.Lock, int]] = field(default_factory=dict)
-    waiting: int = 0
     running: set[asyncio.Task[object]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.semaphore = asyncio.Semaphore(self.settings.max_concurrent_runs)
+        self.slots = PrioritySlots(self.settings.max_concurrent_runs)
+
+    @property
+    def waiting(self) -> int:
+        """Runs waiting for a slot."""
+        return self.slots.waiting
 
 
 async def run_summary(
@@ -114,7 +121,8 @@ async def run_summary(
     first digests arrive at once instead of after every check has queued at Discord.
     """
     fired = context.clock()  # the slot is the latest fire time at or before this moment
-    async with _one_at_a_time(context, schedule_id), _run_slot(context):
+    due = scheduled_for or fired
+    async with _one_at_a_time(context, schedule_id), _run_slot(context, schedule_id, due):
         schedule = await context.store.get_schedule(schedule_id)
         if schedule is None:
             context.on_change(schedule_id, None)
@@ -188,24 +196,11 @@ async def _one_at_a_time(context: JobContext, schedule_id: str) -> AsyncIterator
 
 
 @contextlib.asynccontextmanager
-async def _run_slot(context: JobContext) -> AsyncIterator[None]:
-    """One of `max_concurrent_runs` slots; the task is tracked so a stop can wait for it."""
-    task = asyncio.current_task()
-    if task is not None:
-        context.running.add(task)
-    try:
-        context.waiting += 1
-        try:
-            await context.semaphore.acquire()
-        finally:
-            context.waiting -= 1
-        try:
-            yield
-        finally:
-            context.semaphore.release()
-    finally:
-        if task is not None:
-            context.running.discard(task)
+async def _run_slot(context: JobContext, schedule_id: str, due: datetime) -> AsyncIterator[None]:
+    """One of `max_concurrent_runs` slots, queued by the schedule's priority and `due`."""
+    priority = await context.store.schedule_priority(schedule_id)
+    async with run_slot(context.slots, context.running, priority, due):
+        yield
 
 
 async def _pause_for(context: JobContext, schedule: Schedule, reason: str) -> None:
@@ -474,8 +469,9 @@ async def _record(context: JobContext, run: Run) -> Run:
     _observe(context, "run_finished", run)
     if changed is not None:
         context.on_change(run.schedule_id, changed[1])
-    for notice in notices:
-        await tell(context.notify, notice)
+        await tell_run_outcome(
+            context.store, context.notify, changed[1], run, notices, context.clock()
+        )
     return run
 
 

@@ -25,6 +25,7 @@ from delivery.models import Destination
 from scheduling.audiences import ConfirmedAudience
 from scheduling.bounds import MAX_INTEGER, date_problem, instant_problem, span_problem
 from scheduling.cron import normalize, parse_cron
+from scheduling.slots import Priority
 from scheduling.zones import canonical_zone_name
 from summarizer.models import SummaryLength
 
@@ -186,6 +187,7 @@ class Schedule(BaseModel):
 
     Counters (`run_count`, `consecutive_failures`) live here because auto-pause and
     `max_runs` decide on them; the store moves them in the same transaction as the run.
+    `run_count` counts digests delivered on schedule (`scheduling.outcome.counts`).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -218,6 +220,8 @@ class Schedule(BaseModel):
     pause_cause: PauseCause | None = None
     max_runs: int | None = Field(default=None, gt=0)
     end_at: AwareDatetime | None = None
+    # Which runs take a free run slot first when more are due than may run at once.
+    priority: Priority = "normal"
     run_count: int = Field(default=0, ge=0)
     consecutive_failures: int = Field(default=0, ge=0)
     created_at: AwareDatetime = Field(default_factory=utc_now)
@@ -355,6 +359,7 @@ class AuditAction(StrEnum):
     TRIGGERED = "triggered"
     COMPLETED = "completed"
     IMPORTED = "imported"
+    EXPORTED = "exported"
     CLEANED_UP = "cleaned_up"
     SETTINGS_CHANGED = "settings_changed"
     EMERGENCY_STOP = "emergency_stop"
@@ -401,13 +406,32 @@ class DestinationHealth(BaseModel):
         return self.delivered / self.finished if self.finished else 1.0
 
 
+NoticeKind = Literal[
+    "run_failed",
+    "destination_failing",
+    "destination_disabled",
+    "auto_paused",
+    "completed",
+    "recovered",
+    "subscription_dropped",
+]
+
+
 class ScheduleNotice(BaseModel):
     """Something a guild's admins must hear about (the bot posts it to the log channel)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["auto_paused", "completed", "destination_disabled", "subscription_dropped"]
+    kind: NoticeKind
     schedule_id: str
     guild_id: int
     created_by: int
     message: str
+    # The destination a destination notice is about (a subscriber's `sub_<id>` for a dropped
+    # subscription): its own claim, and the target of the notice's Re-enable button.
+    destination_id: str | None = None
+
+    @property
+    def claim_kind(self) -> str:
+        """What a day's claim is per: the kind, and the destination for destination notices."""
+        return f"{self.kind}:{self.destination_id}" if self.destination_id else self.kind

@@ -32,6 +32,7 @@ from scheduling.models import (
     Schedule,
     ScheduleNotice,
 )
+from scheduling.notices import announce, failing_destination_notices
 from scheduling.ports import Notify, tell
 from scheduling.store import Store
 from summarizer.models import Summary
@@ -154,16 +155,30 @@ class Outbox:
                     }
                 )
                 await self.store.update_delivery(rows[row.id])
-        await self._disable_failing(schedule, results)
-        return [rows[row.id] for row in deliveries]
+        disabled = await self._disable_failing(schedule, results)
+        final = [rows[row.id] for row in deliveries]
+        failing = await failing_destination_notices(
+            self.store,
+            schedule,
+            run,
+            final,
+            limit=self.settings.max_consecutive_destination_failures,
+            disabled=disabled,
+        )
+        await announce(self.store, self.notify, failing, self.clock())
+        return final
 
     async def _previous(self, schedule: Schedule, row: Delivery) -> str | None:
         if getattr(row.destination, "mode", "post") != "edit":
             return None
         return await self.store.last_external_id(schedule.id, row.destination.id)
 
-    async def _disable_failing(self, schedule: Schedule, results: list[DeliveryResult]) -> None:
+    async def _disable_failing(
+        self, schedule: Schedule, results: list[DeliveryResult]
+    ) -> frozenset[str]:
+        """Disable what failed too often in a row (or is gone); returns the ids disabled."""
         limit = self.settings.max_consecutive_destination_failures
+        disabled: set[str] = set()
         for result in results:
             if result.delivered:
                 continue
@@ -175,6 +190,8 @@ class Outbox:
                     continue
                 reason = f"failed {streak} runs in a row; last error: {result.error}"
             await self._disable(schedule, result.destination_id, reason[:300])
+            disabled.add(result.destination_id)
+        return frozenset(disabled)
 
     async def _disable(self, schedule: Schedule, destination_id: str, reason: str) -> None:
         now = self.clock()
@@ -212,5 +229,6 @@ class Outbox:
                 message=f"A destination of schedule {schedule.name or schedule.id} was "
                 f"disabled: {reason}. Once it works again, `/schedule destination enable "
                 f"schedule:{schedule.id} destination:{destination_id}` switches it back on.",
+                destination_id=destination_id,
             ),
         )

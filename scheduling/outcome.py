@@ -1,4 +1,8 @@
-"""How a finished run moves its schedule: counters, auto-pause and completion (pure)."""
+"""How a finished run moves its schedule: counters, auto-pause and completion (pure).
+
+Each move comes with the notice it deserves (`scheduling.notices` words them): a failed run,
+the auto-pause, the completion of a schedule that reached its `max_runs` or `end_at`.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,11 @@ from scheduling.models import (
     ScheduleNotice,
     ScheduleStatus,
 )
+from scheduling.notices import completed_notice, run_failed_notice
 from scheduling.recurrence import next_fire_times
 from scheduling.settings import SchedulingSettings
+
+DELIVERED_STATUSES = frozenset({RunStatus.SUCCEEDED, RunStatus.PARTIAL})
 
 
 def apply_outcome(
@@ -28,9 +35,8 @@ def apply_outcome(
     failure). A schedule with nothing left to fire ends `completed`.
     """
     failures = before.consecutive_failures + 1 if run.status is RunStatus.FAILED else 0
-    after = before.model_copy(
-        update={"run_count": before.run_count + 1, "consecutive_failures": failures}
-    )
+    delivered = before.run_count + 1 if counts(run) else before.run_count
+    after = before.model_copy(update={"run_count": delivered, "consecutive_failures": failures})
     if before.status is not ScheduleStatus.ACTIVE:
         return after, None, None
     if run.status is RunStatus.FAILED and failures >= settings.max_consecutive_failures:
@@ -46,23 +52,36 @@ def apply_outcome(
             schedule_id=paused.id,
             guild_id=paused.guild_id,
             created_by=paused.created_by,
-            message=f"Schedule {paused.name or paused.id} was paused: {reason}",
+            message=f"Schedule {paused.name or paused.id} was paused: {reason}. Resume it once "
+            "the cause is fixed: its next digest covers everything since the last one.",
         )
         return paused, audit, notice
     why = _completion(after, run, now)
     if why is None:
-        return after, None, None
+        failed = run.status is RunStatus.FAILED
+        return after, None, run_failed_notice(after, run, now, settings) if failed else None
     done = after.model_copy(
         update={"status": ScheduleStatus.COMPLETED, "pause_reason": why, "updated_at": now}
     )
-    return done, _system_audit(done, AuditAction.COMPLETED, now, {"reason": why}), None
+    # A one-off's digest is its own news; a schedule that ran out of runs or time is told.
+    told = None if isinstance(done.recurrence, Once) else completed_notice(done, why)
+    return done, _system_audit(done, AuditAction.COMPLETED, now, {"reason": why}), told
+
+
+def counts(run: Run) -> bool:
+    """Whether a run counts towards `max_runs`: a digest delivered on schedule.
+
+    `max_runs` promises a number of digests, so a skipped window (too few messages), a failed
+    run and a `/schedule run` (an extra, asked for by hand) leave the count where it was.
+    """
+    return run.status in DELIVERED_STATUSES and run.trigger is not RunTrigger.MANUAL
 
 
 def _completion(schedule: Schedule, run: Run, now: datetime) -> str | None:
     if isinstance(schedule.recurrence, Once) and run.trigger is not RunTrigger.MANUAL:
         return "its one run is done"
     if schedule.max_runs is not None and schedule.run_count >= schedule.max_runs:
-        return f"it reached its limit of {schedule.max_runs} runs"
+        return f"it delivered its limit of {schedule.max_runs} digests"
     if schedule.end_at is not None:
         upcoming = next_fire_times(
             schedule.recurrence, schedule.timezone, after=now, count=1, start=schedule.created_at

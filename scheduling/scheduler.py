@@ -335,6 +335,19 @@ class TaskScheduler:
             self._sync(schedule.id, schedule)
         return resumed, problems
 
+    async def apply_import(
+        self,
+        creates: list[Schedule],
+        updates: list[tuple[Schedule, Schedule]],
+        actor: str,
+        guild_id: int,
+    ) -> list[Schedule]:
+        """Store an import at once (`ScheduleService.apply_import`), then fire what it wrote."""
+        written = await self.service.apply_import(creates, updates, actor, guild_id)
+        for schedule in written:
+            self._sync(schedule.id, schedule)
+        return written
+
     async def delete(self, schedule_id: str, actor: str, guild_id: int | None = None) -> None:
         """Delete a schedule and its job."""
         await self.service.delete(schedule_id, actor, guild_id)

@@ -7,7 +7,7 @@ one store transaction together with its audit entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,8 +28,10 @@ from scheduling.models import (
 )
 from scheduling.recurrence import validate_recurrence
 from scheduling.settings import SchedulingSettings
-from scheduling.store import Store
+from scheduling.store import ScheduleChange, Store
 
+# What runs move on their own: a change to these alone is no edit.
+RUN_COUNTERS = frozenset({"run_count", "consecutive_failures"})
 # Fields an edit may not change: identity, ownership and the counters the scheduler keeps.
 FIXED_FIELDS = frozenset(
     {"id", "guild_id", "created_by", "created_at", "updated_at", "run_count", "status"}
@@ -192,6 +194,46 @@ class ScheduleService:
         pairs = await self.store.modify_guild_schedules(guild_id, change, entry)
         return [after for before, after in pairs if after is not before], problems
 
+    async def apply_import(
+        self,
+        creates: Sequence[Schedule],
+        updates: Sequence[tuple[Schedule, Schedule]],
+        actor: str,
+        guild_id: int,
+    ) -> list[Schedule]:
+        """Store an import's new schedules and its (before, after) updates: all or nothing.
+
+        The import was checked against `before`; if that schedule was changed since (edited,
+        paused, completed) the whole import is refused, since its preview no longer says what
+        would happen. Counters moved by runs in between are no change; they are kept.
+        """
+        now = self.clock()
+        new = [s.model_copy(update={"updated_at": now}) for s in creates]
+        written = [(s, _audit(s, actor, AuditAction.IMPORTED, now, {"name": s.name})) for s in new]
+
+        def replace(before: Schedule, after: Schedule) -> ScheduleChange:
+            fields = changed_fields(before, after)
+
+            def change(current: Schedule) -> tuple[Schedule, AuditEntry | None]:
+                if changed_fields(before, current, ignore=RUN_COUNTERS):
+                    raise ScheduleStateError(
+                        f"schedule {before.id} was changed while the import waited for "
+                        "confirmation; nothing was imported: run the import again"
+                    )
+                counters = {
+                    "run_count": current.run_count,
+                    "consecutive_failures": current.consecutive_failures,
+                    "updated_at": now,
+                }
+                done = after.model_copy(update=counters)
+                # Field names only: values may hold webhook URLs and secrets.
+                return done, _audit(done, actor, AuditAction.IMPORTED, now, {"fields": fields})
+
+            return change
+
+        changes = [(before.id, replace(before, after)) for before, after in updates]
+        return await self.store.import_schedules(written, changes, guild_id)
+
     async def delete(self, schedule_id: str, actor: str, guild_id: int | None = None) -> None:
         """Delete a schedule with its runs; the audit log keeps its history."""
         schedule = await self.get(schedule_id, guild_id)
@@ -201,6 +243,19 @@ class ScheduleService:
         )
         if not deleted:
             raise NotFoundError(f"no schedule {schedule_id}")
+
+
+def changed_fields(
+    before: Schedule, after: Schedule, ignore: frozenset[str] = frozenset()
+) -> list[str]:
+    """The fields in which `after` differs from `before` (`updated_at` aside), in model order."""
+    return [
+        name
+        for name in Schedule.model_fields
+        if name != "updated_at"
+        and name not in ignore
+        and getattr(before, name) != getattr(after, name)
+    ]
 
 
 def _resumed(schedule: Schedule, now: datetime) -> Schedule:

@@ -65,5 +65,6 @@ async def settle_dm_outcomes(
                 f"{schedule.name or schedule.id} by DM: Discord refused {refusals} DMs in a "
                 "row (their DMs are closed to the bot). They can subscribe again with "
                 "`/digest subscribe` once DMs are open.",
+                destination_id=subscription.destination_id,
             ),
         )

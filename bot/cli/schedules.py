@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
-
 from bot.cli.schedule_create import CreateError, add_create_arguments, build_schedule
 from bot.config import Settings, load_settings
-from bot.destinations import DestinationError, webhook_destination
-from bot.errors import validation_problems
+from bot.schedule_files import (
+    ExportProblemsError,
+    NotAnExportError,
+    check_entries,
+    entry_problems,
+    export_text,
+    read_export,
+)
 from delivery.models import WebhookDestination
 from scheduling.bounds import MAX_INTEGER
 from scheduling.errors import (
@@ -33,27 +35,14 @@ from scheduling.errors import (
     StoreError,
 )
 from scheduling.models import Schedule, ScheduleStatus, utc_now
-from scheduling.recurrence import describe, next_fire_times, validate_recurrence
+from scheduling.recurrence import describe, next_fire_times
 from scheduling.service import ScheduleService
 from scheduling.store import Store
 from summarizer.notes import count
 
 Handler = Callable[[argparse.Namespace, ScheduleService, Settings], Awaitable[int]]
 
-EXPORT_SCHEMA = "summarybot.schedules/1"
 ACTOR = "cli"
-
-
-class ScheduleExport(BaseModel):
-    """The export file: schedules exactly as their model dumps them, with a schema id.
-
-    Entries stay raw here: each is validated on its own, so every problem of every entry is
-    reported, not the first of the file.
-    """
-
-    schema_id: str = Field(default=EXPORT_SCHEMA, alias="schema")
-    exported_at: datetime
-    schedules: list[Any]
 
 
 def add_schedules_command(commands: argparse._SubParsersAction) -> None:
@@ -161,7 +150,7 @@ async def _show(args: argparse.Namespace, service: ScheduleService, _: Settings)
         print(f"  reason: {s.pause_reason}")
     print(f"  when: {_when(s)}   next run: {_next(s)}")
     print(f"  channels: {', '.join(str(c) for c in s.channel_ids)}")
-    print(f"  runs: {s.run_count}   consecutive failures: {s.consecutive_failures}")
+    print(f"  digests delivered: {s.run_count}   consecutive failures: {s.consecutive_failures}")
     print("  destinations:")
     for destination in s.destinations:
         print(f"    {destination.id}: {_destination_line(destination)}")
@@ -186,10 +175,7 @@ def _write_private(path: Path, text: str) -> None:
 
 async def _export(args: argparse.Namespace, service: ScheduleService, _: Settings) -> int:
     schedules = await service.list(args.guild)
-    export = ScheduleExport(
-        exported_at=utc_now(), schedules=[s.model_dump(mode="json") for s in schedules]
-    )
-    text = export.model_dump_json(by_alias=True, indent=2) + "\n"
+    text = export_text(schedules, utc_now())
     if args.output:
         try:
             await asyncio.to_thread(_write_private, Path(args.output), text)
@@ -239,27 +225,27 @@ async def _import(args: argparse.Namespace, service: ScheduleService, settings: 
     path = Path(args.file)
     try:
         text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-        raw = json.loads(text, parse_int=_parse_int)
     except FileNotFoundError:
         return _fail(f"{path}: file not found")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         return _fail(f"{path}: not a schedule export: {exc}")
-    except RecursionError:
-        return _fail(f"{path}: not a schedule export: JSON nested too deeply")
-    if not isinstance(raw, dict):
-        return _fail(
-            f"{path}: not a schedule export (expected a JSON object with "
-            '"schema", "exported_at" and "schedules")'
-        )
-    if isinstance(raw.get("schema"), str) and raw["schema"] != EXPORT_SCHEMA:
-        return _fail(f"{path}: schema {raw['schema']!r} is not {EXPORT_SCHEMA!r}")
     try:
-        export = ScheduleExport.model_validate(raw)
-    except ValidationError as exc:
-        return _refuse(path, validation_problems(exc))
-    schedules, problems = await _validate_entries(export.schedules, service, settings)
+        export = read_export(text)
+    except NotAnExportError as exc:
+        return _fail(f"{path}: {exc}")
+    except ExportProblemsError as exc:
+        return _refuse(path, exc.problems)
+    checked = check_entries(
+        export.schedules,
+        taken=await service.store.schedule_ids(),
+        delivery=settings.delivery,
+        now=service.clock(),
+        min_interval_seconds=service.settings.min_interval_seconds,
+    )
+    problems = entry_problems(checked)
     if problems:
         return _refuse(path, problems)
+    schedules = [entry.schedule for entry in checked if entry.schedule is not None]
     imported = await service.store.insert_schedules(schedules, actor=ACTOR, now=service.clock())
     print(f"imported {count(imported, 'schedule')}")
     return 0
@@ -272,71 +258,6 @@ def _refuse(path: Path, problems: list[str]) -> int:
     for problem in problems:
         print(f"summarybot: {path}: {problem}", file=sys.stderr)
     return _fail(f"{path}: {count(len(problems), 'problem')}; nothing was imported")
-
-
-class _TooLong:
-    """An integer literal longer than any id or counter: validation names its field."""
-
-    def __repr__(self) -> str:
-        return "<a number too long to be an id or a count>"
-
-
-def _parse_int(text: str) -> int | _TooLong:
-    # Python refuses to convert more than 4,300 digits, with a ValueError naming no field.
-    return int(text) if len(text) <= 40 else _TooLong()
-
-
-async def _validate_entries(
-    entries: list[Any], service: ScheduleService, settings: Settings
-) -> tuple[list[Schedule], list[str]]:
-    existing = {s.id for s in await service.list()}
-    seen: set[str] = set()
-    schedules, problems = [], []
-    for number, entry in enumerate(entries, start=1):
-        found: list[str] = []
-        try:
-            schedule = Schedule.model_validate(entry)
-        except ValidationError as exc:
-            schedule = None
-            found += validation_problems(exc)
-        schedule_id = (
-            schedule.id if schedule else entry.get("id") if isinstance(entry, dict) else None
-        )
-        if isinstance(schedule_id, str):
-            if schedule_id in existing:
-                found.append(f"schedule {schedule_id} exists already")
-            elif schedule_id in seen:
-                found.append(f"schedule {schedule_id} appears twice in the file")
-            seen.add(schedule_id)
-        if schedule is not None:
-            found += _run_time_problems(schedule, service, settings)
-            schedules.append(schedule)
-        problems += [f"entry {number}: {problem}" for problem in found]
-    return schedules, problems
-
-
-def _run_time_problems(
-    schedule: Schedule, service: ScheduleService, settings: Settings
-) -> list[str]:
-    """What would only fail later, at a run: the same checks as creating or adding it."""
-    problems = []
-    if schedule.status is ScheduleStatus.ACTIVE:
-        try:
-            validate_recurrence(
-                schedule.recurrence,
-                zone=schedule.timezone,
-                now=service.clock(),
-                min_interval_seconds=service.settings.min_interval_seconds,
-            )
-        except RecurrenceError as exc:
-            problems.append(f"schedule {schedule.id}: {exc}")
-    for index, destination in enumerate(schedule.destinations):
-        if isinstance(destination, WebhookDestination) and destination.disabled_reason is None:
-            try:
-                webhook_destination(destination.url, settings.delivery, destination.secret)
-            except DestinationError as exc:
-                problems.append(f"destinations.{index}: {exc}")
-    return problems
 
 
 async def _pause_resume(args: argparse.Namespace, service: ScheduleService, _: Settings) -> int:

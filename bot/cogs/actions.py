@@ -2,12 +2,16 @@
 
 Every action starts with `manager()`: the member must hold Manage Server (or the guild's
 admin role), whatever Discord's `default_member_permissions` let them see, because server
-admins can override those defaults. Schedule ids are always looked up within the guild the
-interaction comes from, so another guild's id is simply "not found".
+admins can override those defaults. Members with the guild's creator role pass too where a
+command allows it, and then see and manage only the schedules they created: `Manager.get`
+and `Manager.schedules` are the one place that decides, so every command, button and
+autocomplete treats someone else's schedule exactly like another guild's: "not found".
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,8 +19,9 @@ import discord
 from bot.cogs import cards
 from bot.cogs.replies import NotAllowedError, UserError, send
 from bot.cogs.schedule_input import check_destinations
-from bot.permissions import can_manage_schedules
+from bot.permissions import can_manage_schedules, has_role
 from bot.privacy import merged, run_time_problem
+from scheduling.errors import NotFoundError
 from scheduling.models import Delivery, Run, Schedule, ScheduleStatus, user_actor
 from summarizer.notes import count as plural
 
@@ -31,21 +36,71 @@ def actor(interaction: discord.Interaction) -> str:
     return f"user:{interaction.user.id}"
 
 
+@dataclass(frozen=True)
+class Manager:
+    """Who is acting, and which schedules they may see and manage.
+
+    `own_only` is set for a member who may act only through the creator role: they see the
+    schedules they created and nothing else. Unpacks as `(guild, member)` for commands that
+    act on the guild as a whole and need no lookups.
+    """
+
+    bot: SummaryBot
+    guild: discord.Guild
+    member: discord.Member
+    own_only: bool = False
+
+    def __iter__(self) -> Iterator[discord.Guild | discord.Member]:
+        """`guild, member = await manager(...)`."""
+        return iter((self.guild, self.member))
+
+    def may_manage(self, schedule: Schedule) -> bool:
+        """Whether this member may see and change `schedule` (of this guild)."""
+        return schedule.guild_id == self.guild.id and (
+            not self.own_only or schedule.created_by == self.member.id
+        )
+
+    async def get(self, schedule_id: str) -> Schedule:
+        """One schedule this member may manage; any other is "not found", like another guild's."""
+        schedule = await self.bot.require_scheduler().get(schedule_id, self.guild.id)
+        if not self.may_manage(schedule):
+            raise NotFoundError(f"no schedule {schedule_id}")
+        return schedule
+
+    async def schedules(self, status: ScheduleStatus | None = None) -> list[Schedule]:
+        """The guild's schedules this member may manage, oldest first."""
+        schedules = await self.bot.require_scheduler().list(self.guild.id, status)
+        return [s for s in schedules if self.may_manage(s)]
+
+
 async def manager(
-    bot: SummaryBot, interaction: discord.Interaction
-) -> tuple[discord.Guild, discord.Member]:
-    """The guild and member, if the member may manage schedules there."""
+    bot: SummaryBot, interaction: discord.Interaction, *, creators: bool = False
+) -> Manager:
+    """Who may manage what here; refuses members who may manage nothing.
+
+    With `creators`, members holding the guild's creator role pass, limited to their own
+    schedules. Without it (guild-wide actions: the emergency stop, status), only Manage
+    Server and the admin role do: refusing is the safe default for a command that has not
+    thought about the creator role.
+    """
     guild = interaction.guild
     member = interaction.user
     if guild is None or not isinstance(member, discord.Member):
         raise NotAllowedError("Schedules belong to a server: use this command in one.")
     settings = await bot.require_scheduler().store.get_guild_settings(guild.id)
-    if not can_manage_schedules(member, settings.admin_role_id):
-        role = f" or the <@&{settings.admin_role_id}> role" if settings.admin_role_id else ""
+    if can_manage_schedules(member, settings.admin_role_id):
+        return Manager(bot, guild, member)
+    if creators and has_role(member, settings.creator_role_id):
+        return Manager(bot, guild, member, own_only=True)
+    role = f" or the <@&{settings.admin_role_id}> role" if settings.admin_role_id else ""
+    if has_role(member, settings.creator_role_id):
         raise NotAllowedError(
-            f"You need the **Manage Server** permission{role} to manage schedules in this server."
+            f"You need the **Manage Server** permission{role} for this: the "
+            f"<@&{settings.creator_role_id}> role manages only its members' own schedules."
         )
-    return guild, member
+    raise NotAllowedError(
+        f"You need the **Manage Server** permission{role} to manage schedules in this server."
+    )
 
 
 async def runs_with_deliveries(
@@ -88,9 +143,10 @@ def run_report(schedule: Schedule, run: Run | None, deliveries: list[Delivery]) 
 
 async def run_now(bot: SummaryBot, interaction: discord.Interaction, schedule_id: str) -> None:
     """Run a schedule now and answer with the outcome of every destination."""
-    guild, member = await manager(bot, interaction)
+    scope = await manager(bot, interaction, creators=True)
+    guild, member = scope.guild, scope.member
     scheduler = bot.require_scheduler()
-    await scheduler.get(schedule_id, guild.id)  # not found before deferring
+    await scope.get(schedule_id)  # not found before deferring
     await interaction.response.defer(ephemeral=True, thinking=True)
     run = await scheduler.trigger(schedule_id, actor(interaction), member.id, guild.id)
     schedule = await scheduler.get(schedule_id, guild.id)
@@ -108,15 +164,28 @@ async def set_paused(
     confirm: bool = False,
 ) -> Schedule:
     """Pause or resume; answers with the updated card."""
-    guild, member = await manager(bot, interaction)
+    scope = await manager(bot, interaction, creators=True)
+    return await change_paused(scope, schedule_id, paused=paused, reason=reason, confirm=confirm)
+
+
+async def change_paused(
+    scope: Manager,
+    schedule_id: str,
+    *,
+    paused: bool,
+    reason: str | None = None,
+    confirm: bool = False,
+) -> Schedule:
+    """Pause or resume one schedule `scope` may manage (commands, buttons, bulk actions)."""
+    bot, guild, member = scope.bot, scope.guild, scope.member
+    await scope.get(schedule_id)
     scheduler = bot.require_scheduler()
+    who = user_actor(member.id)
     if paused:
         why = reason or f"paused by {member.display_name}"
-        schedule = await scheduler.pause(schedule_id, actor(interaction), why, guild.id)
-    else:
-        await check_before_resuming(bot, guild, member, schedule_id, confirm=confirm)
-        schedule = await scheduler.resume(schedule_id, actor(interaction), guild.id)
-    return schedule
+        return await scheduler.pause(schedule_id, who, why, guild.id)
+    await check_before_resuming(bot, guild, member, schedule_id, confirm=confirm)
+    return await scheduler.resume(schedule_id, who, guild.id)
 
 
 async def check_before_resuming(
@@ -153,9 +222,9 @@ async def check_before_resuming(
 
 async def delete(bot: SummaryBot, interaction: discord.Interaction, schedule_id: str) -> None:
     """Delete after the confirmation button."""
-    guild, _ = await manager(bot, interaction)
-    scheduler = bot.require_scheduler()
-    await scheduler.delete(schedule_id, actor(interaction), guild.id)
+    scope = await manager(bot, interaction, creators=True)
+    await scope.get(schedule_id)
+    await bot.require_scheduler().delete(schedule_id, actor(interaction), scope.guild.id)
 
 
 async def button(
@@ -175,8 +244,8 @@ async def button(
         )
         return
     if action == "delete":
-        guild, _ = await manager(bot, interaction)
-        schedule = await bot.require_scheduler().get(schedule_id, guild.id)
+        scope = await manager(bot, interaction, creators=True)
+        schedule = await scope.get(schedule_id)
         await send(
             interaction,
             f"Delete schedule `{schedule.id}` ({cards.when_text(schedule)}) and its run history? "
@@ -194,24 +263,27 @@ async def button(
 
 
 async def list_reply(
-    bot: SummaryBot, guild: discord.Guild, page: int
+    scope: Manager, page: int, selected: frozenset[str] = frozenset()
 ) -> tuple[discord.Embed, discord.ui.View | None]:
-    """One page of the guild's schedules with its pager."""
-    from bot.cogs.views import pager
+    """One page of the schedules `scope` may manage, with bulk actions and its pager."""
+    from bot.cogs.bulk import list_view
 
-    schedules = await bot.require_scheduler().list(guild.id)
-    page = min(page, cards.pages(len(schedules)) - 1)
-    embed = cards.list_page(schedules, page, bot.clock())
-    return embed, pager("list", page, (page + 1) * cards.PAGE_SIZE < len(schedules))
+    schedules = await scope.schedules()
+    page = max(0, min(page, cards.pages(len(schedules)) - 1))
+    embed = cards.list_page(schedules, page, scope.bot.clock())
+    shown = schedules[page * cards.PAGE_SIZE : (page + 1) * cards.PAGE_SIZE]
+    has_next = (page + 1) * cards.PAGE_SIZE < len(schedules)
+    return embed, list_view(shown, page, has_next, selected)
 
 
 async def history_reply(
-    bot: SummaryBot, guild: discord.Guild, schedule_id: str, page: int
+    scope: Manager, schedule_id: str, page: int
 ) -> tuple[discord.Embed, discord.ui.View | None]:
     """One page of a schedule's runs and deliveries with its pager."""
     from bot.cogs.views import pager
 
-    schedule = await bot.require_scheduler().get(schedule_id, guild.id)
+    bot = scope.bot
+    schedule = await scope.get(schedule_id)
     runs = await runs_with_deliveries(bot, schedule.id, HISTORY_PAGE + 1, page * HISTORY_PAGE)
     has_more = len(runs) > HISTORY_PAGE
     embed = cards.history_page(schedule, runs[:HISTORY_PAGE], page, has_more)
@@ -222,9 +294,9 @@ async def page(
     bot: SummaryBot, interaction: discord.Interaction, kind: str, key: str, number: int
 ) -> None:
     """A pager button was clicked: replace the page in place."""
-    guild, _ = await manager(bot, interaction)
+    scope = await manager(bot, interaction, creators=True)
     if kind == "list":
-        embed, view = await list_reply(bot, guild, number)
+        embed, view = await list_reply(scope, number)
     else:
-        embed, view = await history_reply(bot, guild, key, number)
+        embed, view = await history_reply(scope, key, number)
     await interaction.response.edit_message(embed=embed, view=view)

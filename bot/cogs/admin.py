@@ -1,8 +1,9 @@
 """`/summarybot settings` and `/summarybot status`: a guild's own settings and the bot's state.
 
-Settings need Manage Server itself (the admin role they configure must not be able to grant
-itself more); status is for anyone who may manage schedules. With options, `settings` changes
-what they name at once; without, it opens a small form prefilled with the current values.
+Settings need Manage Server itself (the admin and creator roles they configure must not be
+able to grant themselves more); status is for Manage Server and the admin role. With options,
+`settings` changes what they name at once; without, it opens a small form prefilled with the
+current values.
 """
 
 from __future__ import annotations
@@ -25,8 +26,14 @@ from scheduling.zones import resolve_zone
 if TYPE_CHECKING:
     from bot.app import SummaryBot
 
-Clearable = Literal["timezone", "log_channel", "admin_role"]
-_FIELD_OF = {"timezone": "timezone", "log_channel": "log_channel_id", "admin_role": "admin_role_id"}
+Clearable = Literal["timezone", "log_channel", "admin_role", "creator_role"]
+_FIELD_OF = {
+    "timezone": "timezone",
+    "log_channel": "log_channel_id",
+    "admin_role": "admin_role_id",
+    "creator_role": "creator_role_id",
+}
+_ROLE_NAMES = {"admin_role_id": "admin role", "creator_role_id": "creator role"}
 
 
 def settings_owner(interaction: discord.Interaction) -> discord.Guild:
@@ -46,10 +53,12 @@ def settings_embed(settings: GuildSettings, default_zone: str, changed: dict[str
     zone = settings.timezone or f"{default_zone} (the bot's default)"
     log_channel = f"<#{settings.log_channel_id}>" if settings.log_channel_id else "none (DMs)"
     role = f"<@&{settings.admin_role_id}>" if settings.admin_role_id else "none"
+    creators = f"<@&{settings.creator_role_id}>" if settings.creator_role_id else "none"
     for name, key, value, help_text in (
         ("Default time zone", "timezone", zone, "for new schedules"),
         ("Log channel", "log_channel_id", log_channel, "failures and notices; else DMs"),
         ("Admin role", "admin_role_id", role, "may manage schedules besides Manage Server"),
+        ("Creator role", "creator_role_id", creators, "may create and manage their own schedules"),
     ):
         mark = " ✏️" if key in changed else ""
         embed.add_field(name=f"{name}{mark}", value=f"{value}\n-# {help_text}", inline=False)
@@ -86,9 +95,19 @@ class SettingsForm(discord.ui.Modal, title="summarybot settings"):
             required=False,
             default_values=[discord.Object(current.admin_role_id)] if current.admin_role_id else [],
         )
+        self.creator_role: discord.ui.RoleSelect[Any] = discord.ui.RoleSelect(
+            custom_id="creator_role",
+            min_values=0,
+            max_values=1,
+            required=False,
+            default_values=[discord.Object(current.creator_role_id)]
+            if current.creator_role_id
+            else [],
+        )
         self.add_item(discord.ui.Label(text="Default time zone", component=self.zone))
         self.add_item(discord.ui.Label(text="Log channel", component=self.log_channel))
         self.add_item(discord.ui.Label(text="Admin role", component=self.admin_role))
+        self.add_item(discord.ui.Label(text="Creator role", component=self.creator_role))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         """Apply the form as a whole: what was emptied is cleared."""
@@ -98,6 +117,9 @@ class SettingsForm(discord.ui.Modal, title="summarybot settings"):
             "timezone": resolve_zone(zone).key if zone else None,
             "log_channel_id": self.log_channel.values[0].id if self.log_channel.values else None,
             "admin_role_id": self.admin_role.values[0].id if self.admin_role.values else None,
+            "creator_role_id": (
+                self.creator_role.values[0].id if self.creator_role.values else None
+            ),
         }
         await apply(self.bot, interaction, guild, changes)
 
@@ -114,13 +136,8 @@ async def apply(
     bot: SummaryBot, interaction: discord.Interaction, guild: discord.Guild, changes: dict
 ) -> None:
     """Check, store and audit the changes; answer with the settings."""
-    role_id = changes.get("admin_role_id")
-    if role_id is not None:
-        role = guild.get_role(role_id)
-        if role is None or role.is_default():
-            raise UserError("The admin role must be a role of this server other than @everyone.")
-        if role.managed:
-            raise UserError(f"{role.mention} belongs to an integration; pick a role members hold.")
+    for field, what in _ROLE_NAMES.items():
+        check_role(guild, changes.get(field), what)
     channel_id = changes.get("log_channel_id")
     if channel_id is not None:
         channel = guild.get_channel(channel_id)
@@ -131,6 +148,21 @@ async def apply(
     text = "Settings saved." if changed else "Nothing changed."
     embed = settings_embed(settings, bot.settings.scheduling.timezone, changed)
     await send(interaction, text, embed=embed)
+
+
+def check_role(guild: discord.Guild, role_id: int | None, what: str) -> None:
+    """A role setting must name a role members can hold: not @everyone, not an integration's.
+
+    @everyone as the creator role would let every member create schedules; an integration's
+    role is held by a bot, not by the people the setting is meant for.
+    """
+    if role_id is None:
+        return
+    role = guild.get_role(role_id)
+    if role is None or role.is_default():
+        raise UserError(f"The {what} must be a role of this server other than @everyone.")
+    if role.managed:
+        raise UserError(f"{role.mention} belongs to an integration; pick a role members hold.")
 
 
 async def status_embed(bot: SummaryBot, guild: discord.Guild) -> discord.Embed:
@@ -189,11 +221,12 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    @group.command(name="settings", description="Default zone, log channel and admin role")
+    @group.command(name="settings", description="Default zone, log channel, admin and creator role")
     @app_commands.describe(
         timezone="default IANA zone for new schedules",
         log_channel="where failures and notices go (else: DMs to schedule creators)",
         admin_role="a role that may manage schedules besides Manage Server",
+        creator_role="a role whose members create schedules and manage only their own",
         clear="reset one setting to its default",
     )
     @app_commands.autocomplete(timezone=autocomplete.timezone)
@@ -202,6 +235,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         timezone: str | None = None,
         log_channel: discord.TextChannel | None = None,
         admin_role: discord.Role | None = None,
+        creator_role: discord.Role | None = None,
         clear: Clearable | None = None,
     ) -> None:
         guild = settings_owner(interaction)
@@ -212,6 +246,8 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
             changes["log_channel_id"] = log_channel.id
         if admin_role is not None:
             changes["admin_role_id"] = admin_role.id
+        if creator_role is not None:
+            changes["creator_role_id"] = creator_role.id
         if clear is not None:
             if _FIELD_OF[clear] in changes:
                 raise UserError(f"`clear:{clear}` and a new `{clear}` contradict each other.")
@@ -227,4 +263,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         guild, _ = await actions.manager(bot, interaction)
         await send(interaction, embed=await status_embed(bot, guild))
 
+    from bot.cogs.records import add_stats_command
+
+    add_stats_command(bot, group)
     return group

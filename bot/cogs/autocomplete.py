@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.cogs.actions import manager
+from bot.cogs.actions import Manager, manager
 from bot.cogs.cards import when_text
 from bot.cogs.replies import NotAllowedError
 from bot.guilds import default_zone
@@ -100,20 +100,19 @@ async def timezone(
     return [choice(name, name) for name in picks]
 
 
-async def may_manage(bot: SummaryBot, interaction: discord.Interaction) -> bool:
+async def may_manage(bot: SummaryBot, interaction: discord.Interaction) -> Manager | None:
     """The command's own check: ids, names and destinations are for those who may manage them.
 
     Server admins can open `/schedule` to more roles than Manage Server (command permission
     overrides); such a member is refused by every command, and autocomplete must not show
-    them what the commands would refuse.
+    them what the commands would refuse. A creator-role member gets their own schedules only.
     """
     if interaction.guild_id is None or bot.scheduler is None:
-        return False
+        return None
     try:
-        await manager(bot, interaction)
+        return await manager(bot, interaction, creators=True)
     except NotAllowedError:
-        return False
-    return True
+        return None
 
 
 async def schedule_id(
@@ -121,11 +120,12 @@ async def schedule_id(
 ) -> list[app_commands.Choice[str]]:
     """This guild's schedules only, matched on id or name, for members who may manage them."""
     bot: SummaryBot = interaction.client  # type: ignore[assignment]
-    if not await may_manage(bot, interaction):
+    scope = await may_manage(bot, interaction)
+    if scope is None:
         return []
     typed = current.strip().lower()
     found = []
-    for schedule in await bot.scheduler.list(interaction.guild_id):
+    for schedule in await scope.schedules():
         if typed in schedule.id.lower() or typed in schedule.name.lower():
             label = f"{schedule.id} · {schedule.name + ' · ' if schedule.name else ''}"
             found.append(choice(label + when_text(schedule), schedule.id))
@@ -140,10 +140,11 @@ async def destination_id(
     wanted = getattr(interaction.namespace, "schedule", None)
     if interaction.guild_id is None or bot.scheduler is None or not wanted:
         return []
-    if not await may_manage(bot, interaction):
+    scope = await may_manage(bot, interaction)
+    if scope is None:
         return []
     schedule = await bot.scheduler.store.get_schedule(wanted, interaction.guild_id)
-    if schedule is None:
+    if schedule is None or not scope.may_manage(schedule):
         return []
     from bot.cogs.cards import destination_text
 

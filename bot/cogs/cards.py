@@ -95,7 +95,26 @@ def _base(schedule: Schedule) -> discord.Embed:
         else ""
     )
     embed.add_field(name="Summarizes", value=f"{sources}{threads}"[:1024], inline=False)
+    options = options_text(schedule)
+    if options:
+        embed.add_field(name="Options", value=options[:1024], inline=False)
     return embed
+
+
+def options_text(schedule: Schedule) -> str:
+    """Priority, language and the end, when they differ from the defaults."""
+    parts = []
+    if schedule.priority != "normal":
+        parts.append(f"{schedule.priority} priority")
+    if schedule.language:
+        parts.append(f"written in {schedule.language}")
+    if schedule.max_runs is not None:
+        parts.append(
+            f"ends after {plural(schedule.max_runs, 'digest')} ({schedule.run_count} so far)"
+        )
+    if schedule.end_at is not None:
+        parts.append(f"ends {stamp(schedule.end_at)}")
+    return " · ".join(parts)
 
 
 def _next_field(embed: discord.Embed, schedule: Schedule, now: datetime, count: int) -> None:
@@ -175,7 +194,8 @@ def show_card(
     healths = "\n".join(_health_line(d, health.get(d.id)) for d in schedule.destinations)
     embed.add_field(name="Destination health", value=healths[:1024], inline=False)
     embed.set_footer(
-        text=f"runs {schedule.run_count} · consecutive failures {schedule.consecutive_failures}"
+        text=f"digests delivered on schedule {schedule.run_count} · "
+        f"consecutive failures {schedule.consecutive_failures}"
     )
     return embed
 

@@ -43,53 +43,17 @@ def add_recovery_commands(bot: SummaryBot, group: app_commands.Group) -> None:
         schedule=autocomplete.schedule_id, destination=autocomplete.destination_id
     )
     async def enable(interaction: discord.Interaction, schedule: str, destination: str) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        scheduler = bot.require_scheduler()
-        found = await scheduler.get(schedule, guild.id)
-        target = one_destination(found, destination)
-        if target.disabled_reason is None:
-            raise UserError(
-                f"`{target.id}` is not disabled: it gets every digest. "
-                "`/schedule destination test` sends it a sample."
-            )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await send_sample(bot, found, guild, target)
-        where = cards.destination_text(target.model_copy(update={"disabled_reason": None}))
-        actor = actions.actor(interaction)
-        if not result.delivered:
-            await record_enable_refused(
-                scheduler.store,
-                found,
-                target.id,
-                actor=actor,
-                now=bot.clock(),
-                error=result.error or "",
-            )
-            await send(
-                interaction,
-                f"❌ `{target.id}` stays disabled: the test digest could not be delivered to "
-                f"{where}{failure_text(result)}",
-            )
-            return
-        await enable_destination(
-            scheduler.store, found.id, target.id, actor=actor, now=bot.clock(), guild_id=guild.id
-        )
-        kept = " and signing secret" if is_signed_webhook(target) else ""
-        await send(
-            interaction,
-            f"✅ A test digest reached {where}: `{target.id}` is enabled again, with the same "
-            f"id{kept}, and gets the next digest. It was disabled because: "
-            f"{target.disabled_reason}",
-        )
+        scope = await actions.manager(bot, interaction, creators=True)
+        await enable_tested(bot, interaction, scope, schedule, destination)
 
     @group.command(name="rotate-secret", description="Give a signed webhook a new signing secret")
     @app_commands.autocomplete(
         schedule=autocomplete.schedule_id, destination=autocomplete.destination_id
     )
     async def rotate(interaction: discord.Interaction, schedule: str, destination: str) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        scheduler = bot.require_scheduler()
-        found = await scheduler.get(schedule, guild.id)
+        scope = await actions.manager(bot, interaction, creators=True)
+        guild, scheduler = scope.guild, bot.require_scheduler()
+        found = await scope.get(schedule)
         target = one_destination(found, destination)
         if not is_signed_webhook(target):
             raise UserError(
@@ -136,9 +100,9 @@ def add_recovery_commands(bot: SummaryBot, group: app_commands.Group) -> None:
         mention: discord.Role | None = None,
         remove_mention: bool = False,
     ) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        scheduler = bot.require_scheduler()
-        found = await scheduler.get(schedule, guild.id)
+        scope = await actions.manager(bot, interaction, creators=True)
+        guild, scheduler = scope.guild, bot.require_scheduler()
+        found = await scope.get(schedule)
         target = one_destination(found, destination)
         edited = edited_channel(target, style, mode, mention, remove_mention=remove_mention)
         check_posting(guild, [edited])
@@ -155,6 +119,57 @@ def add_recovery_commands(bot: SummaryBot, group: app_commands.Group) -> None:
             f"Changed `{target.id}`: {cards.destination_text(one_destination(changed, target.id))}",
             embed=cards.schedule_card(changed, bot.clock()),
         )
+
+
+async def enable_tested(
+    bot: SummaryBot,
+    interaction: discord.Interaction,
+    scope: actions.Manager,
+    schedule_id: str,
+    destination_id: str,
+) -> None:
+    """Send a disabled destination a test digest; switch it back on if it got through.
+
+    Shared by `/schedule destination enable` and a notice's Re-enable button: `scope` is the
+    member `actions.manager` let through, and decides which schedules they may touch.
+    """
+    guild, scheduler = scope.guild, bot.require_scheduler()
+    found = await scope.get(schedule_id)
+    target = one_destination(found, destination_id)
+    if target.disabled_reason is None:
+        raise UserError(
+            f"`{target.id}` is not disabled: it gets every digest. "
+            "`/schedule destination test` sends it a sample."
+        )
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    result = await send_sample(bot, found, guild, target)
+    where = cards.destination_text(target.model_copy(update={"disabled_reason": None}))
+    actor = actions.actor(interaction)
+    if not result.delivered:
+        await record_enable_refused(
+            scheduler.store,
+            found,
+            target.id,
+            actor=actor,
+            now=bot.clock(),
+            error=result.error or "",
+        )
+        await send(
+            interaction,
+            f"❌ `{target.id}` stays disabled: the test digest could not be delivered to "
+            f"{where}{failure_text(result)}",
+        )
+        return
+    await enable_destination(
+        scheduler.store, found.id, target.id, actor=actor, now=bot.clock(), guild_id=guild.id
+    )
+    kept = " and signing secret" if is_signed_webhook(target) else ""
+    await send(
+        interaction,
+        f"✅ A test digest reached {where}: `{target.id}` is enabled again, with the same "
+        f"id{kept}, and gets the next digest. It was disabled because: "
+        f"{target.disabled_reason}",
+    )
 
 
 def edited_channel(

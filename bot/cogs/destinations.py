@@ -87,9 +87,9 @@ def build_destination_group(bot: SummaryBot) -> app_commands.Group:
         mention: discord.Role | None = None,
         confirm_wider_audience: bool = False,
     ) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        scheduler = bot.require_scheduler()
-        found = await scheduler.get(schedule, guild.id)
+        scope = await actions.manager(bot, interaction, creators=True)
+        guild, scheduler = scope.guild, bot.require_scheduler()
+        found = await scope.get(schedule)
         options = DestinationOptions(to, webhook, file, style, mode, mention)
         if not options.any():
             raise UserError("Give the destination: `to`, `webhook` or `file`.")
@@ -119,9 +119,9 @@ def build_destination_group(bot: SummaryBot) -> app_commands.Group:
         schedule=autocomplete.schedule_id, destination=autocomplete.destination_id
     )
     async def remove(interaction: discord.Interaction, schedule: str, destination: str) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        scheduler = bot.require_scheduler()
-        found = await scheduler.get(schedule, guild.id)
+        scope = await actions.manager(bot, interaction, creators=True)
+        guild, scheduler = scope.guild, bot.require_scheduler()
+        found = await scope.get(schedule)
         kept = tuple(d for d in found.destinations if d.id != destination)
         if len(kept) == len(found.destinations):
             raise UserError(f"Schedule `{found.id}` has no destination `{destination}`.")
@@ -144,8 +144,9 @@ def build_destination_group(bot: SummaryBot) -> app_commands.Group:
         schedule=autocomplete.schedule_id, destination=autocomplete.destination_id
     )
     async def test(interaction: discord.Interaction, schedule: str, destination: str) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        found = await bot.require_scheduler().get(schedule, guild.id)
+        scope = await actions.manager(bot, interaction, creators=True)
+        guild = scope.guild
+        found = await scope.get(schedule)
         target = one_destination(found, destination)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await send_sample(bot, found, guild, target)

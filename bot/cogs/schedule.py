@@ -2,7 +2,8 @@
 
 Thin: options are turned into a schedule by `bot.cogs.schedule_input`, the scheduler stores it, and
 `bot.cogs.cards` draws the answer. Every reply is ephemeral: schedules are admin business, and the
-create reply can hold a webhook signing secret.
+create reply can hold a webhook signing secret. `edit` lives in `bot.cogs.schedule_edit`. Members
+with the creator role use these commands on their own schedules (`actions.Manager`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.cogs.views import card_buttons, confirm_delete_buttons
 from bot.guilds import default_zone
 from scheduling.models import Schedule, ScheduleStatus
 from scheduling.recurrence import parse_when
+from scheduling.slots import Priority
 from scheduling.zones import resolve_zone
 
 if TYPE_CHECKING:
@@ -82,6 +84,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         style="embed (default) or plain markdown",
         mode="post a new message each time, or edit one rolling message",
         mention="a role to mention with each digest (nobody else is ever pinged)",
+        priority="which digests start first when more are due than may run at once",
         confirm_wider_audience="deliver even where more people can read than in the source",
     )
     @app_commands.autocomplete(when=autocomplete.when, timezone=autocomplete.timezone)
@@ -102,9 +105,10 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         style: Literal["embed", "markdown"] = "embed",
         mode: Literal["post", "edit"] = "post",
         mention: discord.Role | None = None,
+        priority: Priority = "normal",
         confirm_wider_audience: bool = False,
     ) -> None:
-        guild, member = await actions.manager(bot, interaction)
+        guild, member = await actions.manager(bot, interaction, creators=True)
         source = resolve_channel(guild, channel)
         await check_sources(guild, member, [source])
         options = DestinationOptions(to, webhook, file, style, mode, mention)
@@ -136,6 +140,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
                 destinations=tuple(destinations),
                 confirm_wider_audience=bool(audiences.confirmed),
                 confirmed_audiences=tuple(audiences.confirmed),
+                priority=priority,
             )
         except ValidationError as exc:
             raise UserError(first_problem(exc)) from None
@@ -149,66 +154,19 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
 
     @group.command(name="list", description="This server's schedules")
     async def list_(interaction: discord.Interaction) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        embed, view = await actions.list_reply(bot, guild, 0)
+        scope = await actions.manager(bot, interaction, creators=True)
+        embed, view = await actions.list_reply(scope, 0)
         await send(interaction, embed=embed, **({"view": view} if view else {}))
 
     @group.command(name="show", description="A schedule's next and last runs and its health")
     @app_commands.autocomplete(schedule=autocomplete.schedule_id)
     async def show(interaction: discord.Interaction, schedule: str) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        found = await bot.require_scheduler().get(schedule, guild.id)
+        scope = await actions.manager(bot, interaction, creators=True)
+        found = await scope.get(schedule)
         await send(
             interaction,
             embed=await actions.show(bot, found),
             view=card_buttons(found.id, paused=found.status is ScheduleStatus.PAUSED),
-        )
-
-    @group.command(name="edit", description="Change when or how a schedule runs")
-    @app_commands.describe(schedule="the schedule's id", when="a new rhythm")
-    @app_commands.autocomplete(
-        schedule=autocomplete.schedule_id, when=autocomplete.when, timezone=autocomplete.timezone
-    )
-    async def edit(
-        interaction: discord.Interaction,
-        schedule: str,
-        when: app_commands.Range[str, 1, 100] | None = None,
-        timezone: str | None = None,
-        name: app_commands.Range[str, 0, 100] | None = None,
-        lookback: str | None = None,
-        min_messages: app_commands.Range[int, 0, 10000] | None = None,
-        length: Length | None = None,
-        engine: Engine | None = None,
-        threads: bool | None = None,
-    ) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        changes: dict[str, object] = {}
-        if when is not None:
-            changes["recurrence"] = parse_when(when)
-        if timezone is not None:
-            changes["timezone"] = resolve_zone(timezone).key
-        if name is not None:
-            changes["name"] = name.strip()
-        if lookback is not None:
-            changes["lookback_seconds"] = int(parse_duration(lookback, "lookback").total_seconds())
-        for key, value in (
-            ("min_messages", min_messages),
-            ("length", length),
-            ("engine", engine),
-            ("include_threads", threads),
-        ):
-            if value is not None:
-                changes[key] = value
-        if not changes:
-            raise UserError("Nothing to change: give at least one option besides `schedule`.")
-        edited = await bot.require_scheduler().edit(
-            schedule, changes, actions.actor(interaction), guild.id
-        )
-        await send(
-            interaction,
-            "Schedule updated.",
-            embed=cards.schedule_card(edited, bot.clock()),
-            view=card_buttons(edited.id, paused=edited.status is ScheduleStatus.PAUSED),
         )
 
     @group.command(name="pause", description="Stop a schedule until it is resumed")
@@ -247,8 +205,8 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
     @group.command(name="delete", description="Delete a schedule (asks for confirmation)")
     @app_commands.autocomplete(schedule=autocomplete.schedule_id)
     async def delete(interaction: discord.Interaction, schedule: str) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        found = await bot.require_scheduler().get(schedule, guild.id)
+        scope = await actions.manager(bot, interaction, creators=True)
+        found = await scope.get(schedule)
         await send(
             interaction,
             f"Delete schedule `{found.id}` ({cards.when_text(found)}) and its run history? "
@@ -268,13 +226,19 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         schedule: str,
         page: app_commands.Range[int, 1, 100000] = 1,
     ) -> None:
-        guild, _ = await actions.manager(bot, interaction)
-        embed, view = await actions.history_reply(bot, guild, schedule, page - 1)
+        scope = await actions.manager(bot, interaction, creators=True)
+        embed, view = await actions.history_reply(scope, schedule, page - 1)
         await send(interaction, embed=embed, **({"view": view} if view else {}))
 
     from bot.cogs import emergency
     from bot.cogs.destinations import build_destination_group
+    from bot.cogs.schedule_edit import add_edit_command
 
+    add_edit_command(bot, group)
     group.add_command(build_destination_group(bot))
     emergency.add_commands(bot, group)
+    from bot.cogs import records, transfer
+
+    records.add_audit_command(bot, group)
+    transfer.add_commands(bot, group)
     return group

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 from delivery.models import STORED, Destination
 from scheduling.errors import NotFoundError
 from scheduling.models import AuditEntry, Delivery, DeliveryStatus, DestinationHealth
+from scheduling.stats import DeliveryTotals
 from scheduling.store._base import decode_time, encode_time, optional_time, where
 from scheduling.store.runs import RunQueries
 
@@ -120,6 +121,32 @@ class DeliveryQueries(RunQueries):
             for row in rows
         }
 
+    async def delivery_totals(self, guild_id: int, since: datetime) -> list[DeliveryTotals]:
+        """Per destination of a guild's schedules: deliveries finished and delivered since `since`.
+
+        Counted over the runs started since then; the destination is described by its latest
+        row (SQLite takes the other columns of a `MAX()` group from the row holding the max).
+        """
+        async with self._read():
+            rows = await self._rows(
+                "SELECT r.schedule_id, d.destination, MAX(d.rowid), COUNT(*),"
+                " SUM(d.status = 'delivered')"
+                " FROM deliveries d JOIN runs r ON r.id = d.run_id"
+                " JOIN schedules s ON s.id = r.schedule_id"
+                " WHERE s.guild_id = ? AND r.started_at >= ? AND d.status != 'pending'"
+                " GROUP BY r.schedule_id, d.destination_id",
+                (guild_id, encode_time(since)),
+            )
+        return [
+            DeliveryTotals(
+                schedule_id=row[0],
+                destination=_DESTINATION.validate_json(row[1], context=STORED),
+                finished=row[3],
+                delivered=row[4] or 0,
+            )
+            for row in rows
+        ]
+
     async def last_external_id(self, schedule_id: str, destination_id: str) -> str | None:
         """The external id of the latest delivered digest to a destination (edit mode)."""
         async with self._read():
@@ -175,15 +202,19 @@ class DeliveryQueries(RunQueries):
         return entry.model_copy(update={"id": entry_id})
 
     async def list_audit(
-        self, guild_id: int | None = None, schedule_id: str | None = None, limit: int = 100
+        self,
+        guild_id: int | None = None,
+        schedule_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> list[AuditEntry]:
-        """Audit entries, newest first."""
+        """Audit entries, newest first (`offset` skips that many: `/schedule audit` pages)."""
         where_sql, params = where(("guild_id = ?", guild_id), ("schedule_id = ?", schedule_id))
         async with self._read():
             rows = await self._rows(
                 "SELECT id, at, guild_id, schedule_id, actor, action, detail FROM audit_log"  # noqa: S608
-                f"{where_sql} ORDER BY at DESC, id DESC LIMIT ?",
-                [*params, limit],
+                f"{where_sql} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset],
             )
         return [
             AuditEntry(

@@ -1,4 +1,4 @@
-"""Guild-level queries: settings, opt-outs, DM subscriptions, and the daily notice claim."""
+"""Guild-level queries: settings, opt-outs, DM subscriptions, and the daily notice claims."""
 
 from __future__ import annotations
 
@@ -23,18 +23,19 @@ class GuildQueries(StoreBase):
         """The guild's settings (all defaults when it never changed any)."""
         async with self._read():
             rows = await self._rows(
-                "SELECT timezone, log_channel_id, admin_role_id, updated_at"
+                "SELECT timezone, log_channel_id, admin_role_id, updated_at, creator_role_id"
                 " FROM guild_settings WHERE guild_id = ?",
                 (guild_id,),
             )
         if not rows:
             return GuildSettings(guild_id=guild_id)
-        timezone, log_channel_id, admin_role_id, updated_at = rows[0]
+        timezone, log_channel_id, admin_role_id, updated_at, creator_role_id = rows[0]
         return GuildSettings(
             guild_id=guild_id,
             timezone=timezone,
             log_channel_id=log_channel_id,
             admin_role_id=admin_role_id,
+            creator_role_id=creator_role_id,
             updated_at=decode_time(updated_at),
         )
 
@@ -43,15 +44,17 @@ class GuildQueries(StoreBase):
         async with self._write() as db:
             await db.execute(
                 "INSERT INTO guild_settings"
-                " (guild_id, timezone, log_channel_id, admin_role_id, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
+                " (guild_id, timezone, log_channel_id, admin_role_id, creator_role_id, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
                 " timezone = excluded.timezone, log_channel_id = excluded.log_channel_id,"
-                " admin_role_id = excluded.admin_role_id, updated_at = excluded.updated_at",
+                " admin_role_id = excluded.admin_role_id,"
+                " creator_role_id = excluded.creator_role_id, updated_at = excluded.updated_at",
                 (
                     settings.guild_id,
                     settings.timezone,
                     settings.log_channel_id,
                     settings.admin_role_id,
+                    settings.creator_role_id,
                     optional_time(settings.updated_at) or encode_time(audit.at),
                 ),
             )
@@ -136,13 +139,47 @@ class GuildQueries(StoreBase):
 
     # --- notices and guild views --------------------------------------------------------
 
-    async def claim_notice(self, subject: str, day: str) -> bool:
-        """Claim the one notice `subject` may get on `day`; False if it was sent already."""
+    async def claim_notice(self, subject: str, kind: str, day: str) -> bool:
+        """Claim the one notice of `kind` `subject` may get on `day`; False if sent already.
+
+        Each kind has its own claim: an auto-pause is told even when a destination was disabled
+        earlier that day. Claims stored before kinds were recorded (kind '') block no kind.
+        """
         async with self._write() as db:
             cursor = await db.execute(
-                "INSERT INTO notices_sent (subject, day) VALUES (?, ?)"
-                " ON CONFLICT (subject, day) DO NOTHING",
-                (subject, day),
+                "INSERT INTO notices_sent (subject, kind, day) VALUES (?, ?, ?)"
+                " ON CONFLICT (subject, kind, day) DO NOTHING",
+                (subject, kind, day),
+            )
+            return cursor.rowcount > 0
+
+    async def notice_claims(self, subject: str) -> list[tuple[str, str]]:
+        """The (kind, day) claims of `subject`, oldest day first ('' for claims before 004)."""
+        async with self._read():
+            rows = await self._rows(
+                "SELECT kind, day FROM notices_sent WHERE subject = ? ORDER BY day, kind",
+                (subject,),
+            )
+        return [(row[0], row[1]) for row in rows]
+
+    async def remember_failure_told(self, schedule_id: str, at: datetime) -> None:
+        """Record that the schedule's admins were told of a failure (kept until it recovers).
+
+        A schedule deleted meanwhile gets no row (nothing is left to recover).
+        """
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO failures_told (schedule_id, since)"
+                " SELECT ?, ? WHERE EXISTS (SELECT 1 FROM schedules WHERE id = ?)"
+                " ON CONFLICT (schedule_id) DO NOTHING",
+                (schedule_id, encode_time(at), schedule_id),
+            )
+
+    async def forget_failure_told(self, schedule_id: str) -> bool:
+        """End the record of a told failure; True if there was one (recovery is news)."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "DELETE FROM failures_told WHERE schedule_id = ?", (schedule_id,)
             )
             return cursor.rowcount > 0
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from scheduling.errors import NotFoundError
 from scheduling.models import ANCHORING_STATUSES, Run, RunStatus, Schedule
+from scheduling.stats import RunFact
 from scheduling.store._base import decode_time, encode_time, optional_time
 from scheduling.store.schedules import ScheduleChange, ScheduleQueries
 
@@ -146,6 +147,26 @@ class RunQueries(ScheduleQueries):
                 (encode_time(since),),
             )
         return {RunStatus(row[0]): row[1] for row in rows}
+
+    async def guild_runs_since(self, guild_id: int, since: datetime) -> list[RunFact]:
+        """Every run of a guild's schedules started since `since` (for `/summarybot stats`)."""
+        async with self._read():
+            rows = await self._rows(
+                "SELECT r.schedule_id, r.status, r.started_at, r.finished_at, r.message_count"
+                " FROM runs r JOIN schedules s ON s.id = r.schedule_id"
+                " WHERE s.guild_id = ? AND r.started_at >= ? ORDER BY r.started_at, r.id",
+                (guild_id, encode_time(since)),
+            )
+        return [
+            RunFact(
+                schedule_id=row[0],
+                status=row[1],
+                started_at=decode_time(row[2]),
+                finished_at=decode_time(row[3]),
+                message_count=row[4],
+            )
+            for row in rows
+        ]
 
     async def save_summary(self, run_id: int, summary_json: str) -> None:
         """Keep the digest with its run: pending deliveries are resumed from it after a crash."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,6 +92,35 @@ class ScheduleQueries(StoreBase):
             what = "a schedule id exists already" if is_duplicate(exc, "schedules.id") else exc
             raise DuplicateError(f"import refused, nothing was written: {what}") from None
         return count
+
+    async def import_schedules(
+        self,
+        creates: Sequence[tuple[Schedule, AuditEntry]],
+        updates: Sequence[tuple[str, ScheduleChange]],
+        guild_id: int,
+    ) -> list[Schedule]:
+        """Insert new schedules and change stored ones of a guild in one transaction.
+
+        All or nothing (`/schedule import`): a duplicate id, a schedule gone from the guild, or
+        a change function raising rolls everything back. Returns what was written.
+        """
+        written: list[Schedule] = []
+        try:
+            async with self._write() as db:
+                for schedule, audit in creates:
+                    await db.execute(
+                        "INSERT INTO schedules (id, guild_id, status, created_by, created_at,"
+                        " updated_at, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        schedule_row(schedule),
+                    )
+                    await self._insert_audit(db, audit)
+                    written.append(schedule)
+                for schedule_id, change in updates:
+                    written.append((await self._modify_in(db, schedule_id, change, guild_id))[1])
+        except sqlite3.IntegrityError as exc:
+            what = "a schedule id exists already" if is_duplicate(exc, "schedules.id") else exc
+            raise DuplicateError(f"import refused, nothing was written: {what}") from None
+        return written
 
     async def update_schedule(self, schedule: Schedule, audit: AuditEntry | None = None) -> None:
         """Replace a stored schedule with `schedule` (same id)."""
@@ -232,6 +261,14 @@ class ScheduleQueries(StoreBase):
         async with self._read():
             spec = await self._scalar(sql, params)
         return None if spec is None else Schedule.model_validate_json(spec, context=STORED)
+
+    async def schedule_priority(self, schedule_id: str) -> str | None:
+        """A schedule's priority alone (queueing for a run slot reads no whole model)."""
+        async with self._read():
+            return await self._scalar(
+                "SELECT json_extract(spec, '$.priority') FROM schedules WHERE id = ?",
+                (schedule_id,),
+            )
 
     async def list_schedules(
         self, guild_id: int | None = None, status: ScheduleStatus | None = None

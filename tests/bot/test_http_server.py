@@ -25,6 +25,7 @@ from delivery.models import ChannelDestination, FileDestination
 from scheduling.models import Daily, DeliveryStatus, Schedule
 from scheduling.scheduler import TaskScheduler
 from scheduling.settings import RetentionSettings, SchedulingSettings
+from scheduling.slots import PrioritySlots
 from scheduling.store import Store
 from summarizer import summarize
 from summarizer.models import Author, ChannelRef, ChatMessage
@@ -351,7 +352,7 @@ async def test_metrics_show_runs_waiting_for_a_slot_and_in_progress(http, schedu
     first = await scheduler.create(make_schedule("first"), actor="test")
     second = await scheduler.create(make_schedule("second"), actor="test")
     source.gate = asyncio.Event()
-    slots = scheduler.context.semaphore = WatchedSemaphore(1)
+    slots = scheduler.context.slots = WatchedSlots(1)
     holding = asyncio.create_task(scheduler.trigger(first.id, actor="test"))
     await source.fetching.wait()
     queued = asyncio.create_task(scheduler.trigger(second.id, actor="test"))
@@ -375,14 +376,14 @@ async def test_metrics_still_answer_when_the_database_is_gone(http, store):
     assert ("summarybot_runs_total", (("status", "failed"),)) in samples
 
 
-class WatchedSemaphore(asyncio.Semaphore):
+class WatchedSlots(PrioritySlots):
     """The run slots, telling when a run has to queue for one."""
 
-    def __init__(self, value: int) -> None:
-        super().__init__(value)
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
         self.queued = asyncio.Event()
 
-    async def acquire(self) -> bool:
-        if self.locked():
+    async def acquire(self, priority, due) -> None:
+        if self._free == 0:
             self.queued.set()
-        return await super().acquire()
+        await super().acquire(priority, due)

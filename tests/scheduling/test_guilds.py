@@ -169,9 +169,10 @@ async def test_guild_settings_round_trip_with_an_audit_entry(harness):
     assert entry.action is AuditAction.SETTINGS_CHANGED
 
 
-async def test_a_notice_is_claimed_once_per_subject_and_day(harness):
+async def test_a_notice_is_claimed_once_per_subject_kind_and_day(harness):
     store = harness.store
-    assert await store.claim_notice("schedule:a", "2026-03-02")
-    assert not await store.claim_notice("schedule:a", "2026-03-02")
-    assert await store.claim_notice("schedule:a", "2026-03-03")
-    assert await store.claim_notice("schedule:b", "2026-03-02")
+    assert await store.claim_notice("schedule:a", "run_failed", "2026-03-02")
+    assert not await store.claim_notice("schedule:a", "run_failed", "2026-03-02")
+    assert await store.claim_notice("schedule:a", "auto_paused", "2026-03-02")
+    assert await store.claim_notice("schedule:a", "run_failed", "2026-03-03")
+    assert await store.claim_notice("schedule:b", "run_failed", "2026-03-02")
