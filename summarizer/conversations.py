@@ -83,8 +83,7 @@ class Conversation:
         count = len(self.members)
         self.members.append(position)
         self.last = at
-        for word in words:
-            self.seen[word] = count
+        self.seen.update(dict.fromkeys(words, count))
 
 
 def document_frequencies(bags: Sequence[Sequence[str]]) -> dict[str, float]:
@@ -108,7 +107,8 @@ def split_conversations(
         stream = message.thread.id if message.thread else message.channel.id
         distinct = list(dict.fromkeys(bags[position]))
         distincts.append(distinct)
-        weights = [idf.get(word, 1.0) for word in distinct]
+        # Every term of the window is in `idf` (built from these bags): no default needed.
+        weights = list(map(idf.__getitem__, distinct))
         at = message.created_at.timestamp()
         times.append(at)
         # The pause before this message is judged by the pace before it; then the pace moves

@@ -9,10 +9,12 @@ order they were said, each reported as a third-person statement (`keypoints.py`,
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 
 from summarizer import excerpts, facts, keypoints, periods, phrasing, salience, text, titles
@@ -54,7 +56,30 @@ async def summarize_extractive(messages: Sequence[ChatMessage], options: Summary
 
 
 def build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
-    """The synchronous core, shared with engines that fall back to it."""
+    """The synchronous core, shared with engines that fall back to it.
+
+    Garbage collection is paused while it runs: the analysis allocates tens of thousands of
+    small lists and dicts that hold no reference cycles, and each automatic collection would
+    walk every message of the window again (a quarter of the time at 10,000 messages). It
+    runs without yielding to the event loop, so nothing else allocates meanwhile.
+    """
+    with paused_collection():
+        return _build_summary(messages, options)
+
+
+@contextlib.contextmanager
+def paused_collection() -> Iterator[None]:
+    """Pause automatic garbage collection for a block (restored as it was found)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
     now = options.generated_at or datetime.now(UTC)
     budget = BUDGETS[options.length]
     analysis = analyse(messages)

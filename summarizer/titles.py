@@ -50,7 +50,7 @@ from summarizer.salience import (
 MAX_TITLE = 60
 MAX_WORDS = 3
 # Messages read per conversation: a long one says its subject many times over.
-SCAN = 100
+SCAN = 60
 # A word this frequent in English (Zipf) is common: a phrase needs at least one rarer word…
 SALIENT_ZIPF = 4.5
 # …and may not begin or end with one this frequent ("new", "good", "work").
