@@ -6,37 +6,31 @@ it and what changed (values included: none of these is a secret).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from scheduling.guilds import GuildSettings
 from scheduling.models import AuditAction, AuditEntry
-
-if TYPE_CHECKING:
-    from bot.app import SummaryBot
+from scheduling.store import Store
 
 SETTING_FIELDS = ("timezone", "log_channel_id", "admin_role_id", "creator_role_id")
 
 
-async def guild_settings(bot: SummaryBot, guild_id: int) -> GuildSettings:
-    """The guild's settings (defaults when it never set any)."""
-    return await bot.require_scheduler().store.get_guild_settings(guild_id)
-
-
-async def default_zone(bot: SummaryBot, guild_id: int | None) -> str:
-    """The zone new schedules get: the guild's own, else `scheduling.timezone`."""
-    if guild_id is not None and bot.scheduler is not None:
-        settings = await guild_settings(bot, guild_id)
+async def default_zone(store: Store | None, guild_id: int | None, fallback: str) -> str:
+    """The zone new schedules get: the guild's own, else `fallback` (`scheduling.timezone`)."""
+    if guild_id is not None and store is not None:
+        settings = await store.get_guild_settings(guild_id)
         if settings.timezone:
             return settings.timezone
-    return bot.settings.scheduling.timezone
+    return fallback
 
 
 async def change_settings(
-    bot: SummaryBot, guild_id: int, actor: str, changes: dict[str, Any]
+    store: Store, guild_id: int, actor: str, changes: dict[str, Any], now: datetime
 ) -> tuple[GuildSettings, dict[str, Any]]:
     """Apply and audit `changes` (a None value clears a setting); returns what changed."""
-    before = await guild_settings(bot, guild_id)
-    data = before.model_dump() | changes | {"updated_at": bot.clock()}
+    before = await store.get_guild_settings(guild_id)
+    data = before.model_dump() | changes | {"updated_at": now}
     after = GuildSettings.model_validate(data)
     changed = {
         key: {"from": getattr(before, key), "to": getattr(after, key)}
@@ -46,11 +40,7 @@ async def change_settings(
     if not changed:
         return before, {}
     audit = AuditEntry(
-        at=bot.clock(),
-        guild_id=guild_id,
-        actor=actor,
-        action=AuditAction.SETTINGS_CHANGED,
-        detail=changed,
+        at=now, guild_id=guild_id, actor=actor, action=AuditAction.SETTINGS_CHANGED, detail=changed
     )
-    await bot.require_scheduler().store.save_guild_settings(after, audit)
+    await store.save_guild_settings(after, audit)
     return after, changed

@@ -27,6 +27,7 @@ from summarizer.notes import count as plural
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot
+    from scheduling.store import Store
 
 HISTORY_PAGE = 5
 
@@ -104,10 +105,9 @@ async def manager(
 
 
 async def runs_with_deliveries(
-    bot: SummaryBot, schedule_id: str, limit: int, offset: int = 0
+    store: Store, schedule_id: str, limit: int, offset: int = 0
 ) -> list[tuple[Run, list[Delivery]]]:
     """A schedule's runs (newest first) with each run's delivery rows."""
-    store = bot.require_scheduler().store
     runs = await store.list_runs(schedule_id, limit=limit, offset=offset)
     return [(run, await store.list_deliveries(run.id)) for run in runs]
 
@@ -115,7 +115,7 @@ async def runs_with_deliveries(
 async def show(bot: SummaryBot, schedule: Schedule) -> discord.Embed:
     """The `/schedule show` embed."""
     store = bot.require_scheduler().store
-    runs = await runs_with_deliveries(bot, schedule.id, 5)
+    runs = await runs_with_deliveries(store, schedule.id, 5)
     health = await store.destination_health(schedule.id)
     return cards.show_card(schedule, bot.clock(), runs, health)
 
@@ -284,7 +284,9 @@ async def history_reply(
 
     bot = scope.bot
     schedule = await scope.get(schedule_id)
-    runs = await runs_with_deliveries(bot, schedule.id, HISTORY_PAGE + 1, page * HISTORY_PAGE)
+    runs = await runs_with_deliveries(
+        bot.require_scheduler().store, schedule.id, HISTORY_PAGE + 1, page * HISTORY_PAGE
+    )
     has_more = len(runs) > HISTORY_PAGE
     embed = cards.history_page(schedule, runs[:HISTORY_PAGE], page, has_more)
     return embed, pager("history", page, has_more, schedule.id)

@@ -17,7 +17,7 @@ from discord import app_commands
 from bot.cogs import actions, autocomplete
 from bot.cogs.cards import when_text
 from bot.cogs.replies import NotAllowedError, UserError, send
-from bot.guilds import change_settings, guild_settings
+from bot.guilds import change_settings
 from delivery.embeds import stamp
 from scheduling.guilds import GuildSettings
 from scheduling.models import ScheduleStatus
@@ -144,7 +144,9 @@ async def apply(
         permissions = channel.permissions_for(guild.me) if channel is not None else None
         if permissions is None or not (permissions.view_channel and permissions.send_messages):
             raise UserError(f"The bot cannot post in <#{channel_id}>: pick a channel it can.")
-    settings, changed = await change_settings(bot, guild.id, actions.actor(interaction), changes)
+    settings, changed = await change_settings(
+        bot.require_scheduler().store, guild.id, actions.actor(interaction), changes, bot.clock()
+    )
     text = "Settings saved." if changed else "Nothing changed."
     embed = settings_embed(settings, bot.settings.scheduling.timezone, changed)
     await send(interaction, text, embed=embed)
@@ -253,7 +255,7 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
                 raise UserError(f"`clear:{clear}` and a new `{clear}` contradict each other.")
             changes[_FIELD_OF[clear]] = None
         if not changes:
-            current = await guild_settings(bot, guild.id)
+            current = await bot.require_scheduler().store.get_guild_settings(guild.id)
             await interaction.response.send_modal(SettingsForm(bot, current))
             return
         await apply(bot, interaction, guild, changes)

@@ -52,7 +52,8 @@ async def typed_zone(bot: SummaryBot, interaction: discord.Interaction) -> str:
             return resolve_zone(typed).key
         except UnknownTimeZoneError:
             pass
-    return await default_zone(bot, interaction.guild_id)
+    store = bot.scheduler.store if bot.scheduler is not None else None
+    return await default_zone(store, interaction.guild_id, bot.settings.scheduling.timezone)
 
 
 def explain_when(text: str, zone: str, now: datetime, min_interval_seconds: int) -> str:

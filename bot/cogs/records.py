@@ -64,7 +64,11 @@ def add_stats_command(bot: SummaryBot, group: app_commands.Group) -> None:
         guild, _ = await actions.manager(bot, interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         scheduler = bot.require_scheduler()
-        zone = resolve_zone(await default_zone(bot, guild.id))
+        zone = resolve_zone(
+            await default_zone(
+                bot.require_scheduler().store, guild.id, bot.settings.scheduling.timezone
+            )
+        )
         numbers = await guild_stats(
             scheduler.store, guild.id, days=days, now=bot.clock(), zone=zone
         )

@@ -121,7 +121,13 @@ def build_group(bot: SummaryBot) -> app_commands.Group:
         audiences = await check_destinations(
             bot, guild, [source], destinations, confirmed=confirm_wider_audience, by=member.id
         )
-        zone = resolve_zone(timezone).key if timezone else await default_zone(bot, guild.id)
+        zone = (
+            resolve_zone(timezone).key
+            if timezone
+            else await default_zone(
+                bot.require_scheduler().store, guild.id, bot.settings.scheduling.timezone
+            )
+        )
         try:
             schedule = Schedule(
                 guild_id=guild.id,
