@@ -1,12 +1,27 @@
-"""Restoring N schedules into TaskScheduler vs adding the same triggers to a bare APScheduler.
+"""Restoring N schedules into TaskScheduler vs a bare AsyncIOScheduler fed the same triggers.
 
-Usage: python bench/scheduler_load.py [--schedules N]   (default 100,000)
+Usage: python bench/scheduler_load.py [--schedules N] [--mix diverse|simple]
+(defaults 100,000 and diverse)
 
-Both sides run in their own subprocess (peak RSS is a per-process high-water mark) and are
-timed from "nothing loaded" to "scheduler started": the restore side opens the database,
-reads every active schedule and builds its jobs; the bare side builds equivalent APScheduler
-triggers and adds them before `start()`. The restore side then creates more schedules while
-all N are active and reports the median time of one create. Prints one JSON object.
+Every side runs in a fresh process (peak RSS is the process's own `VmHWM`, which starts again
+at exec; `ru_maxrss` would carry the peak of whatever process forked it), from the same SQLite
+file, and is timed from "nothing loaded" to "idle": every job in APScheduler, APScheduler
+started and through its first pass, and (for TaskScheduler) recovery finished.
+
+- restore: `Store.open` + `TaskScheduler.start()` + `wait_idle()`: reads the active
+  schedules, builds their triggers (`build_trigger`, shared between identical schedules),
+  adds the jobs, starts APScheduler, then checks every schedule for a missed slot.
+- bare: the baseline. The same rows read with the standard library's sqlite3 (the same
+  columns, the recurrence decoded by the same pydantic adapter), the *same* triggers from
+  `scheduling.recurrence.build_trigger`, `add_job` for each and `start()` on a bare
+  `AsyncIOScheduler` with the same job defaults. What any restore into APScheduler must do.
+- cron: the same, with APScheduler's own triggers, one per job (CronTrigger, IntervalTrigger,
+  DateTrigger): what a project without shared triggers would pay.
+
+A sampler task wakes every millisecond on each side; the longest it waited beyond that is the
+longest the event loop was blocked (`max_loop_block_ms`). After the restore, the restore
+side creates more schedules while all N are active and reports the median time of one.
+Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -16,19 +31,23 @@ import asyncio
 import json
 import random
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ZONES = [
+# Today's mix (`--mix simple`): a dozen zones, times on the quarter hour.
+SIMPLE_ZONES = [
     "UTC",
     "Europe/Berlin",
     "Europe/London",
@@ -43,13 +62,19 @@ ZONES = [
     "America/Chicago",
 ]
 CREATES = 200
+SAMPLE_S = 0.001
+INTERVALS = [300, 600, 900, 1800, 3600, 7200, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 604800]
+WEEKDAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-def _mix(rng: random.Random, count: int) -> list[tuple[str, dict]]:
-    """(zone, recurrence fields) pairs in a realistic proportion of kinds."""
+# --- the mixes -----------------------------------------------------------------------------
+
+
+def _simple_mix(rng: random.Random, count: int, _now: datetime) -> list[tuple[str, dict]]:
+    """(zone, recurrence fields): today's mix, a dozen zones, quarter hours."""
     mix = []
     for _ in range(count):
-        zone = rng.choice(ZONES)
+        zone = rng.choice(SIMPLE_ZONES)
         hour, minute = rng.randrange(24), rng.choice([0, 0, 0, 15, 30, 45])
         at = clock_time(hour, minute)
         roll = rng.random()
@@ -73,17 +98,80 @@ def _mix(rng: random.Random, count: int) -> list[tuple[str, dict]]:
     return mix
 
 
-async def _populate(path: Path, count: int) -> None:
+def _cron_expression(rng: random.Random) -> str:
+    """A crontab line of the shapes people write: daily, business hours, stepped, monthly."""
+    minute, hour = rng.randrange(60), rng.randrange(24)
+    shape = rng.randrange(6)
+    if shape == 0:
+        dow = rng.choice(["*", "1-5", "0,6", "mon-fri", "1", "3,5", "sun"])
+        return f"{minute} {hour} * * {dow}"
+    if shape == 1:
+        first = rng.randrange(6, 12)
+        return f"*/{rng.choice([10, 15, 20, 30])} {first}-{first + 8} * * 1-5"
+    if shape == 2:
+        return f"{minute} */{rng.choice([2, 3, 4, 6, 8, 12])} * * *"
+    if shape == 3:
+        return f"{minute} {hour} {rng.randint(1, 28)} * *"
+    if shape == 4:
+        return f"{minute} {hour} 1,15 * *"
+    return f"{minute} {hour} 1 1,4,7,10 *"
+
+
+def _diverse_mix(rng: random.Random, count: int, now: datetime) -> list[tuple[str, dict]]:
+    """(zone, recurrence fields): every IANA zone, any minute, every kind of schedule.
+
+    Half the zones are drawn from every name the bundled tzdata knows (about 600), half from
+    the dozen where most servers are; times are any minute of the day.
+    """
+    from scheduling.zones import zone_names
+
+    every_zone = zone_names()
+    mix = []
+    for _ in range(count):
+        zone = rng.choice(every_zone) if rng.random() < 0.5 else rng.choice(SIMPLE_ZONES)
+        at = clock_time(rng.randrange(24), rng.randrange(60))
+        roll = rng.random()
+        if roll < 0.30:
+            fields: dict[str, Any] = {"kind": "daily", "time": at}
+        elif roll < 0.45:
+            fields = {"kind": "weekly", "weekdays": (1, 2, 3, 4, 5), "time": at}
+        elif roll < 0.55:
+            days = tuple(sorted(rng.sample(range(1, 8), rng.randint(1, 3))))
+            fields = {"kind": "weekly", "weekdays": days, "time": at}
+        elif roll < 0.65:
+            day = rng.choice([*range(1, 32), "last"])
+            fields = {"kind": "monthly", "day": day, "time": at}
+        elif roll < 0.77:
+            fields = {"kind": "interval", "seconds": rng.choice(INTERVALS)}
+            if rng.random() < 0.5:  # `every 6h from …`: any second of the last month
+                fields["anchor"] = now - timedelta(seconds=rng.randrange(30 * 86400))
+        elif roll < 0.92:
+            fields = {"kind": "cron", "expression": _cron_expression(rng)}
+        else:
+            day = (now + timedelta(days=rng.randint(2, 365))).date()  # ahead in every zone
+            fields = {"kind": "once", "date": day, "time": at}
+        mix.append((zone, fields))
+    return mix
+
+
+MIXES = {"simple": _simple_mix, "diverse": _diverse_mix}
+
+
+async def _populate(path: Path, count: int, mix_name: str) -> dict:
     from delivery.models import ChannelDestination
     from scheduling.models import Schedule
     from scheduling.store import Store
 
     rng = random.Random(7)
-    # Created just now: a quick restart with nothing missed (catch-up is measured elsewhere).
-    created = datetime.now(UTC) - timedelta(seconds=30)
+    # Created just now: a quick restart (the few slots that fell due since are caught up).
+    # One microsecond apart, as schedules made one by one are: an import gives all its
+    # schedules one `updated_at`, and the change poll then reads every one of them again.
+    first = datetime.now(UTC) - timedelta(seconds=30)
+    mix = MIXES[mix_name](rng, count, first)
     async with await Store.open(path) as store:
         batch = []
-        for number, (zone, fields) in enumerate(_mix(rng, count)):
+        for number, (zone, fields) in enumerate(mix):
+            created = first + timedelta(microseconds=number)
             batch.append(
                 Schedule(
                     guild_id=1 + number % 500,
@@ -101,38 +189,139 @@ async def _populate(path: Path, count: int) -> None:
                 batch = []
         if batch:
             await store.insert_schedules(batch, actor="bench", now=created)
+    return {
+        "zones": len({zone for zone, _ in mix}),
+        "kinds": dict(Counter(fields["kind"] for _, fields in mix).most_common()),
+    }
 
 
-def _peak_rss_mb() -> float:
+# --- measuring inside a side ---------------------------------------------------------------
+
+
+def _status_mb(key: str) -> float:
+    """`VmHWM` (this process's peak RSS since exec) or `VmRSS`, in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class LoopSampler:
+    """Wakes every `SAMPLE_S`; the longest it overslept is the longest the loop was blocked."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> LoopSampler:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        await asyncio.sleep(0)  # armed before the work starts
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._task is not None
+        await asyncio.sleep(SAMPLE_S * 2)  # the wake-up due during the last block is counted
+        self._task.cancel()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + SAMPLE_S
+            await asyncio.sleep(SAMPLE_S)
+            self.worst = max(self.worst, loop.time() - due)
+
+
+async def _settle() -> None:
+    """One full pass of the loop: what APScheduler's start queued (`_process_jobs`) has run."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    loop.call_soon(done.set_result, None)
+    await done
+
+
+def _timed(phases: dict[str, float], name: str, function: Any) -> Any:
+    """`function`, adding the time of each call to `phases[name]` (sync or async)."""
+    if asyncio.iscoroutinefunction(function):
+
+        async def timed_async(*args: object, **kwargs: object) -> Any:
+            began = time.perf_counter()
+            try:
+                return await function(*args, **kwargs)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - began
+
+        return timed_async
+
+    def timed(*args: object, **kwargs: object) -> Any:
+        began = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - began
+
+    return timed
+
+
+# --- the sides -----------------------------------------------------------------------------
 
 
 async def _restore_side(path: Path) -> dict:
     from delivery.models import ChannelDestination
-    from scheduling.models import Daily, Schedule
+    from scheduling import jobs
+    from scheduling.models import Daily, RunTrigger, Schedule
     from scheduling.scheduler import TaskScheduler
     from scheduling.settings import RetentionSettings, SchedulingSettings
     from scheduling.store import Store
 
+    catch_ups: list[str] = []
+
+    async def no_run(_context: object, schedule_id: str, **kwargs: object) -> None:
+        # The job APScheduler fires and recovery spawns, as cheap as the bare side's: the
+        # bench measures restoring, not runs (patched here only, in this process).
+        if kwargs.get("trigger") is RunTrigger.CATCH_UP:
+            catch_ups.append(schedule_id)
+
+    jobs.run_summary = no_run  # type: ignore[assignment]
+
     async def never(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the benchmark never runs a digest")
 
-    started = time.perf_counter()
-    store = await Store.open(path)
-    scheduler = TaskScheduler(
-        store,
-        SchedulingSettings(),
-        RetentionSettings(),
-        source=never,  # type: ignore[arg-type]
-        summarize=never,
-        deliver=never,
-        file_root=path.parent / "digests",
-        max_messages=5000,
-        min_messages=5,
-    )
-    await scheduler.start()
-    ready = time.perf_counter() - started
-    rss = _peak_rss_mb()
+    rss_imports = _status_mb("VmRSS")
+    phases: dict[str, float] = {}
+    async with LoopSampler() as sampler:
+        started = time.perf_counter()
+        store = await Store.open(path)
+        phases["open_s"] = time.perf_counter() - started
+        store.schedule_timings = _timed(phases, "read_s", store.schedule_timings)  # type: ignore[method-assign]
+        scheduler = TaskScheduler(
+            store,
+            SchedulingSettings(),
+            RetentionSettings(),
+            source=never,  # type: ignore[arg-type]
+            summarize=never,
+            deliver=never,
+            file_root=path.parent / "digests",
+            max_messages=5000,
+            min_messages=5,
+        )
+        aps = scheduler._scheduler
+        aps.start = _timed(phases, "apscheduler_start_s", aps.start)  # type: ignore[method-assign]
+        scheduler._recover = _timed(phases, "recover_s", scheduler._recover)  # type: ignore[method-assign]
+        scheduler._add_job = _timed(phases, "add_jobs_s", scheduler._add_job)  # type: ignore[method-assign]
+        await scheduler.start()
+        phases["start_returned_s"] = time.perf_counter() - started
+        await scheduler.wait_idle()
+        await _settle()
+        ready = time.perf_counter() - started
+    peak = _status_mb("VmHWM")
+    begin = time.perf_counter()
+    await scheduler.poll()  # the 5 s change poll, nothing changed
+    poll_ms = (time.perf_counter() - begin) * 1000
+    summaries = [job for job in aps.get_jobs() if job.id.startswith("summary:")]
+    distinct = len({id(job.trigger) for job in summaries})
     timings = []
     for number in range(CREATES):
         schedule = Schedule(
@@ -146,100 +335,200 @@ async def _restore_side(path: Path) -> dict:
         begin = time.perf_counter()
         await scheduler.create(schedule, actor="bench")
         timings.append((time.perf_counter() - begin) * 1000)
-    jobs = len(scheduler._scheduler.get_jobs())
     await scheduler.stop(timeout=0)
     await store.close()
     return {
         "seconds": ready,
-        "rss_mb": rss,
+        "rss_mb": peak,
+        "rss_after_imports_mb": rss_imports,
+        "max_loop_block_ms": sampler.worst * 1000,
         "create_ms_median": statistics.median(timings),
-        "jobs": jobs,
+        "jobs": len(summaries),
+        "distinct_triggers": distinct,
+        "catch_up_runs": len(catch_ups),
+        "poll_ms": poll_ms,
+        "phases": phases,
     }
 
 
-async def _bare_side(count: int) -> dict:
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+def _read_rows(path: Path) -> list[tuple[str, Any, str, datetime]]:
+    """The active schedules' id, recurrence, zone and creation, as the store keeps them."""
+    from pydantic import TypeAdapter
+
+    from delivery.models import STORED
+    from scheduling.models import Recurrence
+
+    validate = TypeAdapter(Recurrence).validate_json
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute(
+            "SELECT id, json_extract(spec, '$.recurrence'), json_extract(spec, '$.timezone'),"
+            " created_at FROM schedules WHERE status = 'active'"
+        ).fetchall()
+    finally:
+        connection.close()
+    return [
+        (row[0], validate(row[1], context=STORED), row[2], datetime.fromisoformat(row[3]))
+        for row in rows
+    ]
+
+
+def _apscheduler_trigger(recurrence: Any, zone: str, created: datetime) -> Any:
+    """APScheduler's own trigger for a recurrence, one object per job."""
+    from zoneinfo import ZoneInfo
+
     from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.date import DateTrigger
     from apscheduler.triggers.interval import IntervalTrigger
+
+    kind = recurrence.kind
+    if kind == "interval":
+        start = recurrence.anchor or created
+        return IntervalTrigger(seconds=recurrence.seconds, start_date=start, timezone=zone)
+    if kind == "cron":
+        return CronTrigger.from_crontab(recurrence.expression, timezone=zone)
+    if kind == "once":
+        moment = datetime.combine(recurrence.date, recurrence.time, tzinfo=ZoneInfo(zone))
+        return DateTrigger(run_date=moment, timezone=zone)
+    at = recurrence.time
+    if kind == "daily":
+        return CronTrigger(hour=at.hour, minute=at.minute, timezone=zone)
+    if kind == "weekly":
+        days = ",".join(WEEKDAY_NAMES[day - 1] for day in recurrence.weekdays)
+        return CronTrigger(day_of_week=days, hour=at.hour, minute=at.minute, timezone=zone)
+    return CronTrigger(day=recurrence.day, hour=at.hour, minute=at.minute, timezone=zone)
+
+
+async def _bare_side(path: Path, triggers: str) -> dict:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from scheduling.recurrence import build_trigger
+    from scheduling.settings import SchedulingSettings
 
     async def job(_context: object, _schedule_id: str) -> None:
         return None
 
-    names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    mix = _mix(random.Random(7), count)
-    created = datetime(2026, 1, 1, tzinfo=UTC)
-    started = time.perf_counter()
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    for number, (zone, fields) in enumerate(mix):
-        kind = fields["kind"]
-        at = fields.get("time")
-        if kind == "daily":
-            trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=zone)
-        elif kind == "weekly":
-            days = ",".join(names[day - 1] for day in fields["weekdays"])
-            trigger = CronTrigger(day_of_week=days, hour=at.hour, minute=at.minute, timezone=zone)
-        elif kind == "monthly":
-            trigger = CronTrigger(day=fields["day"], hour=at.hour, minute=at.minute, timezone=zone)
-        elif kind == "interval":
-            trigger = IntervalTrigger(seconds=fields["seconds"], start_date=created, timezone=zone)
-        else:
-            trigger = CronTrigger.from_crontab(fields["expression"], timezone=zone)
-        # The same job shape as the bot's: a shared context object and the schedule id.
-        scheduler.add_job(job, trigger, args=(scheduler, f"s{number}"), id=f"summary:{number}")
-    scheduler.start()
-    ready = time.perf_counter() - started
-    rss = _peak_rss_mb()
-    jobs = len(scheduler.get_jobs())
+    grace = SchedulingSettings().misfire_grace_seconds
+    rss_imports = _status_mb("VmRSS")
+    phases: dict[str, float] = {}
+    async with LoopSampler() as sampler:
+        started = time.perf_counter()
+        rows = _read_rows(path)
+        phases["read_s"] = time.perf_counter() - started
+        scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": grace, "coalesce": True, "max_instances": 2},
+        )
+        context = object()  # the bot's jobs carry a shared context object and the id
+        for schedule_id, recurrence, zone, created in rows:
+            if triggers == "shared":
+                trigger = build_trigger(recurrence, zone, start=created)
+            else:
+                trigger = _apscheduler_trigger(recurrence, zone, created)
+            scheduler.add_job(
+                job, trigger, args=(context, schedule_id), id=f"summary:{schedule_id}"
+            )
+        phases["add_jobs_s"] = time.perf_counter() - started - phases["read_s"]
+        begin = time.perf_counter()
+        scheduler.start()
+        phases["apscheduler_start_s"] = time.perf_counter() - begin
+        await _settle()
+        ready = time.perf_counter() - started
+    peak = _status_mb("VmHWM")
+    jobs = scheduler.get_jobs()
+    distinct = len({id(job.trigger) for job in jobs})
     scheduler.shutdown(wait=False)
-    return {"seconds": ready, "rss_mb": rss, "jobs": jobs}
+    return {
+        "seconds": ready,
+        "rss_mb": peak,
+        "rss_after_imports_mb": rss_imports,
+        "max_loop_block_ms": sampler.worst * 1000,
+        "jobs": len(jobs),
+        "distinct_triggers": distinct,
+        "phases": phases,
+    }
 
 
-def _child(side: str, path: Path, count: int) -> dict:
-    command = [
-        sys.executable,
-        __file__,
-        "--side",
-        side,
-        "--db",
-        str(path),
-        "--schedules",
-        str(count),
-    ]
+# --- the driver ------------------------------------------------------------------------------
+
+
+def _child(*arguments: str) -> dict:
+    """One side in a fresh process; its JSON line."""
+    command = [sys.executable, __file__, *arguments]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def _rounded(side: dict) -> dict:
+    out = {}
+    for key, value in side.items():
+        if isinstance(value, float):
+            out[key] = round(value, 3 if key.endswith("_s") or key == "seconds" else 1)
+        elif isinstance(value, dict):
+            out[key] = {k: round(v, 3) for k, v in value.items()}
+        else:
+            out[key] = value
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schedules", type=int, default=100_000)
-    parser.add_argument("--side", choices=["restore", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--mix", choices=sorted(MIXES), default="diverse")
+    parser.add_argument(
+        "--side", choices=["populate", "restore", "bare", "cron"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.side == "populate":
+        began = time.perf_counter()
+        mix = asyncio.run(_populate(args.db, args.schedules, args.mix))
+        print(json.dumps(mix | {"seconds": time.perf_counter() - began}))
+        return
     if args.side == "restore":
         print(json.dumps(asyncio.run(_restore_side(args.db))))
         return
-    if args.side == "bare":
-        print(json.dumps(asyncio.run(_bare_side(args.schedules))))
+    if args.side is not None:
+        triggers = "shared" if args.side == "bare" else "apscheduler"
+        print(json.dumps(asyncio.run(_bare_side(args.db, triggers))))
         return
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "bench.db"
-        began = time.perf_counter()
-        asyncio.run(_populate(path, args.schedules))
-        populate_s = time.perf_counter() - began
-        restore = _child("restore", path, args.schedules)
-        bare = _child("bare", path, args.schedules)
+        size = ["--schedules", str(args.schedules), "--db", str(path)]
+        print(f"populating {args.schedules} schedules ({args.mix})", file=sys.stderr)
+        mix = _child("--side", "populate", "--mix", args.mix, *size)
+        # The bare sides first: the restore side's creates add rows.
+        sides = {}
+        for side in ("bare", "cron", "restore"):
+            sides[side] = _rounded(_child("--side", side, *size))
+            print(f"  {side}: {json.dumps(sides[side])}", file=sys.stderr)
+    restore, bare, cron = sides["restore"], sides["bare"], sides["cron"]
     result = {
         "schedules": args.schedules,
-        "restore_s": round(restore["seconds"], 3),
-        "bare_s": round(bare["seconds"], 3),
+        "mix": args.mix,
+        "zones": mix["zones"],
+        "kinds": mix["kinds"],
+        "restore_s": restore["seconds"],
+        "bare_s": bare["seconds"],
         "time_ratio": round(restore["seconds"] / bare["seconds"], 3),
-        "restore_rss_mb": round(restore["rss_mb"], 1),
-        "bare_rss_mb": round(bare["rss_mb"], 1),
+        "restore_rss_mb": restore["rss_mb"],
+        "bare_rss_mb": bare["rss_mb"],
         "memory_ratio": round(restore["rss_mb"] / bare["rss_mb"], 3),
+        "max_loop_block_ms": restore["max_loop_block_ms"],
         "create_ms_median": round(restore["create_ms_median"], 3),
-        "jobs_restored": restore["jobs"],
-        "jobs_bare": bare["jobs"],
-        "populate_s": round(populate_s, 1),
+        "bare_cron_s": cron["seconds"],
+        "time_ratio_vs_cron": round(restore["seconds"] / cron["seconds"], 3),
+        "bare_cron_rss_mb": cron["rss_mb"],
+        "memory_ratio_vs_cron": round(restore["rss_mb"] / cron["rss_mb"], 3),
+        "bare_max_loop_block_ms": bare["max_loop_block_ms"],
+        "bare_cron_max_loop_block_ms": cron["max_loop_block_ms"],
+        "catch_up_runs": restore["catch_up_runs"],
+        "poll_ms": restore["poll_ms"],
+        "distinct_triggers": {side: sides[side]["distinct_triggers"] for side in sides},
+        "jobs": {side: sides[side]["jobs"] for side in sides},
+        "rss_after_imports_mb": {side: sides[side]["rss_after_imports_mb"] for side in sides},
+        "phases": {side: sides[side]["phases"] for side in sides},
+        "populate_s": round(mix["seconds"], 1),
         "targets": {"time_ratio": 1.3, "memory_ratio": 1.5, "create_ms_median": 5},
     }
     print(json.dumps(result))

@@ -1,8 +1,20 @@
-"""Summarizing cost versus loading cost, at 10,000 and 100,000 messages.
+"""Summarizing cost versus reading cost, at 10,000 and 100,000 messages, and the CLI end to end.
 
 A synthetic DiscordChatExporter export (realistic lengths, ~60 authors, replies, reactions,
-links, bursts of talk with pauses) is written once per size, then timed twice in the same run:
-`ExportSource` reading it into `ChatMessage`s, and `summarize()` on those messages.
+links, bursts of talk with pauses) is written once per size, then timed in the same run, each
+the best of three from a collected heap:
+
+- `json.load` of the file with the garbage collector paused: the floor. Any reader of the
+  export must at least parse its JSON, the standard library's parser is what the project's
+  loader starts from, and a parse makes no reference cycles, so the collector's passes over
+  the growing heap (which more than double the time at 100,000 messages) are not part of
+  the work: they are reported apart (`json_load_gc_s`, the plain call);
+- `ExportSource(path).load()`: today's loader (parsing, checks, `ChatMessage`s);
+- `summarize()` on the loaded messages (length standard).
+
+Then, in fresh processes: `summarybot summarize FILE --length standard` on the 100,000-message
+file (best of three; peak RSS from `wait4` of a small launcher, so the figure is the CLI's own,
+not a peak inherited from this process), and `summarybot --version` (best of five).
 Prints one JSON object; targets: ratio <= 1 and scaling <= 12.
 """
 
@@ -11,7 +23,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,6 +37,9 @@ from summarizer.models import SummaryLength, SummaryOptions
 from summarizer.sources import ExportSource
 
 SIZES = (10_000, 100_000)
+ROUNDS = 3
+CLI_ROUNDS = 3
+VERSION_ROUNDS = 5
 SYLLABLES = ["ka", "lo", "mi", "ne", "ro", "ta", "vu", "zen", "pri", "stor", "dex", "qua"]
 FILLER = [
     "I think the",
@@ -52,6 +70,19 @@ TAILS = [
     "👍",
     "",
 ]
+# Runs a command and reports its wall time and its own peak RSS (`wait4`), with its stdout
+# discarded. Started with -I -S, the launcher is about 9 MB: a child inherits at most that.
+LAUNCHER = """
+import json, os, sys, time
+argv = sys.argv[1:]
+null = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+began = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=null)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - began
+code = os.waitstatus_to_exitcode(status)
+print(json.dumps({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "exit": code}))
+"""
 
 
 def synthetic_export(size: int, seed: int = 7) -> dict:
@@ -105,6 +136,20 @@ def synthetic_export(size: int, seed: int = 7) -> dict:
     }
 
 
+def json_load(path: Path, *, collector: bool = False) -> float:
+    """Seconds to parse the file with the standard library: the floor of any reader."""
+    gc.collect()
+    if not collector:
+        gc.disable()
+    try:
+        started = time.perf_counter()
+        with path.open(encoding="utf-8") as file:
+            json.load(file)
+        return time.perf_counter() - started
+    finally:
+        gc.enable()
+
+
 def measure(path: Path) -> tuple[int, float, float]:
     # Both timings start from a collected heap, so neither pays for the other's garbage.
     gc.collect()
@@ -120,23 +165,69 @@ def measure(path: Path) -> tuple[int, float, float]:
     return len(loaded.messages), load_s, time.perf_counter() - started
 
 
+def _summarybot() -> list[str]:
+    """The installed `summarybot` entry point beside this interpreter (else `-m bot.cli`)."""
+    script = Path(sys.executable).with_name("summarybot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def fresh_process(arguments: list[str], workdir: Path) -> dict:
+    """One run of `summarybot ARGUMENTS` in a fresh process: seconds, peak RSS, exit code."""
+    # No configuration file or SUMMARYBOT_* variable of the caller's changes what runs.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SUMMARYBOT_")}
+    command = [sys.executable, "-I", "-S", "-c", LAUNCHER, *_summarybot(), *arguments]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=workdir, env=env)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise SystemExit(f"launcher failed: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["exit"] != 0:
+        raise SystemExit(f"summarybot {' '.join(arguments)} failed: {done.stderr[-2000:]}")
+    return result
+
+
 def main() -> None:
-    load, run = [], []
+    load, run, floor, plain, sizes_mb = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
         for size in SIZES:
-            path = Path(tmp) / f"bench-{size}.json"
+            path = workdir / f"bench-{size}.json"
             path.write_text(json.dumps(synthetic_export(size)), encoding="utf-8")
-            runs = [measure(path) for _ in range(3)]
+            sizes_mb.append(round(path.stat().st_size / 2**20, 1))
+            floor.append(round(min(json_load(path) for _ in range(ROUNDS)), 3))
+            plain.append(round(min(json_load(path, collector=True) for _ in range(ROUNDS)), 3))
+            runs = [measure(path) for _ in range(ROUNDS)]
             load.append(round(min(r[1] for r in runs), 3))
             run.append(round(min(r[2] for r in runs), 3))
+            progress = f"{size}: json {floor[-1]} s, load {load[-1]} s, summarize {run[-1]} s"
+            print(progress, file=sys.stderr)
+        biggest = str(workdir / f"bench-{SIZES[-1]}.json")
+        cli = [
+            fresh_process(["summarize", biggest, "--length", "standard"], workdir)
+            for _ in range(CLI_ROUNDS)
+        ]
+        version = [fresh_process(["--version"], workdir) for _ in range(VERSION_ROUNDS)]
     print(
         json.dumps(
             {
                 "messages": list(SIZES),
+                "file_mb": sizes_mb,
+                "json_load_s": floor,
+                "json_load_gc_s": plain,
                 "load_s": load,
                 "summarize_s": run,
                 "ratio": [round(s / lo, 3) for s, lo in zip(run, load, strict=True)],
                 "scaling": round(run[1] / run[0], 2),
+                "ratio_to_json_load": [round(s / f, 3) for s, f in zip(run, floor, strict=True)],
+                "load_ratio_to_json_load": [
+                    round(lo / f, 3) for lo, f in zip(load, floor, strict=True)
+                ],
+                "cli_messages": SIZES[-1],
+                "cli_s": round(min(c["seconds"] for c in cli), 3),
+                "cli_runs_s": [round(c["seconds"], 3) for c in cli],
+                "cli_peak_rss_mb": round(max(c["maxrss_kb"] for c in cli) / 1024, 1),
+                "cli_ratio_to_json_load": round(min(c["seconds"] for c in cli) / floor[-1], 2),
+                "version_s": round(min(v["seconds"] for v in version), 3),
+                "targets": {"ratio": 1, "scaling": 12},
             }
         )
     )
