@@ -10,18 +10,29 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from summarizer.errors import SummarizerError
-from summarizer.extractive import summarize_extractive
-from summarizer.models import ChatMessage, KeyPoint, Summary, SummaryOptions
-from summarizer.notes import mark_truncated
 
 if TYPE_CHECKING:
     from summarizer.llm import LLMEngine
+    from summarizer.models import ChatMessage, KeyPoint, Summary, SummaryOptions
 
-Engine = Callable[[Sequence[ChatMessage], SummaryOptions], Awaitable[Summary]]
+Engine = Callable[["Sequence[ChatMessage]", "SummaryOptions"], Awaitable["Summary"]]
+
+
+async def _extractive(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
+    """The offline engine, imported when it first runs.
+
+    Importing `summarizer` (for its settings, or `summarizer.models`) must not load the engine:
+    its word lists and language data cost ~0.15 s, which `summarybot --version`, `preview` and
+    `check` would pay for nothing.
+    """
+    from summarizer.extractive import summarize_extractive
+
+    return await summarize_extractive(messages, options)
+
 
 # Engines that need nothing but the messages; a configured engine missing here is an error, not
 # a fallback. The LLM engine needs a network session, so the caller owns it and passes it in.
-ENGINES: dict[str, Engine] = {"extractive": summarize_extractive}
+ENGINES: dict[str, Engine] = {"extractive": _extractive}
 
 
 async def summarize(
@@ -56,6 +67,8 @@ async def summarize(
         kept = kept[left_out:]
     summary = with_citations(await engine(kept, options), kept)
     if limit is not None and left_out > 0:
+        from summarizer.notes import mark_truncated
+
         summary = mark_truncated(summary, limit=limit, left_out=left_out)
     return summary
 

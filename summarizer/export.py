@@ -1,37 +1,71 @@
-"""DiscordChatExporter JSON exports: one file parsed into an `Export`, every field checked.
+"""DiscordChatExporter JSON exports: one file's header and its messages, every field checked.
 
-Tyrrrz/DiscordChatExporter writes one file per channel, thread or DM. Loading is on the speed
-bench's critical path, so each message is checked by hand (field by field, with an error naming
-the file and the JSON path) and then built with `model_construct`, which skips pydantic's
-second, slower validation of the same data.
+Tyrrrz/DiscordChatExporter writes one file per channel, thread or DM. Each message is checked
+by hand (`summarizer.export_fields`: field by field, with an error naming the file and the JSON
+path) and comes out as a `PendingMessage`: checked, timed and identified, but not yet a
+`ChatMessage`. A reader that keeps only part of a file (a window, the newest 5,000) builds only
+what it keeps; building is most of the cost of a message, so that is most of the saving.
+
+`open_export(..., stream=True)` reads the file in chunks (`summarizer.json_stream`) so a large
+export is never in memory whole; it raises `Unstreamable` instead of any error, and the caller
+reads the file again whole (`stream=False`), which gives the exact result or first error.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from summarizer import context, mentions
+from summarizer import mentions
+from summarizer.context import link_previews
 from summarizer.errors import ExportError
+from summarizer.export_fields import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_SNOWFLAKE,
+    MessagePaths,
+    attachments,
+    need,
+    nonempty_text,
+    parse_int,
+    reaction_count,
+    snowflake,
+    timestamp,
+)
+from summarizer.json_stream import JsonObjectStream, Unstreamable
 from summarizer.models import Attachment, Author, ChannelRef, ChatMessage, GuildRef, ThreadRef
+
+__all__ = [
+    "EARLIEST_DATE",
+    "KEPT_TYPES",
+    "LATEST_DATE",
+    "MAX_SNOWFLAKE",
+    "Export",
+    "ExportHeader",
+    "PendingMessage",
+    "Unstreamable",
+    "open_export",
+    "parse_export",
+    "read_export",
+]
 
 # Everything else the exporter writes (GuildMemberJoin, ChannelPinnedMessage,
 # GuildBoost…, ThreadCreated, RecipientAdd, Call…) is a notice, not something anyone said.
 KEPT_TYPES = frozenset({"Default", "Reply", "ChatInputCommand", "ContextMenuCommand"})
 _THREAD_TYPES = frozenset({"GuildPublicThread", "GuildPrivateThread", "GuildNewsThread"})
 # Direct messages: the exporter files them under a pseudo-guild with id 0 ("Direct Messages").
-_DM_TYPES = {"DirectTextChat": "dm", "DirectGroupTextChat": "group"}
-# Discord ids are 64-bit, held as signed everywhere (SQLite too); none reaches 2**63 before 2084.
-MAX_SNOWFLAKE = 2**63 - 1
-_SNOWFLAKE_DIGITS = len(str(MAX_SNOWFLAKE))
-# Message times as written, within a schedule's date bounds: further out, converting to UTC
-# (year 1 at +05:00) or the summary's window arithmetic (9999-12-31 plus 1 µs) overflows.
-EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(9000, 12, 31)
-_MAX_INT_DIGITS = 40  # longer integer literals become `_HugeNumber`s, never converted
+_DM_TYPES: dict[Any, Literal["dm", "group"]] = {
+    "DirectTextChat": "dm",
+    "DirectGroupTextChat": "group",
+}
+# The header keys read before the messages; a streamed file naming them after is read whole.
+_HEADER_KEYS = ("guild", "channel")
 
 
 class Export(BaseModel):
@@ -50,8 +84,59 @@ class Export(BaseModel):
     kind: Literal["server", "dm", "group"] = "server"
 
 
+@dataclass(frozen=True)
+class ExportHeader:
+    """Where a file's messages were said: its guild (None for DMs), channel, thread and kind."""
+
+    guild: GuildRef | None
+    channel: ChannelRef
+    thread: ThreadRef | None
+    kind: Literal["server", "dm", "group"]
+
+
 def read_export(path: Path, *, include_bots: bool = False) -> Export:
-    """Parse one export file; every problem becomes an `ExportError` naming file and field."""
+    """Parse one export file whole; every problem becomes an `ExportError` naming file and field."""
+    header, messages = open_export(path, include_bots=include_bots)
+    return _export(header, messages)
+
+
+def parse_export(data: Any, name: str, *, include_bots: bool = False) -> Export:
+    """Turn decoded export JSON into an `Export`, checking the shape as it goes."""
+    return _export(*_from_decoded(data, name, include_bots))
+
+
+def open_export(
+    path: Path, *, include_bots: bool = False, stream: bool = False
+) -> tuple[ExportHeader, Iterator[PendingMessage]]:
+    """A file's header and its kept kinds of message, each checked as it is iterated.
+
+    Notices and (unless `include_bots`) bots' messages are skipped, but checked as far as
+    deciding that needs. With `stream`, any problem is `Unstreamable` (see the module's doc).
+    """
+    if not stream:
+        return _from_decoded(_decode(path), path.name, include_bots)
+    document = JsonObjectStream(
+        path, "messages", late_keys_refused=_HEADER_KEYS, parse_int=parse_int
+    )
+    try:
+        header, reader = _header(document.head, path.name, include_bots)
+    except ExportError as exc:
+        document.close()
+        raise Unstreamable(str(exc)) from None
+    return header, reader.pending(document.items(), streamed=True)
+
+
+def _export(header: ExportHeader, messages: Iterable[PendingMessage]) -> Export:
+    return Export(
+        guild=header.guild,
+        channel=header.channel,
+        thread=header.thread,
+        messages=[m.build() for m in messages],
+        kind=header.kind,
+    )
+
+
+def _decode(path: Path) -> Any:
     name = path.name
     try:
         raw = path.read_bytes()
@@ -60,7 +145,7 @@ def read_export(path: Path, *, include_bots: bool = False) -> Export:
     except OSError as exc:
         raise ExportError(f"{name}: cannot read: {exc.strerror}") from None
     try:
-        data = json.loads(raw, parse_int=_parse_int)
+        return json.loads(raw, parse_int=parse_int)
     except UnicodeDecodeError:
         raise ExportError(
             f"{name}: not UTF-8 text; expected a DiscordChatExporter JSON export"
@@ -74,133 +159,184 @@ def read_export(path: Path, *, include_bots: bool = False) -> Export:
         raise ExportError(
             f"{name}: JSON nested too deeply to be a DiscordChatExporter export"
         ) from None
-    return parse_export(data, name, include_bots=include_bots)
 
 
-class _HugeNumber:
-    """Stands in for an integer literal too long to be anything an export holds.
-
-    Parsed lazily like this, the field checks below name the field it sits in (an id, a
-    reaction count) instead of the JSON parser failing on the whole file.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.negative = text.startswith("-")
-        self.digits = len(text.lstrip("-"))
-
-    def __repr__(self) -> str:
-        return f"<a {'negative ' if self.negative else ''}number of {self.digits} digits>"
-
-
-def _parse_int(text: str) -> int | _HugeNumber:
-    return _HugeNumber(text) if len(text) > _MAX_INT_DIGITS else int(text)
-
-
-def parse_export(data: Any, name: str, *, include_bots: bool = False) -> Export:
-    """Turn decoded export JSON into an `Export`, checking the shape as it goes."""
+def _from_decoded(
+    data: Any, name: str, include_bots: bool
+) -> tuple[ExportHeader, Iterator[PendingMessage]]:
     if not isinstance(data, dict):
         raise ExportError(f"{name}: expected a JSON object with guild, channel and messages")
+    header, reader = _header(data, name, include_bots)
+    raw_messages = data.get("messages")
+    need(isinstance(raw_messages, list), name, "messages", "missing or not a list")
+    return header, reader.pending(raw_messages)
+
+
+def _header(data: dict[str, Any], name: str, include_bots: bool) -> tuple[ExportHeader, _Reader]:
     guild_data = data.get("guild")
     guild = None
     if guild_data is not None:
-        _need(isinstance(guild_data, dict), name, "guild", "expected an object")
+        need(isinstance(guild_data, dict), name, "guild", "expected an object")
         guild = GuildRef.model_construct(
-            id=_snowflake(guild_data.get("id"), name, "guild.id"),
-            name=_text(guild_data.get("name"), name, "guild.name"),
+            id=snowflake(guild_data.get("id"), name, "guild.id"),
+            name=nonempty_text(guild_data.get("name"), name, "guild.name"),
         )
     channel_data = data.get("channel")
-    _need(isinstance(channel_data, dict), name, "channel", "missing or not an object")
-    kind = _DM_TYPES.get(channel_data.get("type")) or (
+    need(isinstance(channel_data, dict), name, "channel", "missing or not an object")
+    kind: Literal["server", "dm", "group"] = _DM_TYPES.get(channel_data.get("type")) or (
         "dm" if guild is not None and guild.id == 0 else "server"
     )
     if kind != "server":
         guild = None  # "Direct Messages", id 0: not a server, and links to DMs use @me
-    channel_id = _snowflake(channel_data.get("id"), name, "channel.id")
-    channel_name = _text(channel_data.get("name"), name, "channel.name")
+    channel_id = snowflake(channel_data.get("id"), name, "channel.id")
+    channel_name = nonempty_text(channel_data.get("name"), name, "channel.name")
     thread = None
     if channel_data.get("type") in _THREAD_TYPES and channel_data.get("categoryId"):
         # A thread export names the parent channel as the thread's "category".
         thread = ThreadRef.model_construct(id=channel_id, name=channel_name)
         channel = ChannelRef.model_construct(
-            id=_snowflake(channel_data.get("categoryId"), name, "channel.categoryId"),
+            id=snowflake(channel_data.get("categoryId"), name, "channel.categoryId"),
             name=str(channel_data.get("category") or channel_data.get("categoryId")),
         )
     else:
         channel = ChannelRef.model_construct(id=channel_id, name=channel_name)
-    raw_messages = data.get("messages")
-    _need(isinstance(raw_messages, list), name, "messages", "missing or not a list")
-    jump_base = (
-        f"https://discord.com/channels/{guild.id if guild else '@me'}/"
-        f"{thread.id if thread else channel.id}/"
+    header = ExportHeader(guild=guild, channel=channel, thread=thread, kind=kind)
+    return header, _Reader(name, header, include_bots)
+
+
+class PendingMessage:
+    """A checked message, not yet a `ChatMessage`: enough to decide whether it is kept.
+
+    It holds the few raw values `build()` needs (mentions, previews), not the message's whole
+    decoded object: thousands of those kept a while cost more in cache misses than checking.
+    `build()` adds what only a kept message needs: mentions by name, link previews, its link.
+    """
+
+    __slots__ = (
+        "_embeds",
+        "_mentions",
+        "_reader",
+        "attachments",
+        "author",
+        "content",
+        "created_at",
+        "edited",
+        "id",
+        "reactions",
+        "reply_to",
     )
-    context = _Context(name, channel, thread, jump_base, include_bots)
-    messages = [
-        m for i, item in enumerate(raw_messages) if (m := context.message(i, item)) is not None
-    ]
-    return Export(guild=guild, channel=channel, thread=thread, messages=messages, kind=kind)
-
-
-class _Context:
-    """Per-file state: the shared channel/thread refs and one `Author` per person."""
 
     def __init__(
         self,
-        name: str,
-        channel: ChannelRef,
-        thread: ThreadRef | None,
-        jump_base: str,
-        include_bots: bool,
+        reader: _Reader,
+        item: dict[str, Any],
+        id: int,  # ChatMessage's name for it
+        created_at: datetime,
+        author: Author,
+        content: str,
+        reply_to: int | None,
+        reactions: int,
+        attachments: tuple[Attachment, ...],
     ) -> None:
+        self._reader = reader
+        self._mentions = item.get("mentions") if "<" in content else None
+        self._embeds = item.get("embeds")
+        self.id, self.created_at, self.author, self.content = id, created_at, author, content
+        self.reply_to, self.reactions, self.attachments = reply_to, reactions, attachments
+        self.edited = item.get("timestampEdited") is not None
+
+    def build(self) -> ChatMessage:
+        """The `ChatMessage` every engine reads."""
+        reader, content = self._reader, self.content
+        if "<" in content:
+            content = reader.resolved(content, self._mentions)
+        return ChatMessage.model_construct(
+            id=self.id,
+            channel=reader.header.channel,
+            thread=reader.header.thread,
+            author=self.author,
+            content=content,
+            created_at=self.created_at,
+            edited=self.edited,
+            reply_to=self.reply_to,
+            reactions=self.reactions,
+            attachments=self.attachments,
+            embeds=link_previews(self._embeds),
+            jump_url=reader.jump_base + str(self.id),
+        )
+
+
+class _Reader:
+    """Per-file state: the file's header, its link base and one `Author` per person."""
+
+    def __init__(self, name: str, header: ExportHeader, include_bots: bool) -> None:
         self.name = name
-        self.channel = channel
-        self.thread = thread
-        self.jump_base = jump_base
+        self.header = header
         self.include_bots = include_bots
+        guild, thread = header.guild, header.thread
+        self.jump_base = (
+            f"https://discord.com/channels/{guild.id if guild else '@me'}/"
+            f"{thread.id if thread else header.channel.id}/"
+        )
         self.authors: dict[tuple[Any, Any, Any, Any], Author] = {}
+        self.at = MessagePaths()
         # The channels a mention in this file can name for sure: its own (and its parent).
-        self.channel_names = {channel.id: channel.name}
+        self.channel_names = {header.channel.id: header.channel.name}
         if thread is not None:
             self.channel_names[thread.id] = thread.name
 
-    def message(self, index: int, item: Any) -> ChatMessage | None:
-        where = f"messages[{index}]"
-        name = self.name
-        _need(isinstance(item, dict), name, where, "expected an object")
+    def pending(self, items: Iterable[Any], *, streamed: bool = False) -> Iterator[PendingMessage]:
+        """The kept kinds of message among `items`, checked, in file order.
+
+        `streamed`: a bad message is `Unstreamable`, so the file is read again whole and the
+        error is the one reading it whole gives (a syntax error further on comes first).
+        """
+        try:
+            for index, item in enumerate(items):
+                self.at.index = index
+                message = self.check(item)
+                if message is not None:
+                    yield message
+        except ExportError as exc:
+            if not streamed:
+                raise
+            raise Unstreamable(str(exc)) from None
+
+    def check(self, item: Any) -> PendingMessage | None:
+        """Message `self.at.index` checked field by field; None for a notice or (usually) a bot."""
+        name, at = self.name, self.at.of
+        if not isinstance(item, dict):
+            raise ExportError(f"{name}: {at['']}: expected an object")
         kind = item.get("type", "Default")
-        _need(isinstance(kind, str), name, f"{where}.type", "expected text")
-        if kind not in KEPT_TYPES:
-            return None
-        author = self._author(item.get("author"), f"{where}.author")
+        if not isinstance(kind, str) or kind not in KEPT_TYPES:
+            need(isinstance(kind, str), name, at[".type"], "expected text")
+            return None  # a notice: a join, a pin, a boost
+        author = self._author(item.get("author"))
         if author.is_bot and not self.include_bots:
             return None
-        message_id = _snowflake(item.get("id"), name, f"{where}.id")
+        message_id = snowflake(item.get("id"), name, at[".id"])
         content = item.get("content", "")
-        _need(isinstance(content, str), name, f"{where}.content", "expected text")
-        if "<" in content:
-            content = self._resolved(content, item.get("mentions"))
+        need(isinstance(content, str), name, at[".content"], "expected text")
         reference = item.get("reference")
         reply_to = None
         if reference is not None:
-            _need(isinstance(reference, dict), name, f"{where}.reference", "expected an object")
+            need(isinstance(reference, dict), name, at[".reference"], "expected an object")
             target = reference.get("messageId")
             if target is not None:
-                reply_to = _snowflake(target, name, f"{where}.reference.messageId")
-        return ChatMessage.model_construct(
-            id=message_id,
-            channel=self.channel,
-            thread=self.thread,
-            author=author,
-            content=content,
-            created_at=_timestamp(item.get("timestamp"), name, f"{where}.timestamp"),
-            edited=item.get("timestampEdited") is not None,
-            reply_to=reply_to,
-            reactions=_reactions(item.get("reactions"), name, f"{where}.reactions"),
-            attachments=_attachments(item.get("attachments"), name, f"{where}.attachments"),
-            embeds=context.link_previews(item.get("embeds")),
-            jump_url=self.jump_base + str(message_id),
+                reply_to = snowflake(target, name, at[".reference.messageId"])
+        return PendingMessage(
+            self,
+            item,
+            message_id,
+            timestamp(item.get("timestamp"), name, at[".timestamp"]),
+            author,
+            content,
+            reply_to,
+            reaction_count(item.get("reactions"), name, at[".reactions"]),
+            attachments(item.get("attachments"), name, at[".attachments"]),
         )
 
-    def _resolved(self, content: str, listed: Any) -> str:
+    def resolved(self, content: str, listed: Any) -> str:
         """Raw `<@id>` mentions named from the message's `mentions` list (the exporter's).
 
         The list is decoration, so a malformed entry is skipped rather than refusing the file;
@@ -216,8 +352,9 @@ class _Context:
                 users[int(user_id)] = display
         return mentions.resolve(content, users=users, channels=self.channel_names)
 
-    def _author(self, data: Any, where: str) -> Author:
-        _need(isinstance(data, dict), self.name, where, "missing or not an object")
+    def _author(self, data: Any) -> Author:
+        at = self.at.of
+        need(isinstance(data, dict), self.name, at[".author"], "missing or not an object")
         key: tuple[Any, ...] | None = (
             data.get("id"),
             data.get("nickname"),
@@ -231,84 +368,10 @@ class _Context:
         if author is None:
             display = data.get("nickname") or data.get("name")
             author = Author.model_construct(
-                id=_snowflake(data.get("id"), self.name, f"{where}.id"),
-                name=_text(display, self.name, f"{where}.name"),
+                id=snowflake(data.get("id"), self.name, at[".author.id"]),
+                name=nonempty_text(display, self.name, at[".author.name"]),
                 is_bot=bool(data.get("isBot", False)),
             )
             if key is not None:
                 self.authors[key] = author
         return author
-
-
-def _need(condition: bool, name: str, where: str, problem: str) -> None:
-    if not condition:
-        raise ExportError(f"{name}: {where}: {problem}")
-
-
-def _snowflake(value: Any, name: str, where: str) -> int:
-    """A Discord id: ASCII digits only (`str.isdigit` also takes `²`, which `int` refuses)."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        digits = len(value.lstrip("0"))
-        number = int(value) if digits <= _SNOWFLAKE_DIGITS else None
-    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        digits, number = len(str(value)), value
-    elif isinstance(value, _HugeNumber) and not value.negative:
-        digits, number = value.digits, None
-    else:
-        raise ExportError(f"{name}: {where}: expected a numeric Discord id, got {value!r:.40}")
-    if number is None or number > MAX_SNOWFLAKE:
-        raise ExportError(
-            f"{name}: {where}: a Discord id is at most {MAX_SNOWFLAKE}, "
-            f"got a number of {digits} digits"
-        )
-    return number
-
-
-def _text(value: Any, name: str, where: str) -> str:
-    if isinstance(value, str) and value:
-        return value
-    raise ExportError(f"{name}: {where}: expected non-empty text, got {value!r:.40}")
-
-
-def _timestamp(value: Any, name: str, where: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is None:
-                raise ExportError(f"{name}: {where}: ISO date without a UTC offset: {value!r:.40}")
-            if not EARLIEST_DATE <= parsed.date() <= LATEST_DATE:
-                raise ExportError(
-                    f"{name}: {where}: {value!r:.40} is outside the dates a message can have "
-                    f"({EARLIEST_DATE} to {LATEST_DATE})"
-                )
-            return parsed.astimezone(UTC)
-    raise ExportError(f"{name}: {where}: not an ISO date: {value!r:.40}")
-
-
-def _reactions(value: Any, name: str, where: str) -> int:
-    if value is None:
-        return 0
-    _need(isinstance(value, list), name, where, "expected a list")
-    total = 0
-    for i, reaction in enumerate(value):
-        count = reaction.get("count", 0) if isinstance(reaction, dict) else None
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise ExportError(f"{name}: {where}[{i}].count: expected a whole number")
-        total += count
-    return total
-
-
-def _attachments(value: Any, name: str, where: str) -> tuple[Attachment, ...]:
-    if not value:
-        return ()
-    _need(isinstance(value, list), name, where, "expected a list")
-    found = []
-    for i, item in enumerate(value):
-        _need(isinstance(item, dict), name, f"{where}[{i}]", "expected an object")
-        url = item.get("url")
-        _need(isinstance(url, str), name, f"{where}[{i}].url", "expected text")
-        found.append(Attachment.model_construct(name=str(item.get("fileName") or url), url=url))
-    return tuple(found)

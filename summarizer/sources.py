@@ -7,12 +7,14 @@ files of a source together: one server (or direct messages) per source, each mes
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence, Set
 from datetime import datetime
+from heapq import heappush, heapreplace
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from summarizer.errors import ExportError
 from summarizer.export import (
@@ -21,6 +23,10 @@ from summarizer.export import (
     LATEST_DATE,
     MAX_SNOWFLAKE,
     Export,
+    ExportHeader,
+    PendingMessage,
+    Unstreamable,
+    open_export,
     parse_export,
     read_export,
 )
@@ -47,7 +53,9 @@ class FetchResult(BaseModel):
     `left_out` counts the window's messages the limit dropped, so a digest can say how many
     it did not read; a source that stops reading at the limit knows only a lower bound, and
     says so with `left_out_exact=False`. `title` is the source's own name for the window where
-    "#channel" would be wrong (a conversation in direct messages).
+    "#channel" would be wrong (a conversation in direct messages). `first_at`, where the source
+    knows it, is when the window's first message was said, kept or not: a digest of a cut
+    window still starts there.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -59,6 +67,7 @@ class FetchResult(BaseModel):
     guild: GuildRef | None = None
     channels: list[ChannelRef] = Field(default_factory=list)
     title: str | None = None
+    first_at: AwareDatetime | None = None
 
     def mark_truncation(self, summary: Summary, limit: int) -> Summary:
         """`summary` saying plainly what the limit left out of this window, if anything.
@@ -133,47 +142,56 @@ class ExportSource:
 
         A message exported twice (in two files, or twice in one) is read once, and a
         directory holding two servers (or a server and direct messages) is refused: one digest
-        is one audience.
+        is one audience. With a `limit`, the most recent messages are kept and `left_out`
+        counts the rest exactly; only kept messages become `ChatMessage`s, but every message
+        of every file is checked, so a damaged file is refused whatever the window.
         """
-        wanted = frozenset(channel_ids)
-        messages: list[ChatMessage] = []
-        seen: set[int] = set()
-        origin: Export | None = None  # the first file that says which server it is from
+        try:
+            return self._load(start, end, frozenset(channel_ids), limit, stream=True)
+        except Unstreamable:
+            # A file the stream cannot vouch for, most often a damaged one: read them all
+            # whole, which gives the exact result, or the first error, as it always has.
+            return self._load(start, end, frozenset(channel_ids), limit, stream=False)
+
+    def _load(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        wanted: frozenset[int],
+        limit: int | None,
+        *,
+        stream: bool,
+    ) -> FetchResult:
+        window = _Newest(start, end, limit)
+        origin: ExportHeader | None = None  # the first file that says which server it is from
         kind = "server"
         channels: dict[int, ChannelRef] = {}
         for file in self.files():
-            export = read_export(file, include_bots=self.include_bots)
+            header, messages = open_export(file, include_bots=self.include_bots, stream=stream)
             if wanted and not (
-                export.channel.id in wanted or (export.thread and export.thread.id in wanted)
+                header.channel.id in wanted or (header.thread and header.thread.id in wanted)
             ):
+                deque(messages, maxlen=0)  # checked all the same: a damaged file is refused
                 continue
-            if _source_key(export) is not None:
-                origin = origin or export
-                self._same_source(origin, export)
-            kind = origin.kind if origin else export.kind
-            channels.setdefault(export.channel.id, export.channel)
-            for m in export.messages:
-                if (
-                    (start is None or m.created_at >= start)
-                    and (end is None or m.created_at < end)
-                    and m.id not in seen
-                ):
-                    seen.add(m.id)
-                    messages.append(m)
-        messages.sort(key=lambda m: (m.created_at, m.id))
-        left_out = max(0, len(messages) - limit) if limit is not None else 0
-        if left_out:
-            messages = messages[left_out:]
+            for message in messages:
+                window.offer(message)
+            if _source_key(header) is not None:
+                origin = origin or header
+                self._same_source(origin, header)
+            kind = origin.kind if origin else header.kind
+            channels.setdefault(header.channel.id, header.channel)
+        left_out = window.count - window.kept
         return FetchResult(
-            messages=messages,
+            messages=window.messages(),
             truncated=left_out > 0,
             left_out=left_out,
             guild=origin.guild if origin else None,
             channels=list(channels.values()),
             title=_direct_title(kind, list(channels.values())),
+            first_at=window.first_at,
         )
 
-    def _same_source(self, first: Export, other: Export) -> None:
+    def _same_source(self, first: ExportHeader, other: ExportHeader) -> None:
         """Refuse a directory mixing servers: their audiences differ, so do their digests."""
         if _source_key(first) == _source_key(other):
             return
@@ -206,14 +224,14 @@ class ExportSource:
         )
 
 
-def _source_key(export: Export) -> int | str | None:
+def _source_key(export: ExportHeader) -> int | str | None:
     """The server an export belongs to: its guild id, "dm" for direct messages, else None."""
     if export.kind != "server":
         return "dm"
     return export.guild.id if export.guild else None
 
 
-def _source_name(export: Export) -> str:
+def _source_name(export: ExportHeader) -> str:
     if export.guild is not None:
         return f"{export.guild.name} ({export.guild.id})"
     return "direct messages"
@@ -229,3 +247,66 @@ def _direct_title(kind: str, channels: list[ChannelRef]) -> str | None:
     if kind == "dm":
         return f"Digest of a conversation with {names}"
     return f"Digest of a group chat ({names})"
+
+
+class _Newest:
+    """The newest `limit` messages of `[start, end)` in one pass, each message once.
+
+    While messages come oldest first (an export's own order), the newest are the last
+    `limit` seen, a deque that drops from its far end; the first message out of order (a
+    thread after its channel in a directory) turns it into a heap, which keeps the newest in
+    any order. Either way 100,000 messages cost the 5,000 kept in memory, and `count` is every
+    message the window held, for an exact note on what the limit left out.
+    """
+
+    def __init__(self, start: datetime | None, end: datetime | None, limit: int | None) -> None:
+        self.start, self.end, self.limit = start, end, limit
+        self.count = 0
+        self.first_at: datetime | None = None
+        self._seen: set[int] = set()
+        self._in_order: deque[_Entry] | None = deque(
+            maxlen=None if limit is None else max(limit, 0)
+        )
+        self._last: _Entry | None = None
+        self._heap: list[_Entry] = []
+
+    def offer(self, message: PendingMessage) -> None:
+        """Count `message` if it is in the window, and keep it while it is among the newest."""
+        at = message.created_at
+        if (self.start is not None and at < self.start) or (
+            self.end is not None and at >= self.end
+        ):
+            return
+        if message.id in self._seen:
+            return
+        self._seen.add(message.id)
+        self.count += 1
+        entry = (at, message.id, message)  # ids are unique here, so messages never compare
+        if self._in_order is not None:
+            if self._last is None or entry > self._last:
+                if self._last is None:
+                    self.first_at = at
+                self._last = entry
+                self._in_order.append(entry)
+                return
+            self._heap = list(self._in_order)  # oldest first: already a heap
+            self._in_order = None
+        if self.first_at is None or at < self.first_at:
+            self.first_at = at
+        if self.limit is None or len(self._heap) < self.limit:
+            heappush(self._heap, entry)
+        elif self._heap and entry > self._heap[0]:
+            heapreplace(self._heap, entry)
+
+    @property
+    def kept(self) -> int:
+        """How many messages are kept (at most `limit`)."""
+        return len(self._heap) if self._in_order is None else len(self._in_order)
+
+    def messages(self) -> list[ChatMessage]:
+        """The kept messages as `ChatMessage`s, oldest first."""
+        kept = sorted(self._heap) if self._in_order is None else self._in_order
+        return [message.build() for _, _, message in kept]
+
+
+_Entry = tuple[datetime, int, PendingMessage]

@@ -14,6 +14,7 @@ from typing import get_args
 import aiohttp
 import discord
 
+from bot.cli.summarize import SECRET_ENV
 from bot.config import Settings
 from bot.destinations import (
     DestinationError,
@@ -38,7 +39,6 @@ from scheduling.models import new_delivery_id, utc_now
 from summarizer.errors import SummarizerError
 from summarizer.models import Summary
 
-SECRET_ENV = "SUMMARYBOT_WEBHOOK_SECRET"  # noqa: S105 -- the variable name
 _FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
 FILE_FORMATS = get_args(FileDestination.model_fields["format"].annotation)
 

@@ -1,79 +1,100 @@
-"""The `summarybot` command: one entry point, one subcommand per job.
+"""The `summarybot` command: one entry point, one subcommand per module.
 
 Every failure a person can cause ends as one line on stderr and a non-zero exit, never a
-traceback; subcommands arrive with the issues that build them.
+traceback. A subcommand's module is imported only when that subcommand runs (or its help is
+asked for): `run` needs discord.py and aiohttp, `summarize` the summarizer's word lists, and
+`summarybot --version` or `preview` should not wait half a second for either.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-
-from bot.cli.check_llm import check_llm
-from bot.cli.preview import add_preview_command
-from bot.cli.run import add_run_command, warn_unknown_env_sections
-from bot.cli.schedules import add_schedules_command
-from bot.cli.summarize import add_summarize_command
-from bot.config import SECRET_KEYS, Settings, load_settings
-from bot.errors import ConfigError
-from scheduling.errors import StoreError
-from scheduling.store import Store
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from importlib import import_module
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+@dataclass(frozen=True)
+class Subcommand:
+    """Where a subcommand lives (its module's `configure(parser)`) and its line in --help."""
+
+    module: str
+    help: str
+
+
+SUBCOMMANDS = {
+    "check": Subcommand(
+        "bot.cli.check", "validate the configuration, the database and the token's presence"
+    ),
+    "run": Subcommand("bot.cli.run", "start the bot (needs DISCORD_TOKEN)"),
+    "summarize": Subcommand(
+        "bot.cli.summarize", "summarize a DiscordChatExporter JSON export (a file or a directory)"
+    ),
+    "preview": Subcommand("bot.cli.preview", "print the next fire times of a schedule's `when`"),
+    "schedules": Subcommand(
+        "bot.cli.schedules", "list, show, create, export, import, pause, resume or delete schedules"
+    ),
+}
+
+
 def package_version() -> str:
     """The installed distribution's version (or `unknown` when run from a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("summarybot")
     except PackageNotFoundError:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand (exposed for tests and docs)."""
+class _Version(argparse.Action):
+    """`--version`, looking the version up only when asked (the metadata costs ~25 ms)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"summarybot {package_version()}")
+        parser.exit()
+
+
+def build_parser(load: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs); every subcommand's options by default.
+
+    `load` names the subcommands whose modules are imported to add their options; the others
+    are listed (for --help and for argparse's "invalid choice") without them.
+    """
     parser = argparse.ArgumentParser(
         prog="summarybot",
         description="Scheduled Discord channel digests.",
     )
-    parser.add_argument("--version", action="version", version=f"summarybot {package_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = commands.add_parser(
-        "check",
-        help="validate the configuration, the database and the token's presence",
-        description="Validate the configuration, open and migrate the database, and report "
-        "whether a Discord token is set (it is never printed).",
-    )
-    _add_config_option(check)
-    check.set_defaults(handler=_check)
-    add_run_command(commands)
-    add_summarize_command(commands)
-    add_preview_command(commands)
-    add_schedules_command(commands)
+    for name, subcommand in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=subcommand.help)
+        if load is None or name in load:
+            import_module(subcommand.module).configure(sub)
     return parser
-
-
-def _add_config_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="TOML file (default: $SUMMARYBOT_CONFIG, else ./config.toml if present)",
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(load=_named_subcommand(argv))
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # Loaded by every subcommand already (they all read the configuration).
+    from bot.errors import ConfigError
+
     try:
         return int(handler(args))
     except ConfigError as exc:
@@ -85,42 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _check(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
-    warn_unknown_env_sections()
-    print(f"config: {settings.source} ok")
-    problems: list[str] = []
-    try:
-        schema = asyncio.run(_check_database(settings))
-        print(f"database: {settings.storage.path} ok (schema {schema})")
-    except StoreError as exc:
-        problems.append(f"database: {exc}")
-    if settings.discord.token is not None and settings.discord.token.get_secret_value().strip():
-        print("discord token: present")
-    else:
-        variable = SECRET_KEYS["discord", "token"]
-        problems.append(f"discord token: missing; set {variable} to the bot token")
-    print(f"summarizer: {settings.summarizer.engine}")
-    if settings.summarizer.engine == "llm":
-        line, problem = asyncio.run(check_llm(settings.summarizer.llm))
-        if line:
-            print(line)
-        if problem:
-            problems.append(problem)
-    for problem in problems:
-        print(f"summarybot: check: {problem}", file=sys.stderr)
-    if problems:
-        return EXIT_FAILED
-    print("check passed")
-    return EXIT_OK
+def _named_subcommand(argv: Sequence[str]) -> set[str]:
+    """The subcommand `argv` names, if any: its first word that is not an option.
 
-
-async def _check_database(settings: Settings) -> int:
-    async with await Store.open(Path(settings.storage.path)) as store:
-        verdict = await store.integrity_check()
-        if verdict != "ok":
-            raise StoreError(f"{settings.storage.path}: integrity check failed: {verdict}")
-        return store.schema_version
+    The top level's own options (--help, --version) take no value, so no value is mistaken
+    for the subcommand.
+    """
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return {first} if first in SUBCOMMANDS else set()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,13 +14,9 @@ from scheduling.recurrence import describe, next_fire_times, parse_when, validat
 from scheduling.zones import UnknownTimeZoneError, resolve_zone
 
 
-def add_preview_command(commands: argparse._SubParsersAction) -> None:
-    """Register `summarybot preview`."""
-    parser = commands.add_parser(
-        "preview",
-        help="print the next fire times of a schedule's `when`",
-        description="Print the next fire times of WHEN, one ISO-8601 timestamp per line.",
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Give `preview` its description, options and handler."""
+    parser.description = "Print the next fire times of WHEN, one ISO-8601 timestamp per line."
     parser.add_argument("when", nargs="+", help='e.g. "weekdays at 09:00" or "0 9 * * 1-5"')
     parser.add_argument("--timezone", metavar="TZ", help="IANA zone (default: scheduling.timezone)")
     parser.add_argument("--count", type=int, default=5, metavar="N", help="how many (1–1000)")

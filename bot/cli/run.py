@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 
@@ -19,7 +18,8 @@ import aiohttp
 import discord
 
 from bot.app import SummaryBot, create_bot
-from bot.config import SECRET_KEYS, Settings, load_settings, unknown_env_sections
+from bot.cli.check import warn_unknown_env_sections
+from bot.config import SECRET_KEYS, Settings, load_settings
 from bot.ops.http_server import HttpServerError
 from bot.ops.logs import configure_logging, known_secrets
 from scheduling.errors import StoreError
@@ -30,27 +30,19 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PORTAL = "https://discord.com/developers/applications"
 
 
-def add_run_command(commands: argparse._SubParsersAction) -> None:
-    """Register `summarybot run`."""
-    run = commands.add_parser(
-        "run",
-        help="start the bot (needs DISCORD_TOKEN)",
-        description="Connect to Discord, sync the slash commands and run the schedules until "
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Give `run` its description, options and handler."""
+    parser.description = (
+        "Connect to Discord, sync the slash commands and run the schedules until "
         "stopped with Ctrl-C or SIGTERM (running digests get discord.shutdown_timeout_seconds "
-        "to finish).",
+        "to finish)."
     )
-    run.add_argument(
+    parser.add_argument(
         "--config",
         metavar="PATH",
         help="TOML file (default: $SUMMARYBOT_CONFIG, else ./config.toml if present)",
     )
-    run.set_defaults(handler=_handle)
-
-
-def warn_unknown_env_sections() -> None:
-    """One line on stderr per `SUMMARYBOT_…` variable that names no section (it is ignored)."""
-    for warning in unknown_env_sections(os.environ):
-        print(f"summarybot: warning: {warning}", file=sys.stderr)
+    parser.set_defaults(handler=_handle)
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -136,4 +128,4 @@ async def run_bot(settings: Settings, token: str) -> None:
             await bot.close()
 
 
-__all__ = ["SummaryBot", "add_run_command", "run_bot"]
+__all__ = ["SummaryBot", "configure", "run_bot"]

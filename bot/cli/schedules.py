@@ -45,13 +45,9 @@ Handler = Callable[[argparse.Namespace, ScheduleService, Settings], Awaitable[in
 ACTOR = "cli"
 
 
-def add_schedules_command(commands: argparse._SubParsersAction) -> None:
-    """Register `summarybot schedules` and its subcommands."""
-    parser = commands.add_parser(
-        "schedules",
-        help="list, show, create, export, import, pause, resume or delete schedules",
-        description="Work on the schedule database directly (the bot may be running).",
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Give `schedules` its description and its subcommands."""
+    parser.description = "Work on the schedule database directly (the bot may be running)."
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     def action(name: str, help_text: str, handler: Handler) -> Any:

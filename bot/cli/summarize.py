@@ -13,29 +13,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
-import aiohttp
-
-from bot.cli.destinations import SECRET_ENV, deliver, describe_result, parse_destinations
 from bot.config import load_settings
 from delivery.render import render
 from summarizer import summarize
 from summarizer.errors import SummarizerError
-from summarizer.llm import LLMEngine
 from summarizer.models import Summary, SummaryLength, SummaryOptions
 from summarizer.notes import count
 from summarizer.settings import LLMSettings
 from summarizer.sources import ExportSource
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
+SECRET_ENV = "SUMMARYBOT_WEBHOOK_SECRET"  # noqa: S105 -- the variable name
 
 
-def add_summarize_command(commands: argparse._SubParsersAction) -> None:
-    """Register `summarize` on the CLI's subcommands."""
-    parser = commands.add_parser(
-        "summarize",
-        help="summarize a DiscordChatExporter JSON export (a file or a directory)",
-        description="Summarize a DiscordChatExporter JSON export (one file or a directory of "
-        "them) and print the digest. Needs no Discord token.",
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Give `summarize` its description, options and handler."""
+    parser.description = (
+        "Summarize a DiscordChatExporter JSON export (one file or a directory of "
+        "them) and print the digest. Needs no Discord token."
     )
     parser.add_argument("source", metavar="SOURCE", help="export file or directory")
     parser.add_argument(
@@ -86,7 +81,12 @@ def _handle(args: argparse.Namespace) -> int:
         until = _instant(args.until, "--until")
         if since and until and until <= since:
             raise SummarizerError("--until must be later than --since")
-        destinations = parse_destinations(args.to, settings, args.webhook_secret, args.fmt)
+        destinations = []
+        if args.to:
+            # discord.py and aiohttp, imported only for a command that delivers.
+            from bot.cli.destinations import parse_destinations
+
+            destinations = parse_destinations(args.to, settings, args.webhook_secret, args.fmt)
         summary, guild_id = asyncio.run(
             summarize_export(
                 Path(args.source),
@@ -100,6 +100,8 @@ def _handle(args: argparse.Namespace) -> int:
             )
         )
         if destinations:
+            from bot.cli.destinations import deliver
+
             results = asyncio.run(deliver(summary, destinations, settings, guild_id))
     except SummarizerError as exc:
         print(f"summarybot: {exc}", file=sys.stderr)
@@ -108,6 +110,8 @@ def _handle(args: argparse.Namespace) -> int:
         output = render(summary, args.fmt or "markdown")
         sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
         return 0
+    from bot.cli.destinations import describe_result
+
     for destination, result in zip(destinations, results, strict=True):
         print(describe_result(destination, result))
     return 0 if all(result.delivered for result in results) else EXIT_FAILED
@@ -145,10 +149,13 @@ async def summarize_export(
     progress: bool = False,
     llm_settings: LLMSettings | None = None,
 ) -> tuple[Summary, int | None]:
-    """Read an export and summarize it; also returns the export's guild id."""
+    """Read an export and summarize it; also returns the export's guild id.
+
+    `max_messages` is applied while reading: only the most recent messages of the window
+    become `ChatMessage`s, and the note says exactly how many earlier ones were left out.
+    """
     _progress(progress, f"reading {source.name}…")
-    # Read whole: `summarize` applies max_messages and its note says how many it left out.
-    loaded = ExportSource(source).load(since, until)
+    loaded = ExportSource(source).load(since, until, limit=max_messages)
     _progress(progress, f"summarizing {count(len(loaded.messages), 'message')}…")
     options = SummaryOptions(
         engine=engine,  # type: ignore[arg-type]
@@ -157,16 +164,23 @@ async def summarize_export(
         title=loaded.title,
         guild=loaded.guild,
         channels=tuple(loaded.channels),
-        start=since,
+        # A cut window still starts at its first message, as `summarize` does when it cuts.
+        start=since or (loaded.first_at if loaded.truncated else None),
         end=until,
     )
     if engine == "llm":
+        import aiohttp
+
+        from summarizer.llm import LLMEngine
+
         # One session for the whole command, as the bot shares one for every job.
         async with aiohttp.ClientSession() as session:
             model = LLMEngine(llm_settings or LLMSettings(), session)
             summary = await summarize(loaded.messages, options, llm=model)
     else:
         summary = await summarize(loaded.messages, options)
+    if max_messages is not None:
+        summary = loaded.mark_truncation(summary, max_messages)
     _progress(progress, "")
     return summary, loaded.guild.id if loaded.guild else None
 
