@@ -14,10 +14,10 @@ uses). The sequential baseline is the same `deliver_all` called for one target a
 Every phase opens a fresh session, as a digest hours after the last one finds no warm
 connections.
 
-The floor, from first principles: `deliver_all` lets B posts be in flight at once and every
-receiver takes L = 50 ms to answer, so N posts need at least ceil(N / B) × L; `floor_ratio` is
-the concurrent time over that (the unbounded phase is compared with L alone). Prints one JSON
-object.
+The floor, from first principles: `deliver_all` lets B posts be in flight at once (B is the
+webhook connector's limit, 100) and every receiver takes L = 50 ms to answer, so N posts need
+at least ceil(N / B) × L; `floor_ratio` is the concurrent time over that (the unbounded phase
+is compared with L alone). Prints one JSON object.
 """
 
 from __future__ import annotations

@@ -81,6 +81,10 @@ _METADATA = frozenset(
     {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
 )
 
+# Open connections of the webhook session (aiohttp's default); `deliver_all` lets as many
+# deliveries be in flight, so neither bound waits on the other.
+WEBHOOK_CONNECTIONS = 100
+
 
 class UnsafeDestinationError(ValueError):
     """A webhook URL or address the bot refuses to send to; the message says why."""
@@ -204,7 +208,7 @@ def guarded_socket_factory(
 
 
 def safe_connector(
-    *, allow_private_addresses: bool = False, limit: int = 100
+    *, allow_private_addresses: bool = False, limit: int = WEBHOOK_CONNECTIONS
 ) -> aiohttp.TCPConnector:
     """The connector for webhook traffic: every connection passes the address check."""
     return aiohttp.TCPConnector(

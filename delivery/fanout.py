@@ -19,6 +19,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from delivery.addresses import WEBHOOK_CONNECTIONS
 from delivery.models import Attempt, DeliveryContext, DeliveryResult, DeliveryTarget
 from delivery.settings import DeliverySettings
 from summarizer.models import Summary
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # A server asking for longer than this is treated as a failed attempt, not waited for.
 MAX_RETRY_AFTER_SECONDS = 300.0
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = WEBHOOK_CONNECTIONS
 
 Recorder = Callable[[Attempt], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]

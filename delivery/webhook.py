@@ -38,10 +38,24 @@ def webhook_session(settings: DeliverySettings) -> aiohttp.ClientSession:
     )
 
 
+def summary_json(summary: Summary) -> str:
+    """The `summarybot.summary/1` document as compact JSON, the form the event carries."""
+    return json.dumps(json.loads(render_json(summary)), ensure_ascii=False, separators=(",", ":"))
+
+
 def event_body(
-    target: DeliveryTarget, summary: Summary, context: DeliveryContext, at: datetime
+    target: DeliveryTarget,
+    summary: Summary,
+    context: DeliveryContext,
+    at: datetime,
+    *,
+    rendered: str | None = None,
 ) -> str:
-    """The JSON event: `{"type", "id", "timestamp", "data": {schedule, run, summary}}`."""
+    """The JSON event: `{"type", "id", "timestamp", "data": {schedule, run, summary}}`.
+
+    `rendered` is `summary_json(summary)` when the caller already has it: one digest goes to
+    every destination with the same summary, and rendering it is most of an event's cost.
+    """
     event: dict[str, Any] = {
         "type": EVENT_TYPE,
         "id": target.delivery_id,
@@ -53,10 +67,12 @@ def event_body(
                 "guild_id": None if context.guild_id is None else str(context.guild_id),
             },
             "run": {"id": context.run_id, "window_end": context.window_end.isoformat()},
-            "summary": json.loads(render_json(summary)),
         },
     }
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    envelope = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    # "summary" is the last member of "data", itself the last of the event: it goes in before
+    # the two closing braces, exactly where `json.dumps` of the whole event would write it.
+    return f'{envelope[:-2]},"summary":{rendered or summary_json(summary)}}}}}'
 
 
 class WebhookSender:
@@ -71,6 +87,8 @@ class WebhookSender:
         self.session = session
         self.settings = settings
         self.clock = clock
+        # The last summary sent and its JSON: `deliver_all` sends one summary to every target.
+        self._rendered: tuple[Summary, str] | None = None
 
     async def send(
         self, target: DeliveryTarget, summary: Summary, context: DeliveryContext
@@ -92,7 +110,7 @@ class WebhookSender:
                 ok=False, error="this webhook has no signing secret", retryable=False
             )
         now = self.clock()
-        body = event_body(target, summary, context, now)
+        body = event_body(target, summary, context, now, rendered=self._summary_json(summary))
         headers = {
             **signed_headers(destination.signing_secrets(now), target.delivery_id, body, now),
             "Content-Type": "application/json",
@@ -111,6 +129,11 @@ class WebhookSender:
         except aiohttp.ClientError as exc:
             return _client_error(exc, destination)
         return _outcome(status, snippet, retry_after, destination)
+
+    def _summary_json(self, summary: Summary) -> str:
+        if self._rendered is None or self._rendered[0] is not summary:
+            self._rendered = (summary, summary_json(summary))
+        return self._rendered[1]
 
 
 def _outcome(

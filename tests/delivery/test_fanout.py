@@ -353,3 +353,42 @@ async def test_a_retry_tells_the_sender_the_first_attempt_may_have_arrived(send)
     (result,) = await send([target], senders={"file": Flaky()})
     assert result.delivered
     assert seen == [None, CONTEXT.window_end]
+
+
+def test_the_event_body_is_the_whole_event_as_compact_json():
+    """The summary is spliced into the envelope; the bytes must be json.dumps of the event."""
+    from delivery.render import render_json
+    from delivery.webhook import event_body
+
+    summary = _summary().model_copy(update={"overview": 'Zoë said "}}" — and left'})
+    target = DeliveryTarget(
+        delivery_id="msg_9",
+        destination=WebhookDestination(url="https://example.com/h", secret=new_signing_secret()),
+    )
+    event = {
+        "type": "summary.created",
+        "id": "msg_9",
+        "timestamp": "2026-11-24T09:00:00Z",
+        "data": {
+            "schedule": {"id": "sched1", "name": "Daily", "guild_id": "111"},
+            "run": {"id": 5, "window_end": END.isoformat()},
+            "summary": json.loads(render_json(summary)),
+        },
+    }
+    whole = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    assert event_body(target, summary, CONTEXT, END) == whole
+
+
+async def test_one_digest_to_many_webhooks_renders_its_summary_once(send, receiver, monkeypatch):
+    from delivery import webhook
+
+    rendered = []
+    real = webhook.summary_json
+    monkeypatch.setattr(webhook, "summary_json", lambda s: rendered.append(s) or real(s))
+    targets = [receiver.target(f"/hook{i}", delivery_id=f"msg_{i}") for i in range(5)]
+    results = await send(targets)
+    assert all(r.delivered for r in results)
+    assert len(rendered) == 1
+    assert {json.loads(r["body"])["data"]["summary"]["title"] for r in receiver.requests} == {
+        "Digest of #general"
+    }
