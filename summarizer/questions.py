@@ -21,6 +21,9 @@ SUBJECTS = wordset(
 _SINGULAR = SUBJECTS - {"i", "you", "u", "we", "they", "these", "those"}
 WH = wordset("what when where why how who which whose whom")
 _BE = wordset("is are was were am isn't aren't wasn't weren't")
+# "is the door open": with no preposition to place the verb before, a subject and complement
+# this short are all the verb may be moved behind.
+_BE_LAST_WORDS = 4
 DETERMINERS = wordset(
     "the a an this that these those my your our their his her its some any no every"
 )
@@ -46,7 +49,7 @@ def reported(words: list[Chunk], addressed: bool) -> Question:
 
     `addressed`: the chat shows whom the question is for, so "can you…" is a request to them.
     """
-    words = _without_tag([w for w in words if w.core.lower() != "please"] or words)
+    words = _without_tag(_without_please(words))
     words = _from_question(words)
     lead = words[0].core.lower()
     if words[0].core.istitle() and (lead in _LOWERED or lead in grammar.AUXILIARIES):
@@ -132,14 +135,54 @@ def _uninverted(words: list[Chunk], k: int) -> list[Chunk] | None:
     if low == "do" and subject in DETERMINERS and len(rest) > 2:
         # "do your parents give you…": a plural subject keeps its verb as it is.
         return rest
-    if low in _BE and subject in DETERMINERS:
+    if low in _BE and subject in DETERMINERS and "'" not in low and "’" not in low:
         # "where is the station" -> "where the station is"; before a preposition if one follows.
-        end = next((i for i in range(2, len(rest)) if rest[i].core.lower() in PREPOSITIONS), None)
+        # Without a preposition the verb goes last, which only reads right after a short
+        # subject ("is the door open" -> "the door is open" needs a parser: quote it instead).
+        # "Wasn't the dye expensive?" argues more than it asks: it is quoted as written.
         moved = aux.bare().with_core(low)
+        if k == 0:
+            # A yes/no question ("is the build still failing"): the verb goes after a
+            # determiner and its noun when what follows cannot be part of the subject.
+            if len(rest) > 2 and _after_subject(rest[2].core):
+                return [*rest[:2], moved, *rest[2:]]
+            return None
+        end = next((i for i in range(2, len(rest)) if rest[i].core.lower() in PREPOSITIONS), None)
         if end is None:
+            if len(rest) > _BE_LAST_WORDS:
+                return None
             return [*rest[:-1], rest[-1].bare(), moved.with_trail(rest[-1].trail)]
         return [*rest[:end], moved, *rest[end:]]
     return None
+
+
+def _after_subject(word: str) -> bool:
+    """A word that starts what is said of a subject: an adverb, a participle, a preposition."""
+    low = word.lower()
+    return (
+        grammar.is_adverb(low)
+        or grammar.is_past(low)
+        or low in PREPOSITIONS
+        or (len(low) > 4 and low.endswith("ing"))
+    )
+
+
+def _without_please(words: list[Chunk]) -> list[Chunk]:
+    """The question without its "please" (or "pretty please"): the report says "asked"."""
+    kept = [w for w in words if w.core.lower() != "please"]
+    if len(kept) < len(words):
+        # "pretty" right before a dropped "please" goes with it.
+        kept = [
+            w
+            for i, w in enumerate(words)
+            if w.core.lower() != "please"
+            and not (
+                w.core.lower() == "pretty"
+                and i + 1 < len(words)
+                and words[i + 1].core.lower() == "please"
+            )
+        ]
+    return kept or words
 
 
 def _first_verb(words: list[Chunk]) -> int | None:

@@ -57,6 +57,8 @@ _PRONOUNS: dict[str, tuple[str, str, str | None]] = {
     "ours": ("W", "own", None),
     "ourselves": ("W", "self", None),
 }
+# Verbs that hedge a whole sentence when they close it: "…, I think".
+_HEDGES = frozenset({"think", "believe", "guess", "suppose", "assume", "reckon", "feel"})
 _THEY = {"subj": "they", "obj": "them", "poss": "their", "own": "theirs", "self": "themself"}
 
 
@@ -196,6 +198,7 @@ def folded(point: Statement, answers: list[tuple[str, Kind]]) -> str:
 
 def _said(words: list[Chunk], voice: Voice, mentions: _Mentions, first: bool) -> str:
     """A statement sentence in the third person; "X said" in front when it names nobody."""
+    words = _hedge_set_off(words)
     if len(words) > 2 and words[1].core.lower() == "let's":
         words = words[1:] if words[0].core.lower() in _BEFORE_LETS else words
     lead = words[0].core.lower()
@@ -230,6 +233,22 @@ def _said(words: list[Chunk], voice: Voice, mentions: _Mentions, first: bool) ->
     mentions.name("S")
     verb = f"told {addressee}" if voice.mentioned and addressee else "said"
     return _period(f"{speaker} {verb} {lower_first(_convert(words, voice, mentions, False))}")
+
+
+def _hedge_set_off(words: list[Chunk]) -> list[Chunk]:
+    """A closing "I believe" gets its comma: "…papyri, nat believes", not "…papyri nat believes".
+
+    Chat leaves it out ("we have the scans I think"), and once "I" becomes a name the hedge
+    runs on into the sentence as if the name were part of what was said.
+    """
+    if (
+        len(words) > 3
+        and words[-2].core.lower() == "i"
+        and words[-1].core.lower() in _HEDGES
+        and not words[-3].trail.strip()
+    ):
+        return [*words[:-3], words[-3].with_trail(","), *words[-2:]]
+    return words
 
 
 def _imperative(words: list[Chunk]) -> bool:

@@ -96,10 +96,33 @@ def test_a_sentence_about_something_else_says_who_said_it():
         ("How about 3:30?", "Maria suggested 3:30."),
         # No rule finds the subject: the question is quoted, which is never wrong.
         ("Can the new guide use the wizard?", "Maria asked Tom: Can the new guide use the wizard?"),
+        # The verb goes after a short subject only where what follows cannot belong to it.
+        ("Is the build failing again?", "Maria asked Tom whether the build is failing again."),
+        (
+            "Is the release still on track for friday?",
+            "Maria asked Tom whether the release is still on track for friday.",
+        ),
+        ("Is the door open?", "Maria asked Tom: Is the door open?"),
+        # A negative question argues; turned round it would end on "wasn't".
+        (
+            "Wasn't the color purple back then extremely expensive? The dye I mean.",
+            "Maria asked Tom: Wasn't the color purple back then extremely expensive? "
+            "The dye Maria means.",
+        ),
+        (
+            "Can someone pin the full picture pretty please?",
+            "Maria asked Tom whether someone can pin the full picture.",
+        ),
     ],
 )
 def test_questions_are_reported(content, expected):
     assert said(content) == expected
+
+
+def test_a_closing_hedge_is_set_off_from_the_sentence():
+    assert said("We have full photogrammetry of the papyri I believe.", PRIYA) == (
+        "Priya's team has full photogrammetry of the papyri, Priya believes."
+    )
 
 
 def test_a_question_without_an_addressee_asks_nobody_in_particular():
