@@ -1,15 +1,15 @@
-"""TaskScheduler: SQLite is the truth, APScheduler an in-memory copy rebuilt at start.
+"""TaskScheduler: SQLite is the truth, APScheduler holds the jobs due within the horizon.
 
 Every operation writes the store (with its audit entry) first and only then touches
 APScheduler, so a crash between the two loses nothing: the next start rebuilds the jobs from
-the store. Changes made by another process (the `summarybot schedules` CLI) are picked up by a
-short poll of `updated_at`.
+the store. Only schedules due within the next hour have a job (`scheduling.horizon`); a short
+poll refills them from the store's next-fire index and picks up changes made by another
+process (the `summarybot schedules` CLI) through `updated_at`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Coroutine
@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -26,6 +25,7 @@ from pydantic import BaseModel
 from delivery.models import Destination
 from scheduling import jobs
 from scheduling.cleanup import CleanupReport, run_cleanup
+from scheduling.horizon import HORIZON, Horizon, summary_job_id
 from scheduling.models import (
     AuditAction,
     AuditEntry,
@@ -46,7 +46,7 @@ from scheduling.ports import (
     Summarize,
     ThreadFilter,
 )
-from scheduling.recurrence import build_trigger, previous_fire_time
+from scheduling.recurrence import build_trigger, next_fire_times
 from scheduling.service import ScheduleService
 from scheduling.settings import RetentionSettings, SchedulingSettings
 from scheduling.store import ScheduleTiming, Store
@@ -55,11 +55,7 @@ log = logging.getLogger(__name__)
 
 CLEANUP_JOB = "cleanup"
 POLL_JOB = "poll"
-
-
-def summary_job_id(schedule_id: str) -> str:
-    """APScheduler's id for a schedule's job."""
-    return f"summary:{schedule_id}"
+__all__ = ["SchedulerStats", "TaskScheduler", "summary_job_id"]
 
 
 class SchedulerStats(BaseModel):
@@ -96,6 +92,7 @@ class TaskScheduler:
         private_threads: Callable[[Schedule], ThreadFilter] | None = None,
         poll_seconds: float = 5.0,
         rng: random.Random | None = None,
+        horizon: timedelta = HORIZON,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -136,7 +133,9 @@ class TaskScheduler:
                 "max_instances": 2,
             },
         )
-        self._versions: dict[str, datetime] = {}
+        self.horizon = Horizon(
+            self._scheduler, store, self.context, clock, width=horizon, poll_seconds=poll_seconds
+        )
         self._watermark: datetime | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.started = False
@@ -144,15 +143,15 @@ class TaskScheduler:
     # --- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Load every active schedule in one batch, start APScheduler, then recover.
+        """Start APScheduler paused, load the jobs due within the horizon, go, then recover.
 
-        Jobs are added before `start()`: APScheduler queues them without computing anything,
-        which costs a fraction of adding them one by one to a running scheduler.
+        Paused while loading: each job added to a running scheduler wakes it. Only the
+        schedules due soon are read (through the next-fire index), a page at a time with the
+        event loop running in between; recovery looks only at the schedules whose stored next
+        fire has passed.
         """
-        timings = await self.store.schedule_timings()
-        for timing in timings:
-            self._add_job(timing)
-        self._watermark = max((t.updated_at for t in timings), default=self.clock())
+        # Read before the jobs: a change written meanwhile is seen again by the poll.
+        self._watermark = await self.store.latest_update() or self.clock()
         self._scheduler.add_job(
             run_cleanup,
             build_trigger(Cron(expression=self.retention.cleanup_cron), "UTC", start=self.clock()),
@@ -160,16 +159,21 @@ class TaskScheduler:
             id=CLEANUP_JOB,
         )
         self._scheduler.add_job(
-            self.poll, IntervalTrigger(seconds=self.poll_seconds, timezone=UTC), id=POLL_JOB
+            self.poll,
+            IntervalTrigger(seconds=self.poll_seconds, timezone=UTC),
+            id=POLL_JOB,
+            max_instances=1,
         )
         # Cut-off runs first: their tasks queue for their schedules' locks before APScheduler
         # can fire a later slot, whose window must start where theirs ends.
         for run in await self.store.runs_with_status(RunStatus.RUNNING, RunStatus.INTERRUPTED):
             log.info("resuming run %s of schedule %s", run.id, run.schedule_id)
             self._spawn(jobs.run_summary(self.context, run.schedule_id, retry_run_id=run.id))
-        self._scheduler.start()
+        self._scheduler.start(paused=True)
         self.started = True
-        self._spawn(self._recover(timings))
+        missed = await self.horizon.fill()
+        self._scheduler.resume()
+        self._spawn(self._recover(missed))
 
     async def stop(self, timeout: float = 30) -> None:  # noqa: ASYNC109 -- a grace period
         """Stop firing; wait up to `timeout` s for running runs, then mark them interrupted.
@@ -190,29 +194,9 @@ class TaskScheduler:
             self._scheduler.shutdown(wait=False)
             self.started = False
 
-    async def _recover(self, timings: list[ScheduleTiming]) -> None:
-        """Resume what a previous process left: cut-off runs, then slots missed while down."""
-        if self.settings.catch_up == "skip":
-            return  # the next run's window starts at the anchor and covers the whole gap
-        now = self.clock()
-        latest = await self.store.latest_slots()
-        for number, timing in enumerate(timings, start=1):
-            if number % 1000 == 0:
-                await asyncio.sleep(0)  # 100,000 schedules: let the gateway breathe meanwhile
-            slot = previous_fire_time(
-                timing.recurrence, timing.timezone, before=now, start=timing.created_at
-            )
-            if slot is None or slot <= timing.created_at:
-                continue
-            last = latest.get(timing.id)
-            if last is not None and last >= slot:
-                continue
-            # One run for the latest missed slot: its window reaches back to the anchor.
-            self._spawn(
-                jobs.run_summary(
-                    self.context, timing.id, scheduled_for=slot, trigger=RunTrigger.CATCH_UP
-                )
-            )
+    async def _recover(self, missed: list[ScheduleTiming]) -> None:
+        """Catch up what the schedules in `missed` missed while down (`Horizon.recover`)."""
+        await self.horizon.recover(missed, self._spawn)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.create_task(coroutine)
@@ -232,59 +216,39 @@ class TaskScheduler:
 
     # --- APScheduler sync ---------------------------------------------------------------
 
-    def _put_job(self, job_id: str, known: bool, **job: Any) -> None:
-        # `replace_existing` only replaces jobs of a started scheduler; before start a second
-        # add would queue a duplicate. Only look up jobs we know exist: a lookup scans the
-        # queue, and a 100,000-schedule restore must stay linear.
-        if known and not self.started:
-            with contextlib.suppress(JobLookupError):
-                self._scheduler.remove_job(job_id)
-        self._scheduler.add_job(id=job_id, replace_existing=True, **job)
-
-    def _add_job(self, timing: ScheduleTiming) -> None:
-        trigger = build_trigger(timing.recurrence, timing.timezone, start=timing.created_at)
-        self._put_job(
-            summary_job_id(timing.id),
-            timing.id in self._versions,
-            func=jobs.run_summary,
-            trigger=trigger,
-            args=(self.context, timing.id),
-        )
-        self._versions[timing.id] = timing.updated_at
-
-    def _remove_job(self, schedule_id: str) -> None:
-        self._versions.pop(schedule_id, None)
-        job = self._scheduler.get_job(summary_job_id(schedule_id))
-        if job is not None:
-            job.remove()
-
     def _sync(self, schedule_id: str, schedule: Schedule | None) -> None:
-        if schedule is None or schedule.status is not ScheduleStatus.ACTIVE:
-            self._remove_job(schedule_id)
-        elif self._versions.get(schedule_id) != schedule.updated_at:
-            self._add_job(_timing(schedule))
+        if schedule is None:
+            self.horizon.remove(schedule_id)
+        else:
+            self.horizon.sync(_timing(schedule))
 
     def _add_retry(self, schedule_id: str, run_id: int, when: datetime) -> None:
-        self._put_job(
-            f"retry:{run_id}",
-            True,
-            func=jobs.run_summary,
-            trigger=DateTrigger(run_date=when, timezone=UTC),
+        job_id = f"retry:{run_id}"
+        if not self.started and self._scheduler.get_job(job_id) is not None:
+            self._scheduler.remove_job(job_id)  # before start a second add would queue twice
+        self._scheduler.add_job(
+            jobs.run_summary,
+            DateTrigger(run_date=when, timezone=UTC),
             args=(self.context, schedule_id),
             kwargs={"retry_run_id": run_id},
+            id=job_id,
+            replace_existing=True,
         )
 
     async def poll(self) -> None:
-        """Pick up schedules changed by another process since the last poll."""
+        """Pick up changes made by another process, then refill the horizon from the store.
+
+        The refill reads every schedule due before now + horizon + two polls, so each one gets
+        its job at least an hour ahead however the polls fall; reading one twice is harmless.
+        """
         since = self._watermark or self.clock()
         for timing in await self.store.schedule_timings(status=None, changed_since=since):
-            if timing.status is ScheduleStatus.ACTIVE:
-                if self._versions.get(timing.id) != timing.updated_at:
-                    self._add_job(timing)
-            else:
-                self._remove_job(timing.id)
+            self.horizon.sync(timing)
             if self._watermark is None or timing.updated_at > self._watermark:
                 self._watermark = timing.updated_at
+        missed = await self.horizon.fill()
+        if missed:  # written past-due by another process, or a next fire left unknown
+            await self._recover(missed)
 
     # --- operations ---------------------------------------------------------------------
 
@@ -351,7 +315,7 @@ class TaskScheduler:
     async def delete(self, schedule_id: str, actor: str, guild_id: int | None = None) -> None:
         """Delete a schedule and its job."""
         await self.service.delete(schedule_id, actor, guild_id)
-        self._remove_job(schedule_id)
+        self.horizon.remove(schedule_id)
 
     async def trigger(
         self, schedule_id: str, actor: str, user_id: int | None = None, guild_id: int | None = None
@@ -386,26 +350,42 @@ class TaskScheduler:
         """Schedules, oldest first."""
         return await self.service.list(guild_id, status)
 
-    def next_run_time(self, schedule_id: str) -> datetime | None:
-        """When APScheduler will next fire a schedule (None when paused or not loaded)."""
-        job = self._scheduler.get_job(summary_job_id(schedule_id))
-        if job is None:
+    def next_run_time(self, schedule: Schedule | str) -> datetime | None:
+        """When a schedule fires next (None when it is not active or never fires again).
+
+        A schedule due within the horizon has a job, which knows. Given the `Schedule`, one
+        further out is answered from its trigger; given only an id, such a one gets None.
+        """
+        schedule_id = schedule if isinstance(schedule, str) else schedule.id
+        live = self.horizon.next_fire(schedule_id)
+        if live is not None or isinstance(schedule, str):
+            return live
+        if schedule.status is not ScheduleStatus.ACTIVE:
             return None
-        if not self.started:  # queued jobs get their first time when APScheduler starts
-            return job.trigger.get_next_fire_time(None, self.clock())
-        return job.next_run_time
+        upcoming = next_fire_times(
+            schedule.recurrence,
+            schedule.timezone,
+            after=self.clock(),
+            count=1,
+            start=schedule.created_at,
+        )
+        return upcoming[0] if upcoming else None
 
     async def cleanup(self) -> CleanupReport:
         """Run retention now (it also runs on `retention.cleanup_cron`)."""
         return await run_cleanup(self.context)
 
     async def stats(self, next_count: int = 5) -> SchedulerStats:
-        """Counts by status, the last day's runs by outcome, the next fire times, the queue."""
-        upcoming = [
-            (job.id.removeprefix("summary:"), job.next_run_time)
-            for job in self._scheduler.get_jobs()
-            if job.id.startswith("summary:") and job.next_run_time is not None
-        ][:next_count]
+        """Counts by status, the last day's runs by outcome, the next fire times, the queue.
+
+        The jobs hold the next fires within the horizon; the store's index the ones after.
+        """
+        upcoming = self.horizon.upcoming()[:next_count]
+        if len(upcoming) < next_count:
+            live = {schedule_id for schedule_id, _ in upcoming}
+            later = await self.store.upcoming_fires(self.horizon.reach(self.clock()), next_count)
+            upcoming += [(s, when) for s, when in later if s not in live]
+            upcoming = sorted(upcoming, key=lambda item: item[1])[:next_count]
         return SchedulerStats(
             schedules=await self.store.count_schedules(),
             runs_last_24h=await self.store.count_runs_since(self.clock() - timedelta(days=1)),

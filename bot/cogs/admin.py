@@ -191,7 +191,7 @@ async def status_embed(bot: SummaryBot, guild: discord.Guild) -> discord.Embed:
         (when, schedule)
         for schedule in schedules
         if schedule.status is ScheduleStatus.ACTIVE
-        and (when := scheduler.next_run_time(schedule.id)) is not None
+        and (when := scheduler.next_run_time(schedule)) is not None
     )[:5]
     embed.add_field(
         name="Next runs",

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from delivery.models import STORED
 from scheduling.errors import DuplicateError, NotFoundError, StoreError
+from scheduling.firing import next_fire
 from scheduling.models import (
     AuditAction,
     AuditEntry,
@@ -19,9 +20,22 @@ from scheduling.models import (
     Schedule,
     ScheduleStatus,
 )
-from scheduling.store._base import StoreBase, encode_time, is_duplicate, where
+from scheduling.store._base import StoreBase, encode_time, is_duplicate, optional_time, where
 
 _RECURRENCE: TypeAdapter[Recurrence] = TypeAdapter(Recurrence)
+_INSERT = (
+    "INSERT INTO schedules (id, guild_id, status, created_by, created_at, updated_at, spec,"
+    " next_fire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE = (
+    "UPDATE schedules SET guild_id = ?, status = ?, created_by = ?, created_at = ?,"
+    " updated_at = ?, spec = ?"
+)
+# What `ScheduleTiming` is read from (`timing_from_row`).
+TIMING_COLUMNS = (
+    "id, status, json_extract(spec, '$.recurrence'), json_extract(spec, '$.timezone'),"
+    " created_at, updated_at, next_fire_at"
+)
 
 # Called inside a write transaction with the stored schedule; returns the new one (or the same
 # object for "no change") and the audit entry to append with it, if any.
@@ -43,6 +57,9 @@ class ScheduleTiming(BaseModel):
     timezone: str
     created_at: datetime
     updated_at: datetime
+    # The stored next fire not yet handled; None for a paused or finished schedule, and for an
+    # active one whose next fire is unknown (stored before the column existed: due now).
+    next_fire_at: datetime | None = None
 
 
 class ScheduleQueries(StoreBase):
@@ -53,9 +70,8 @@ class ScheduleQueries(StoreBase):
         try:
             async with self._write() as db:
                 await db.execute(
-                    "INSERT INTO schedules (id, guild_id, status, created_by, created_at,"
-                    " updated_at, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    schedule_row(schedule),
+                    _INSERT,
+                    (*schedule_row(schedule), next_fire_column(schedule)),
                 )
                 if audit is not None:
                     await self._insert_audit(db, audit)
@@ -73,9 +89,8 @@ class ScheduleQueries(StoreBase):
             async with self._write() as db:
                 for schedule in schedules:
                     await db.execute(
-                        "INSERT INTO schedules (id, guild_id, status, created_by, created_at,"
-                        " updated_at, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        schedule_row(schedule),
+                        _INSERT,
+                        (*schedule_row(schedule), next_fire_column(schedule)),
                     )
                     await self._insert_audit(
                         db,
@@ -109,9 +124,8 @@ class ScheduleQueries(StoreBase):
             async with self._write() as db:
                 for schedule, audit in creates:
                     await db.execute(
-                        "INSERT INTO schedules (id, guild_id, status, created_by, created_at,"
-                        " updated_at, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        schedule_row(schedule),
+                        _INSERT,
+                        (*schedule_row(schedule), next_fire_column(schedule)),
                     )
                     await self._insert_audit(db, audit)
                     written.append(schedule)
@@ -125,15 +139,7 @@ class ScheduleQueries(StoreBase):
     async def update_schedule(self, schedule: Schedule, audit: AuditEntry | None = None) -> None:
         """Replace a stored schedule with `schedule` (same id)."""
         async with self._write() as db:
-            cursor = await db.execute(
-                "UPDATE schedules SET guild_id = ?, status = ?, created_by = ?, created_at = ?,"
-                " updated_at = ?, spec = ? WHERE id = ?",
-                (*schedule_row(schedule)[1:], schedule.id),
-            )
-            if cursor.rowcount == 0:
-                raise NotFoundError(f"no schedule {schedule.id}")
-            if audit is not None:
-                await self._insert_audit(db, audit)
+            await self._modify_in(db, schedule.id, lambda _before: (schedule, audit))
 
     async def delete_schedule(self, schedule_id: str, audit: AuditEntry | None = None) -> bool:
         """Delete a schedule with its runs and deliveries; the audit log keeps its history."""
@@ -191,11 +197,13 @@ class ScheduleQueries(StoreBase):
         before = Schedule.model_validate_json(spec, context=STORED)
         after, audit = change(before)
         if after is not before:
-            await db.execute(
-                "UPDATE schedules SET guild_id = ?, status = ?, created_by = ?, created_at = ?,"
-                " updated_at = ?, spec = ? WHERE id = ?",
-                (*schedule_row(after)[1:], schedule_id),
-            )
+            if same_timing(before, after):  # counters, names, destinations: same next fire
+                await db.execute(f"{_UPDATE} WHERE id = ?", (*schedule_row(after)[1:], schedule_id))
+            else:
+                await db.execute(
+                    f"{_UPDATE}, next_fire_at = ? WHERE id = ?",
+                    (*schedule_row(after)[1:], next_fire_column(after), schedule_id),
+                )
         if audit is not None:
             await self._insert_audit(db, audit)
         return before, after
@@ -212,24 +220,10 @@ class ScheduleQueries(StoreBase):
         )
         async with self._read():
             rows = await self._rows(
-                "SELECT id, status, json_extract(spec, '$.recurrence'),"  # noqa: S608
-                " json_extract(spec, '$.timezone'), created_at, updated_at"
-                f" FROM schedules{where_sql}",
+                f"SELECT {TIMING_COLUMNS} FROM schedules{where_sql}",  # noqa: S608
                 params,
             )
-        validate = _RECURRENCE.validate_json
-        # model_construct: the values were validated when the schedule was written.
-        return [
-            ScheduleTiming.model_construct(
-                id=row[0],
-                status=ScheduleStatus(row[1]),
-                recurrence=validate(row[2], context=STORED),
-                timezone=row[3],
-                created_at=datetime.fromisoformat(row[4]),
-                updated_at=datetime.fromisoformat(row[5]),
-            )
-            for row in rows
-        ]
+        return [timing_from_row(row) for row in rows]
 
     async def schedules_with_rotated_secrets(self) -> list[str]:
         """Ids of schedules holding a rotated-out webhook signing secret (expired or not)."""
@@ -295,4 +289,41 @@ def schedule_row(schedule: Schedule) -> tuple[Any, ...]:
         encode_time(schedule.created_at),
         encode_time(schedule.updated_at),
         schedule.model_dump_json(),
+    )
+
+
+def timing_from_row(row: Sequence[Any]) -> ScheduleTiming:
+    """A `ScheduleTiming` from the `TIMING_COLUMNS` of a row."""
+    # model_construct: the values were validated when the schedule was written.
+    return ScheduleTiming.model_construct(
+        id=row[0],
+        status=ScheduleStatus(row[1]),
+        recurrence=_RECURRENCE.validate_json(row[2], context=STORED),
+        timezone=row[3],
+        created_at=datetime.fromisoformat(row[4]),
+        updated_at=datetime.fromisoformat(row[5]),
+        next_fire_at=datetime.fromisoformat(row[6]) if row[6] else None,
+    )
+
+
+def same_timing(before: Schedule, after: Schedule) -> bool:
+    """Whether a change leaves when a schedule fires alone (then its next fire stays)."""
+    return (before.status, before.recurrence, before.timezone, before.created_at) == (
+        after.status,
+        after.recurrence,
+        after.timezone,
+        after.created_at,
+    )
+
+
+def next_fire_column(schedule: Schedule) -> str | None:
+    """The `next_fire_at` written with a schedule's new timing: its first fire after the write.
+
+    After, not at or after: `updated_at` is the moment of the change (creation, edit, resume),
+    and a schedule fires from its next slot on, as APScheduler's first fire for a new job.
+    """
+    if schedule.status is not ScheduleStatus.ACTIVE:
+        return None
+    return optional_time(
+        next_fire(schedule.recurrence, schedule.timezone, schedule.updated_at, schedule.created_at)
     )
