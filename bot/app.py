@@ -38,6 +38,7 @@ from bot.ops.metrics import BotMetrics, MeteredLLMEngine
 from bot.pacing import install_pacer
 from bot.privacy import run_time_problem, schedule_thread_filter
 from bot.subscribers import Subscribers
+from bot.threads import ThreadTracker
 from delivery.channel import DiscordSender
 from delivery.fanout import Sender
 from delivery.file import FileSender
@@ -108,6 +109,8 @@ class SummaryBot(commands.AutoShardedBot):
         self.notifier = Notifier(self, buttons=notice_view)
         self.lifecycle = Lifecycle(self)
         self.members = MemberLookup(clock)
+        # Archived threads per source channel, listed once and then kept by gateway events.
+        self.threads = ThreadTracker(clock)
         self.loop_lag = LoopLagMonitor()
         # simcord runs the bot on a virtual clock that APScheduler's wall-clock timers do not
         # follow: its tests trigger runs with /schedule run; firing on time is tested against
@@ -120,7 +123,8 @@ class SummaryBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Open the store, start the scheduler, register commands and views, sync commands."""
-        self.metrics.watch_pacer(install_pacer(self))
+        pacer = install_pacer(self)
+        self.metrics.watch_pacer(pacer)
         self.metrics.watch_loop(self.loop_lag)
         if self.start_scheduler:
             # A wall-clock timer, like APScheduler's: not under simcord's virtual clock, whose
@@ -160,6 +164,8 @@ class SummaryBot(commands.AutoShardedBot):
             subscribers=Subscribers(self),
             private_threads=functools.partial(schedule_thread_filter, self),
         )
+        # `max_concurrent_runs = "auto"` sizes the run slots from the pacer's rate and latency.
+        self.scheduler.context.pace = pacer
 
         self.metrics.watch_scheduler(self.scheduler)
         if settings.http.enabled:
@@ -172,6 +178,7 @@ class SummaryBot(commands.AutoShardedBot):
 
         await add_cogs(self)
         self.lifecycle.register()
+        self.threads.register(self)
         if self.start_scheduler:
             await self.scheduler.start()
         await self.sync_commands()

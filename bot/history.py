@@ -4,8 +4,10 @@ Each source (the channel itself, then its threads: active ones and archived ones
 archive time falls inside the window) is read newest first, at most `limit + 1` messages, so
 a busy channel costs a bounded number of requests; the sources are merged and the newest
 `limit` kept, which is what a reader of the digest has not seen yet. Forum channels have no
-messages of their own: their posts are threads. Archived private threads need Manage Threads;
-without it they are left out rather than failing the run.
+messages of their own: their posts are threads. Active threads come from discord.py's cache,
+archived ones from `bot.threads` (listed over REST once per channel, then kept by gateway
+events). Archived private threads need Manage Threads; without it they are left out rather
+than failing the run, as is a thread deleted while the run read it.
 
 A private thread is its own, narrower audience: the bot may see it (it was added, or it
 manages threads) where the digest's readers may not. The caller says which to include
@@ -149,15 +151,23 @@ class DiscordHistorySource:
             async for source in self._sources(channel, start, include_threads, private_threads):
                 batch: list[ChatMessage] = []
                 from_source = 0
-                async for message in source.history(
-                    limit=limit + 1, before=before, after=after, oldest_first=False
-                ):
-                    if message.type in KEPT_TYPES:
-                        batch.append(to_chat_message(message))
-                    read += 1
-                    from_source += 1
-                    if progress is not None and read % 100 == 0:
-                        progress(read)
+                try:
+                    async for message in source.history(
+                        limit=limit + 1, before=before, after=after, oldest_first=False
+                    ):
+                        if message.type in KEPT_TYPES:
+                            batch.append(to_chat_message(message))
+                        read += 1
+                        from_source += 1
+                        if progress is not None and read % 100 == 0:
+                            progress(read)
+                except discord.NotFound:
+                    if source is channel:
+                        raise
+                    # A thread deleted since it was listed: nothing of it is left to read.
+                    log.info("thread %s under %s is gone; left out", source.id, channel.id)
+                    self.bot.threads.drop(channel.id, source.id)
+                    continue
                 # Reading stopped at the limit: older messages of this source may remain.
                 exact = exact and from_source <= limit
                 batch.reverse()
@@ -215,29 +225,18 @@ class DiscordHistorySource:
             seen.add(thread.id)
             if await _may_include(thread, private_threads):
                 yield thread
-        # Forum posts are always public threads: ForumChannel.archived_threads has no `private`.
-        # Listing archived private threads needs Manage Threads: asking without it is a 403
-        # on every run, and invalid requests count towards Cloudflare's ban.
-        kinds: list[dict[str, bool]] = [{}]
+        # Forum posts are always public threads. Archived private threads need Manage Threads
+        # to list and to read: asking without it is a 403 on every run, and invalid requests
+        # count towards Cloudflare's ban.
+        kinds = [False]
         if not isinstance(channel, discord.ForumChannel) and self._may_list_private(channel):
-            kinds.append({"private": True})
-        for kind in kinds:
-            private = bool(kind)
-            try:
-                async for thread in channel.archived_threads(limit=None, **kind):
-                    archived_at = thread.archive_timestamp
-                    if archived_at is not None and archived_at < start:
-                        break  # newest archived first: the rest ended before the window
-                    if thread.id not in seen:
-                        seen.add(thread.id)
-                        if await _may_include(thread, private_threads):
-                            yield thread
-            except discord.Forbidden:
-                log.debug(
-                    "channel %s: no access to archived threads (private=%s)", channel.id, private
-                )
-            except discord.HTTPException as exc:
-                log.info("channel %s: archived threads unavailable: %s", channel.id, exc)
+            kinds.append(True)
+        for private in kinds:
+            for thread in await self.bot.threads.archived(channel, start, private=private):
+                if thread.id not in seen:
+                    seen.add(thread.id)
+                    if await _may_include(thread, private_threads):
+                        yield thread
 
 
 async def _may_include(thread: Any, private_threads: ThreadFilter | None) -> bool:

@@ -46,7 +46,7 @@ from scheduling.ports import (
 )
 from scheduling.recurrence import nominal_period, previous_fire_time
 from scheduling.settings import RetentionSettings, SchedulingSettings
-from scheduling.slots import PrioritySlots, run_slot
+from scheduling.slots import Pace, PrioritySlots, run_capacity, run_slot
 from scheduling.store import Store
 from scheduling.subscriptions import is_subscriber_delivery, settle_dm_outcomes
 from scheduling.windows import window_for
@@ -89,6 +89,8 @@ class JobContext:
     # whether everybody the digest reaches could read each); None includes none.
     private_threads: Callable[[Schedule], ThreadFilter] | None = None
     rng: random.Random = field(default_factory=random.Random)
+    # The REST rate and latency that size `max_concurrent_runs = "auto"` (the bot's pacer).
+    pace: Pace | None = None
     # The `max_concurrent_runs` run slots: higher priority first, then earliest due.
     slots: PrioritySlots = field(init=False)
     # One run of a schedule at a time: a slot due while the previous run is still delivering
@@ -97,7 +99,7 @@ class JobContext:
     running: set[asyncio.Task[object]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.slots = PrioritySlots(self.settings.max_concurrent_runs)
+        self.slots = PrioritySlots(run_capacity(self.settings.max_concurrent_runs, self.pace))
 
     @property
     def waiting(self) -> int:
@@ -199,6 +201,8 @@ async def _one_at_a_time(context: JobContext, schedule_id: str) -> AsyncIterator
 async def _run_slot(context: JobContext, schedule_id: str, due: datetime) -> AsyncIterator[None]:
     """One of `max_concurrent_runs` slots, queued by the schedule's priority and `due`."""
     priority = await context.store.schedule_priority(schedule_id)
+    # `auto` follows the latency measured so far: the burst's first runs already see it.
+    context.slots.resize(run_capacity(context.settings.max_concurrent_runs, context.pace))
     async with run_slot(context.slots, context.running, priority, due):
         yield
 

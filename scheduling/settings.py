@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -27,7 +27,9 @@ class SchedulingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     timezone: str = "UTC"
-    max_concurrent_runs: int = Field(default=4, ge=1)
+    # "auto": enough runs at once to keep Discord's global rate limit busy at the measured
+    # latency (scheduling/slots.py); a number fixes it.
+    max_concurrent_runs: int | Literal["auto"] = "auto"
     # Durations that become timedeltas are at most ten years, as a schedule's own interval and
     # lookback: a value past timedelta's range would fail at run time, not here.
     misfire_grace_seconds: int = Field(default=3600, ge=1, le=MAX_SPAN_SECONDS)
@@ -43,6 +45,24 @@ class SchedulingSettings(BaseModel):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return canonical_zone_name(value)
+
+    @field_validator("max_concurrent_runs", mode="before")
+    @classmethod
+    def _auto_or_count(cls, value: Any) -> int | str:
+        # One clear line instead of one error per member of the union.
+        text = value.strip().lower() if isinstance(value, str) else None
+        if text == "auto":
+            return "auto"
+        number: int | None = None
+        if text is not None and text.lstrip("-").isdigit() and len(text) <= 18:
+            number = int(text)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value % 1 == 0:
+            number = int(value)
+        if number is None:
+            raise ValueError(f'expected "auto" or a whole number, got {value!r}')
+        if number < 1:
+            raise ValueError(f"must be at least 1, got {value!r}")
+        return number
 
 
 class RetentionSettings(BaseModel):

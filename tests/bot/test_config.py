@@ -68,7 +68,7 @@ def test_missing_default_file_means_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert settings.source == "defaults"
-    assert settings.scheduling.max_concurrent_runs == 4
+    assert settings.scheduling.max_concurrent_runs == "auto"
 
 
 def test_default_file_in_working_directory_is_read(tmp_path, monkeypatch):
@@ -182,7 +182,7 @@ def test_bad_environment_value_names_the_variable(tmp_path, monkeypatch):
     (problem,) = _problems(_write(tmp_path, ""))
     assert problem == (
         "environment variable SUMMARYBOT_SCHEDULING__MAX_CONCURRENT_RUNS: "
-        "[scheduling] max_concurrent_runs: expected a whole number, got 'lots'"
+        "[scheduling] max_concurrent_runs: expected \"auto\" or a whole number, got 'lots'"
     )
 
 

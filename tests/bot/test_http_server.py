@@ -384,6 +384,6 @@ class WatchedSlots(PrioritySlots):
         self.queued = asyncio.Event()
 
     async def acquire(self, priority, due) -> None:
-        if self._free == 0:
+        if self.free == 0:
             self.queued.set()
         await super().acquire(priority, due)
