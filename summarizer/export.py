@@ -49,10 +49,12 @@ __all__ = [
     "Export",
     "ExportHeader",
     "PendingMessage",
+    "Reader",
     "Unstreamable",
     "open_export",
     "parse_export",
     "read_export",
+    "read_header",
 ]
 
 # Everything else the exporter writes (GuildMemberJoin, ChannelPinnedMessage,
@@ -119,7 +121,7 @@ def open_export(
         path, "messages", late_keys_refused=_HEADER_KEYS, parse_int=parse_int
     )
     try:
-        header, reader = _header(document.head, path.name, include_bots)
+        header, reader = read_header(document.head, path.name, include_bots)
     except ExportError as exc:
         document.close()
         raise Unstreamable(str(exc)) from None
@@ -166,13 +168,14 @@ def _from_decoded(
 ) -> tuple[ExportHeader, Iterator[PendingMessage]]:
     if not isinstance(data, dict):
         raise ExportError(f"{name}: expected a JSON object with guild, channel and messages")
-    header, reader = _header(data, name, include_bots)
+    header, reader = read_header(data, name, include_bots)
     raw_messages = data.get("messages")
     need(isinstance(raw_messages, list), name, "messages", "missing or not a list")
     return header, reader.pending(raw_messages)
 
 
-def _header(data: dict[str, Any], name: str, include_bots: bool) -> tuple[ExportHeader, _Reader]:
+def read_header(data: dict[str, Any], name: str, include_bots: bool) -> tuple[ExportHeader, Reader]:
+    """A file's header from its top-level keys, checked, and a reader of its messages."""
     guild_data = data.get("guild")
     guild = None
     if guild_data is not None:
@@ -201,7 +204,7 @@ def _header(data: dict[str, Any], name: str, include_bots: bool) -> tuple[Export
     else:
         channel = ChannelRef.model_construct(id=channel_id, name=channel_name)
     header = ExportHeader(guild=guild, channel=channel, thread=thread, kind=kind)
-    return header, _Reader(name, header, include_bots)
+    return header, Reader(name, header, include_bots)
 
 
 class PendingMessage:
@@ -228,7 +231,7 @@ class PendingMessage:
 
     def __init__(
         self,
-        reader: _Reader,
+        reader: Reader,
         item: dict[str, Any],
         id: int,  # ChatMessage's name for it
         created_at: datetime,
@@ -266,7 +269,7 @@ class PendingMessage:
         )
 
 
-class _Reader:
+class Reader:
     """Per-file state: the file's header, its link base and one `Author` per person."""
 
     def __init__(self, name: str, header: ExportHeader, include_bots: bool) -> None:
@@ -311,7 +314,7 @@ class _Reader:
         if not isinstance(kind, str) or kind not in KEPT_TYPES:
             need(isinstance(kind, str), name, at[".type"], "expected text")
             return None  # a notice: a join, a pin, a boost
-        author = self._author(item.get("author"))
+        author = self.author(item.get("author"))
         if author.is_bot and not self.include_bots:
             return None
         message_id = snowflake(item.get("id"), name, at[".id"])
@@ -352,7 +355,8 @@ class _Reader:
                 users[int(user_id)] = display
         return mentions.resolve(content, users=users, channels=self.channel_names)
 
-    def _author(self, data: Any) -> Author:
+    def author(self, data: Any) -> Author:
+        """The `Author` of an exported author object: checked, and one per person and name."""
         at = self.at.of
         need(isinstance(data, dict), self.name, at[".author"], "missing or not an object")
         key: tuple[Any, ...] | None = (

@@ -9,18 +9,17 @@ order they were said, each reported as a third-person statement (`keypoints.py`,
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from summarizer import excerpts, facts, keypoints, periods, phrasing, salience, text, titles
 from summarizer.analysis import Analysis, analyse
 from summarizer.budgets import BUDGETS, Budget
 from summarizer.chatter import Kind
+from summarizer.collection import paused_collection
 from summarizer.conversations import Conversation
 from summarizer.models import (
     ChatMessage,
@@ -65,18 +64,6 @@ def build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> S
     """
     with paused_collection():
         return _build_summary(messages, options)
-
-
-@contextlib.contextmanager
-def paused_collection() -> Iterator[None]:
-    """Pause automatic garbage collection for a block (restored as it was found)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:

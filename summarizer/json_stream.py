@@ -49,7 +49,8 @@ class JsonObjectStream:
     ) -> None:
         self._decoder = json.JSONDecoder(parse_int=parse_int)
         self._text = codecs.getincrementaldecoder("utf-8")("surrogatepass")  # as json.loads
-        self._late_refused = frozenset(late_keys_refused)
+        # The array's own key again too: reading it whole, the last array would win.
+        self._late_refused = frozenset({*late_keys_refused, array_key})
         self._buffer, self._pos, self._eof = "", 0, False
         try:
             self._file: BinaryIO = path.open("rb")

@@ -37,7 +37,7 @@ class SummaryLength(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class GuildRef(_Model):
@@ -244,7 +244,7 @@ class Summary(_Model):
     `schema_id` is serialized as `schema` (dump with `by_alias=True`).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     schema_id: Literal["summarybot.summary/1"] = Field(default=SCHEMA_ID, alias="schema")
     title: str

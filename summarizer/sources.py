@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from summarizer.collection import paused_collection
 from summarizer.errors import ExportError
 from summarizer.export import (
     EARLIEST_DATE,
@@ -30,6 +31,7 @@ from summarizer.export import (
     parse_export,
     read_export,
 )
+from summarizer.export_fast import Offer, open_fast
 from summarizer.models import ChannelRef, ChatMessage, GuildRef, Summary
 from summarizer.notes import mark_truncated
 
@@ -146,12 +148,17 @@ class ExportSource:
         counts the rest exactly; only kept messages become `ChatMessage`s, but every message
         of every file is checked, so a damaged file is refused whatever the window.
         """
-        try:
-            return self._load(start, end, frozenset(channel_ids), limit, stream=True)
-        except Unstreamable:
-            # A file the stream cannot vouch for, most often a damaged one: read them all
-            # whole, which gives the exact result, or the first error, as it always has.
-            return self._load(start, end, frozenset(channel_ids), limit, stream=False)
+        wanted = frozenset(channel_ids)
+        with paused_collection():
+            # Fast (msgspec batches), then streamed, then whole: a file one way cannot vouch
+            # for, most often a damaged one, is read the next way, and read whole every file
+            # gives the exact result, or the first error, as it always has.
+            for way in ("fast", "stream"):
+                try:
+                    return self._load(start, end, wanted, limit, way=way)
+                except Unstreamable:
+                    continue
+            return self._load(start, end, wanted, limit, way="whole")
 
     def _load(
         self,
@@ -160,21 +167,20 @@ class ExportSource:
         wanted: frozenset[int],
         limit: int | None,
         *,
-        stream: bool,
+        way: str,
     ) -> FetchResult:
         window = _Newest(start, end, limit)
         origin: ExportHeader | None = None  # the first file that says which server it is from
         kind = "server"
         channels: dict[int, ChannelRef] = {}
         for file in self.files():
-            header, messages = open_export(file, include_bots=self.include_bots, stream=stream)
+            header, offer_all = self._open(file, way)
             if wanted and not (
                 header.channel.id in wanted or (header.thread and header.thread.id in wanted)
             ):
-                deque(messages, maxlen=0)  # checked all the same: a damaged file is refused
+                offer_all(_ignore)  # checked all the same: a damaged file is refused
                 continue
-            for message in messages:
-                window.offer(message)
+            offer_all(window.offer)
             if _source_key(header) is not None:
                 origin = origin or header
                 self._same_source(origin, header)
@@ -190,6 +196,18 @@ class ExportSource:
             title=_direct_title(kind, list(channels.values())),
             first_at=window.first_at,
         )
+
+    def _open(self, file: Path, way: str) -> tuple[ExportHeader, Callable[[Offer], None]]:
+        """A file's header, and a function offering its kept messages to a window."""
+        if way == "fast":
+            return open_fast(file, include_bots=self.include_bots)
+        header, messages = open_export(file, include_bots=self.include_bots, stream=way == "stream")
+
+        def offer_all(offer: Offer) -> None:
+            for message in messages:
+                offer(message.created_at, message.id, PendingMessage.build, message)
+
+        return header, offer_all
 
     def _same_source(self, first: ExportHeader, other: ExportHeader) -> None:
         """Refuse a directory mixing servers: their audiences differ, so do their digests."""
@@ -270,18 +288,22 @@ class _Newest:
         self._last: _Entry | None = None
         self._heap: list[_Entry] = []
 
-    def offer(self, message: PendingMessage) -> None:
-        """Count `message` if it is in the window, and keep it while it is among the newest."""
-        at = message.created_at
+    def offer(
+        self, at: datetime, message_id: int, build: Callable[[Any], ChatMessage], raw: Any
+    ) -> None:
+        """Count a message if it is in the window, and keep it while it is among the newest.
+
+        Only a kept message is built (`build(raw)`), when the window is read.
+        """
         if (self.start is not None and at < self.start) or (
             self.end is not None and at >= self.end
         ):
             return
-        if message.id in self._seen:
+        if message_id in self._seen:
             return
-        self._seen.add(message.id)
+        self._seen.add(message_id)
         self.count += 1
-        entry = (at, message.id, message)  # ids are unique here, so messages never compare
+        entry = (at, message_id, build, raw)  # ids are unique here: builds never compare
         if self._in_order is not None:
             if self._last is None or entry > self._last:
                 if self._last is None:
@@ -306,7 +328,11 @@ class _Newest:
     def messages(self) -> list[ChatMessage]:
         """The kept messages as `ChatMessage`s, oldest first."""
         kept = sorted(self._heap) if self._in_order is None else self._in_order
-        return [message.build() for _, _, message in kept]
+        return [build(raw) for _, _, build, raw in kept]
 
 
-_Entry = tuple[datetime, int, PendingMessage]
+def _ignore(at: datetime, message_id: int, build: Callable[[Any], ChatMessage], raw: Any) -> None:
+    """An `Offer` that keeps nothing: for a file of another channel, checked all the same."""
+
+
+_Entry = tuple[datetime, int, Callable[[Any], ChatMessage], Any]

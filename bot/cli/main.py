@@ -9,6 +9,7 @@ asked for): `run` needs discord.py and aiohttp, `summarize` the summarizer's wor
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -84,8 +85,21 @@ def build_parser(load: Collection[str] | None = None) -> argparse.ArgumentParser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit status."""
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """Run the CLI and return its exit status.
+
+    Run as the program (no `argv`), the process ends when this returns: its heap is frozen
+    first, so the interpreter's last collections at exit skip what the command built (after a
+    large summary, its word tables and messages: 0.05 s of walking objects about to be freed).
+    """
+    if argv is None:
+        try:
+            return _main(sys.argv[1:])
+        finally:
+            gc.freeze()
+    return _main(list(argv))
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser(load=_named_subcommand(argv))
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
