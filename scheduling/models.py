@@ -25,11 +25,15 @@ from delivery.models import Destination
 from scheduling.audiences import ConfirmedAudience
 from scheduling.bounds import MAX_INTEGER, date_problem, instant_problem, span_problem
 from scheduling.cron import normalize, parse_cron
-from scheduling.slots import Priority
 from scheduling.zones import canonical_zone_name
 from summarizer.models import SummaryLength
 
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/1/i/l/o: ids get read aloud and typed
+
+# A schedule's priority when more runs are due than may run at once (`scheduling/slots.py`).
+# Here, not there: the models are imported by `summarybot preview`, which needs no asyncio.
+Priority = Literal["high", "normal", "low"]
+PRIORITIES: tuple[Priority, ...] = ("high", "normal", "low")
 
 
 def new_schedule_id() -> str:

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from scheduling.models import PRIORITIES
+
 log = logging.getLogger(__name__)
 
-Priority = Literal["high", "normal", "low"]
-PRIORITIES: tuple[Priority, ...] = ("high", "normal", "low")
 _RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
 
 AUTO_MIN = 4

@@ -26,9 +26,8 @@ from bot.cogs.schedule_input import (
 )
 from bot.cogs.views import card_buttons, confirm_delete_buttons
 from bot.guilds import default_zone
-from scheduling.models import Schedule, ScheduleStatus
+from scheduling.models import Priority, Schedule, ScheduleStatus
 from scheduling.recurrence import parse_when
-from scheduling.slots import Priority
 from scheduling.zones import resolve_zone
 
 if TYPE_CHECKING:

@@ -29,9 +29,8 @@ from bot.cogs.schedule_input import (
 from bot.cogs.views import card_buttons
 from bot.privacy import access_problem, merged
 from scheduling.bounds import date_problem
-from scheduling.models import Recurrence, Schedule, ScheduleStatus
+from scheduling.models import Priority, Recurrence, Schedule, ScheduleStatus
 from scheduling.recurrence import next_fire_times, parse_when
-from scheduling.slots import Priority
 from scheduling.zones import resolve_zone
 
 if TYPE_CHECKING:
