@@ -240,7 +240,14 @@ def describe(recurrence: Recurrence) -> str:
         return f"once {recurrence.date.isoformat()} {recurrence.time:%H:%M}"
     if isinstance(recurrence, Interval):
         seconds = recurrence.seconds
-        if seconds % 3600 == 0:
+        # The largest whole unit: "every 2 weeks", not "every 336h" (the grammar reads both).
+        if seconds % 604800 == 0:
+            weeks = seconds // 604800
+            text = "every week" if weeks == 1 else f"every {weeks} weeks"
+        elif seconds % 86400 == 0:
+            days = seconds // 86400
+            text = "every day" if days == 1 else f"every {days} days"
+        elif seconds % 3600 == 0:
             text = f"every {seconds // 3600}h"
         elif seconds % 60 == 0:
             text = f"every {seconds // 60} minute{'' if seconds == 60 else 's'}"

@@ -107,6 +107,21 @@ def test_describe_uses_the_grammar_words():
     assert describe(parse_when("@hourly")) == "cron 0 * * * *"
 
 
+@pytest.mark.parametrize(
+    ("when", "described"),
+    [
+        ("every 7 days", "every week"),
+        ("every 2 weeks", "every 2 weeks"),
+        ("every 48h", "every 2 days"),
+        ("every 24h", "every day"),
+        ("every 36h", "every 36h"),
+    ],
+)
+def test_intervals_are_described_in_their_largest_whole_unit(when, described):
+    assert describe(parse_when(when)) == described
+    assert parse_when(described) == parse_when(when)
+
+
 times = st.builds(time, st.integers(0, 23), st.integers(0, 59))
 recurrences = st.one_of(
     st.builds(Daily, time=times),
