@@ -14,10 +14,10 @@ the best of three from a collected heap:
 
 Then, in fresh processes: `summarybot summarize FILE --length standard` on the 100,000-message
 file (best of three; peak RSS from `wait4` of a small launcher, so the figure is the CLI's own,
-not a peak inherited from this process: the largest of the CLI and the child it reads the
-export in), `summarybot --version` and `summarybot preview "every day at 09:00"` (best of
-five each). They run as an installed command does, with its bytecode: the first run writes it
-if PYTHONDONTWRITEBYTECODE kept it from being written.
+not a peak inherited from this process), `summarybot --version` and
+`summarybot preview "every day at 09:00"` (best of five each). They run as an installed
+command does, with its bytecode: the first run writes it if PYTHONDONTWRITEBYTECODE kept it
+from being written.
 Prints one JSON object; targets: ratio <= 1, scaling <= 12, the CLI within 2x the json.load
 floor and 3x the file in memory, --version and preview within 0.15 s.
 """
