@@ -9,7 +9,6 @@ order they were said, each reported as a third-person statement (`keypoints.py`,
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -30,6 +29,7 @@ from summarizer.models import (
     Topic,
     Window,
 )
+from summarizer.ranking import one_line_scores
 
 ENGINE = "extractive"
 # Two picks this similar say the same thing; keep the first.
@@ -45,8 +45,6 @@ SAYS_SOMETHING = 4
 ENGAGEMENT = 0.5
 # A conversation this long has a subject its long messages' telling sentences are judged by.
 SUBJECT_MESSAGES = 6
-# In a topic of one line, reactions and replies weigh this much more (times log(1 + n)).
-ONE_LINE_ENGAGEMENT = 0.6
 
 
 async def summarize_extractive(messages: Sequence[ChatMessage], options: SummaryOptions) -> Summary:
@@ -211,19 +209,20 @@ def _topic(analysis: Analysis, conversation: Conversation, budget: Budget, wante
 def _ranked(analysis: Analysis, members: Sequence[int], *, one_line: bool) -> list[int]:
     """The conversation's messages, best first.
 
-    A topic with one line (each topic of a long window) stands for dozens of messages: the
-    ranker's centrality and "said early" are weak signs there, and what people reacted to or
-    answered is a strong one, so their reactions and replies count `ONE_LINE_ENGAGEMENT` more;
-    and since reactions also go to praise and jokes, a message that says nothing on its own
-    (`salience.is_filler`) comes after every one that does.
+    A topic with one line (each topic of a long window) stands for dozens of messages: what
+    people reacted to or answered, and what opened the conversation, are read as such a
+    conversation shows them (`ranking.one_line_scores`); and since reactions also go to
+    praise and jokes, a message that says nothing on its own (`salience.is_filler`) comes
+    after every one that does.
     """
     scores, messages, replies = analysis.scores, analysis.messages, analysis.replies
     if not one_line:
         return sorted(members, key=lambda p: (-scores[p], p))
-    engaged = [
-        scores[p] + ONE_LINE_ENGAGEMENT * math.log1p(messages[p].reactions + replies[p])
-        for p in members
-    ]
+    engaged = one_line_scores(
+        [scores[p] for p in members],
+        [analysis.sizes[p] for p in members],
+        [messages[p].reactions + replies[p] for p in members],
+    )
     ranked = [p for _, p in sorted(zip((-e for e in engaged), members, strict=True))]
     # The one line says something on its own: praise with a heart on it does not.
     filler = {p for p in ranked if salience.is_filler(messages[p].content)}

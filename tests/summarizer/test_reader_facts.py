@@ -39,12 +39,6 @@ def digest(name: str) -> tuple[Window, Summary, str, str]:
     return window, summary, render(summary, "markdown"), render(summary, "text")
 
 
-# The month and the whole range state half their facts today, short of "most" (HIT_THRESHOLD):
-# issue 14 stays open for them. Until then they are held at what they reach, so a change that
-# loses a fact there fails here too; raise these to HIT_THRESHOLD when they get there.
-REACHED = {"month": 0.5, "all": 0.5}
-
-
 @pytest.mark.parametrize("name", WINDOWS)
 def test_brief_digest_states_most_facts(name):
     window, _, markdown, _ = digest(name)
@@ -52,8 +46,7 @@ def test_brief_digest_states_most_facts(name):
     missed = "\n".join(
         f"  - {f.says}" for f, ok in zip(window.facts, stated, strict=True) if not ok
     )
-    wanted = REACHED.get(name, HIT_THRESHOLD)
-    assert sum(stated) >= wanted * len(stated), (
+    assert sum(stated) >= HIT_THRESHOLD * len(stated), (
         f"{name}: {sum(stated)} of {len(stated)} facts stated; missed:\n{missed}"
     )
 
