@@ -256,6 +256,17 @@ class _LiveState(Collector):
         yield GaugeMetricFamily(
             "summarybot_runs_in_progress", "Runs holding a slot now.", value=max(running, 0)
         )
+        yield GaugeMetricFamily(
+            "summarybot_run_slots",
+            "Runs allowed at once now: scheduling.max_concurrent_runs, or what auto sized it to.",
+            value=context.slots.capacity if context is not None else 0,
+        )
+        latency = self.pacer.latency_seconds if self.pacer is not None else None
+        yield GaugeMetricFamily(
+            "summarybot_discord_rest_latency_seconds",
+            "Typical Discord REST round trip lately (median of the last requests; 0 before any).",
+            value=latency or 0.0,
+        )
         yield CounterMetricFamily(
             "summarybot_discord_pacer_wait_seconds",
             "Seconds the bot's own global pacer held REST requests back (under 50/s).",

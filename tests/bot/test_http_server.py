@@ -365,6 +365,7 @@ async def test_metrics_show_runs_waiting_for_a_slot_and_in_progress(http, schedu
 
     assert busy[("summarybot_runs_waiting", ())] == 1
     assert busy[("summarybot_runs_in_progress", ())] == 1
+    assert busy[("summarybot_run_slots", ())] == 1
     assert idle[("summarybot_runs_waiting", ())] == 0
     assert idle[("summarybot_runs_in_progress", ())] == 0
     assert idle[("summarybot_runs_total", (("status", "succeeded"),))] == 2

@@ -121,6 +121,17 @@ async def test_seconds_the_pacer_held_requests_back_are_counted():
     assert samples(metrics)[("summarybot_discord_pacer_wait_seconds_total", ())] == 1.0
 
 
+def test_the_rest_latency_the_run_slots_are_sized_by_is_shown():
+    pacer = GlobalPacer()
+    metrics = BotMetrics()
+    metrics.watch_pacer(pacer)
+    assert samples(metrics)[("summarybot_discord_rest_latency_seconds", ())] == 0.0
+    for seconds in (0.08, 0.1, 0.3):
+        pacer.observe(seconds)
+    assert samples(metrics)[("summarybot_discord_rest_latency_seconds", ())] == 0.1
+    assert samples(metrics)[("summarybot_run_slots", ())] == 0  # no scheduler yet
+
+
 class ScriptedModel:
     """Stands in for the chat client: answers every request with `usage`."""
 
