@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from summarizer import text
-from summarizer.conversations import Conversation, document_frequencies, split_conversations
+from summarizer.conversations import Conversation, distinct_frequencies, split_conversations
 from summarizer.models import ChatMessage
 from summarizer.ranking import MessageFacts, score_conversation, vectorise
 
@@ -38,10 +38,24 @@ class Analysis:
     answered: list[bool]
     answers: list[bool]
     replies: list[int]
+    # Each message's author id and time (epoch seconds): read once here for the stats, the
+    # overview and the conversations, which would each walk 100,000 messages for them again.
+    authors: list[int]
+    times: list[float]
     # Filled per conversation on demand: only conversations that become topics are ranked,
     # which keeps a 100,000-message window from paying for talk nobody will read about.
     vectors: dict[int, dict[str, float]] = field(default_factory=dict)
     scores: dict[int, float] = field(default_factory=dict)
+
+    def author_names(self) -> dict[int, str]:
+        """Each author's name as their last message gives it (a name can change in a window).
+
+        Read from one message per author: the dict of every message's author name cost a
+        walk over the whole window each time it was wanted.
+        """
+        last = dict(zip(self.authors, range(len(self.authors)), strict=True))
+        messages = self.messages
+        return {author: messages[p].author.name for author, p in last.items()}
 
     def rank(self, conversation: Conversation) -> None:
         """Score a conversation's messages (once) into `scores` and `vectors`."""
@@ -72,13 +86,19 @@ def analyse(messages: Sequence[ChatMessage]) -> Analysis:
     """Split, link and score a window of messages sorted oldest first."""
     sizes: list[int] = []
     bags: list[list[str]] = []
+    authors: list[int] = []
+    times: list[float] = []
+    distincts: list[list[str]] = []
     # No list of (size, bag) pairs: 100,000 surviving tuples would only feed the collector.
     for message in messages:
         size, bag = text.words_and_terms(message.content)
         sizes.append(size)
         bags.append(bag)
-    idf = document_frequencies(bags)
-    conversations = split_conversations(messages, bags, idf)
+        distincts.append(list(dict.fromkeys(bag)))
+        authors.append(message.author.id)
+        times.append(message.created_at.timestamp())
+    idf = distinct_frequencies(distincts)
+    conversations = split_conversations(messages, bags, idf, times, distincts)
     conversation_of = [0] * len(messages)
     for conversation in conversations:
         for position in conversation.members:
@@ -87,7 +107,8 @@ def analyse(messages: Sequence[ChatMessage]) -> Analysis:
     replies = [0] * len(messages)
     answered = [False] * len(messages)
     answers = [False] * len(messages)
-    questions = [text.is_question(m.content) for m in messages]
+    # Most messages hold no "?": testing for it here spares them a call.
+    questions = [("?" in m.content) and text.is_question(m.content) for m in messages]
     for i, message in enumerate(messages):
         target = position_of.get(message.reply_to) if message.reply_to is not None else None
         if target is not None and messages[target].author.id != message.author.id:
@@ -108,6 +129,8 @@ def analyse(messages: Sequence[ChatMessage]) -> Analysis:
         answered=answered,
         answers=answers,
         replies=replies,
+        authors=authors,
+        times=times,
     )
 
 

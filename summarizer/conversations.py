@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
@@ -71,10 +71,13 @@ class Conversation:
         if not total:
             return 0.0
         floor = len(self.members) - RECENT
-        seen = self.seen
+        missing = floor - 1
+        get = self.seen.get
         hit = 0.0
-        for word, weight in zip(words, weights, strict=True):
-            if seen.get(word, floor - 1) >= floor:
+        # Not zip(strict=True): it runs for every message, and the caller builds `weights`
+        # from `words`, so their lengths always agree.
+        for word, weight in zip(words, weights):  # noqa: B905
+            if get(word, missing) >= floor:
                 hit += weight
         return hit / total
 
@@ -83,34 +86,54 @@ class Conversation:
         count = len(self.members)
         self.members.append(position)
         self.last = at
-        self.seen.update(dict.fromkeys(words, count))
+        # A loop, not update(dict.fromkeys(…)): a message has a handful of terms, and the
+        # intermediate dict cost twice the assignments.
+        seen = self.seen
+        for word in words:
+            seen[word] = count
 
 
 def document_frequencies(bags: Sequence[Sequence[str]]) -> dict[str, float]:
     """Inverse document frequency of every term over the window (smoothed, always > 0)."""
-    counts = Counter(chain.from_iterable(set(bag) for bag in bags))
-    total = len(bags) + 1
+    return distinct_frequencies([set(bag) for bag in bags])
+
+
+def distinct_frequencies(distincts: Sequence[Iterable[str]]) -> dict[str, float]:
+    """`document_frequencies` from each message's distinct terms, when the caller has them.
+
+    The conversations need every message's distinct terms anyway: counting those spares a
+    set per message (a twentieth of the analysis of a large window).
+    """
+    counts = Counter(chain.from_iterable(distincts))
+    total = len(distincts) + 1
     return {word: math.log(total / count) + 1.0 for word, count in counts.items()}
 
 
 def split_conversations(
-    messages: Sequence[ChatMessage], bags: Sequence[Sequence[str]], idf: dict[str, float]
+    messages: Sequence[ChatMessage],
+    bags: Sequence[Sequence[str]],
+    idf: dict[str, float],
+    times: Sequence[float] | None = None,
+    distincts: Sequence[list[str]] | None = None,
 ) -> list[Conversation]:
-    """Assign every message (oldest first) to exactly one conversation."""
+    """Assign every message (oldest first) to exactly one conversation.
+
+    `times` are when the messages were written (epoch seconds) and `distincts` each bag's
+    distinct terms in first-use order, if the caller has them.
+    """
+    if times is None:
+        times = [message.created_at.timestamp() for message in messages]
+    if distincts is None:
+        distincts = [list(dict.fromkeys(bag)) for bag in bags]
     conversations: list[Conversation] = []
     owner: dict[int, Conversation] = {}
     active: dict[int, list[Conversation]] = {}
-    distincts: list[list[str]] = []
-    times: list[float] = []
     paces: dict[int, list[float]] = {}
-    for position, message in enumerate(messages):
+    weight_of = idf.__getitem__
+    for position, (message, distinct, at) in enumerate(
+        zip(messages, distincts, times, strict=True)
+    ):
         stream = message.thread.id if message.thread else message.channel.id
-        distinct = list(dict.fromkeys(bags[position]))
-        distincts.append(distinct)
-        # Every term of the window is in `idf` (built from these bags): no default needed.
-        weights = list(map(idf.__getitem__, distinct))
-        at = message.created_at.timestamp()
-        times.append(at)
         # The pause before this message is judged by the pace before it; then the pace moves
         # (`PACE_SPAN`; inline, as it runs once per message): [last time, log of the gap, pause].
         pace = paces.get(stream)
@@ -129,15 +152,20 @@ def split_conversations(
             streams.pop(0)
         chosen = owner.get(message.reply_to) if message.reply_to is not None else None
         if chosen is None and streams:
+            # Weighed only here: a reply joins its message's conversation unweighed. Every
+            # term of the window is in `idf` (built from these bags): no default needed.
+            weights = list(map(weight_of, distinct))
             chosen = _by_vocabulary(streams, distinct, weights, at, gap)
         if chosen is None:
             chosen = Conversation(index=len(conversations), stream=stream)
             conversations.append(chosen)
-        if chosen in streams:
-            streams.remove(chosen)
-        streams.append(chosen)
-        if len(streams) > MAX_ACTIVE:
-            streams.pop(0)
+        # Most messages stay with the conversation that was talking: it is already last.
+        if not streams or streams[-1] is not chosen:
+            if chosen in streams:
+                streams.remove(chosen)
+            streams.append(chosen)
+            if len(streams) > MAX_ACTIVE:
+                streams.pop(0)
         chosen.add(position, distinct, at)
         owner[message.id] = chosen
     return tile(messages, distincts, idf, conversations, times)

@@ -21,6 +21,7 @@ from summarizer.chatter import Kind
 from summarizer.collection import paused_collection
 from summarizer.conversations import Conversation
 from summarizer.models import (
+    ChannelRef,
     ChatMessage,
     Person,
     Summary,
@@ -72,17 +73,16 @@ def _build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> 
     topics = build_topics(analysis, budget, window)
     open_questions = facts.open_questions(analysis, budget.questions)
     stats = facts.stats(analysis, window)
+    channels = list(options.channels) or _channels(messages)
     return Summary(
-        title=options.title or _title(messages, options),
-        source=SummarySource(
-            guild=options.guild or None, channels=list(options.channels) or _channels(messages)
-        ),
+        title=options.title or _title(channels),
+        source=SummarySource(guild=options.guild or None, channels=channels),
         window=window,
         engine=ENGINE,
         length=options.length,
         language=options.language,
         generated_at=now,
-        overview=_overview(messages, topics, len(open_questions), window),
+        overview=_overview(analysis, topics, len(open_questions)),
         topics=topics,
         highlights=facts.highlights(analysis, budget.highlights_for(len(topics)), _cited(topics)),
         open_questions=open_questions,
@@ -303,8 +303,7 @@ def _topic_title(analysis: Analysis, members: Sequence[int], taken: Collection[s
     return titles.topic_title(analysis.messages, members, share=share, taken=taken)
 
 
-def _title(messages: Sequence[ChatMessage], options: SummaryOptions) -> str:
-    channels = list(options.channels) or _channels(messages)
+def _title(channels: Sequence[ChannelRef]) -> str:
     names = ", ".join(f"#{c.name}" for c in channels[:3]) or "chat"
     return f"Digest of {names}"
 
@@ -316,12 +315,11 @@ def _channels(messages: Sequence[ChatMessage]) -> list:
     return list(seen.values())
 
 
-def _overview(
-    messages: Sequence[ChatMessage], topics: Sequence[Topic], open_count: int, window: Window
-) -> str:
+def _overview(analysis: Analysis, topics: Sequence[Topic], open_count: int) -> str:
+    messages = analysis.messages
     if not messages:
         return "Nothing was said in this window."
-    people = len({m.author.id for m in messages})
+    people = len(set(analysis.authors))
     threads = len({m.thread.id for m in messages if m.thread is not None})
     where = ", ".join(sorted({f"#{m.channel.name}" for m in messages}))
     in_threads = f" and {threads} thread{'s' * (threads != 1)}" if threads else ""
@@ -329,7 +327,7 @@ def _overview(
         f"{len(messages)} message{'s' * (len(messages) != 1)} from {people} "
         f"{'person' if people == 1 else 'people'} in {where}{in_threads}."
     )
-    sentences = [_opening(messages, topics), first] if topics else [first]
+    sentences = [_opening(analysis, topics), first] if topics else [first]
     if open_count:
         sentences.append(
             f"{open_count} question{'s' * (open_count != 1)} "
@@ -338,14 +336,15 @@ def _overview(
     return " ".join(sentences)
 
 
-def _opening(messages: Sequence[ChatMessage], topics: Sequence[Topic]) -> str:
+def _opening(analysis: Analysis, topics: Sequence[Topic]) -> str:
     """Who took part and what about ("Maria, Kate and Tom discussed the conference panel").
 
     The most active people first (four at most, then "and N others"); the subjects are the
     three biggest topics' titles, lower-cased where people wrote the word in lower case.
     """
-    counts = Counter(m.author.id for m in messages)
-    names = {m.author.id: m.author.name for m in messages}
+    messages = analysis.messages
+    counts = Counter(analysis.authors)
+    names = analysis.author_names()
     order = sorted(counts, key=lambda a: (-counts[a], a))
     shown = [names[a] for a in order[: 4 if len(order) <= 4 else 3]]
     if len(order) > len(shown):

@@ -145,10 +145,10 @@ def stats(analysis: Analysis, window: Window, top: int = 5) -> Stats:
     messages = analysis.messages
     if not messages:
         return Stats()
-    by_author = Counter(m.author.id for m in messages)
-    names = {m.author.id: m.author.name for m in messages}
+    by_author = Counter(analysis.authors)
+    names = analysis.author_names()
     # Whole hours since the epoch: cheaper to count than truncated datetimes.
-    hours = Counter(int(m.created_at.timestamp()) // 3600 for m in messages)
+    hours = Counter([int(at) // 3600 for at in analysis.times])
     hour, busiest_count = min(hours.items(), key=lambda item: (-item[1], item[0]))
     busiest = datetime.fromtimestamp(hour * 3600, UTC)
     span = max((window.end - window.start) / timedelta(hours=1), 1.0)

@@ -114,9 +114,7 @@ def words_and_terms(text: str) -> tuple[int, list[str]]:
         text = URL.sub(" ", text)
     if ":" in text or "<" in text or "`" in text:
         text = _NOISE.sub(" ", text)
-    lowered = text.lower()
-    # ASCII text (most chat) takes the faster ASCII pattern, which finds the same words in it.
-    words = (_LATIN_WORD if lowered.isascii() else _WORD).findall(lowered)
+    words = _words(text.lower())
     cache = _TERM_OF
     found = []
     for word in words:
@@ -272,5 +270,22 @@ def word_count(text: str) -> int:
 
 
 def _words(lowered: str) -> list[str]:
-    """The words of lower-case text; ASCII text (most chat) takes the faster ASCII pattern."""
-    return (_LATIN_WORD if lowered.isascii() else _WORD).findall(lowered)
+    """The words of lower-case text; ASCII text (most chat) takes a faster way to them.
+
+    Without an apostrophe or underscore (which may not start a word), an ASCII text's words
+    are its runs of letters and digits: blanking every other byte and splitting finds exactly
+    what `_LATIN_WORD` finds, in under two thirds of the regular expression's time, and
+    finding words is most of what `words_and_terms` costs.
+    """
+    if not lowered.isascii():
+        return _WORD.findall(lowered)
+    if "'" in lowered or "_" in lowered:
+        return _LATIN_WORD.findall(lowered)
+    return lowered.encode("ascii").translate(_LATIN_BLANKED).decode("ascii").split()
+
+
+# Every byte that `_LATIN_WORD` cannot hold becomes a space (apostrophe and underscore never
+# reach this table: `_words` leaves texts with them to the pattern).
+_LATIN_BLANKED = bytes(
+    c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 0x20 for c in range(256)
+)
