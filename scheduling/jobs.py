@@ -23,8 +23,6 @@ from scheduling.errors import CheckUnavailableError, NotFoundError
 from scheduling.models import (
     AuditAction,
     AuditEntry,
-    Delivery,
-    DeliveryStatus,
     Run,
     RunStatus,
     RunTrigger,
@@ -32,8 +30,6 @@ from scheduling.models import (
     ScheduleNotice,
     ScheduleStatus,
 )
-from scheduling.notices import tell_run_outcome
-from scheduling.outcome import apply_outcome
 from scheduling.ports import (
     Deliver,
     MessageSource,
@@ -45,17 +41,24 @@ from scheduling.ports import (
     tell,
 )
 from scheduling.recurrence import nominal_period, previous_fire_time
+from scheduling.run_end import (
+    delivery_verdict,
+    ended,
+    error_text,
+    observe,
+    record,
+    reopen,
+    timed_out,
+)
 from scheduling.settings import RetentionSettings, SchedulingSettings
 from scheduling.slots import Pace, PrioritySlots, run_capacity, run_slot
 from scheduling.store import Store
-from scheduling.subscriptions import is_subscriber_delivery, settle_dm_outcomes
+from scheduling.subscriptions import settle_dm_outcomes
 from scheduling.windows import window_for
 from summarizer.models import Summary
 from summarizer.notes import count
 
 log = logging.getLogger(__name__)
-
-RETRYABLE = frozenset({RunStatus.FAILED, RunStatus.INTERRUPTED, RunStatus.RUNNING})
 
 
 @dataclass
@@ -161,7 +164,7 @@ async def _claim(
     """The run to carry out: a retried one reopened, or this slot claimed (None if taken)."""
     now = context.clock()
     if retry_run_id is not None:
-        return await _reopen(context, retry_run_id, now)
+        return await reopen(context, retry_run_id, now)
     slot = scheduled_for or previous_fire_time(
         schedule.recurrence, schedule.timezone, before=fired, start=schedule.created_at
     )
@@ -246,99 +249,27 @@ async def _pause_for(context: JobContext, schedule: Schedule, reason: str) -> No
         )
 
 
-async def _reopen(context: JobContext, run_id: int, now: datetime) -> Run | None:
-    run = await context.store.get_run(run_id)
-    if run is None or run.status not in RETRYABLE:
-        return None
-    anchor = await context.store.latest_anchor(run.schedule_id)
-    if (
-        anchor is not None
-        and anchor.window_end is not None
-        and anchor.window_end >= run.scheduled_for
-    ):
-        # A later run already covered this slot's messages: retrying would summarize nothing.
-        if run.status is not RunStatus.FAILED:
-            await _close_superseded(context, run, now)
-        return None
-    reopened = run.model_copy(
-        update={
-            "status": RunStatus.RUNNING,
-            "attempt": run.attempt + 1,
-            "error": None,
-            "started_at": now,
-            "finished_at": None,
-        }
-    )
-    await context.store.update_run(reopened)
-    return reopened
-
-
-async def _close_superseded(context: JobContext, run: Run, now: datetime) -> None:
-    """End a cut-off run a later window already covers, so nothing stays `running` forever."""
-    reason = "superseded: a later run's window covered this one before it could be resumed"
-    await _fail_pending(context, run, reason)
-    await context.store.update_run(
-        run.model_copy(update={"status": RunStatus.FAILED, "error": reason, "finished_at": now})
-    )
-    log.warning("schedule %s: run %s %s", run.schedule_id, run.id, reason)
-
-
-async def _fail_pending(context: JobContext, run: Run, reason: str) -> list[Delivery]:
-    """Fail a run's deliveries still `pending` with `reason`; returns every row as it ends."""
-    rows = []
-    for row in await context.store.list_deliveries(run.id or 0):
-        if row.status is DeliveryStatus.PENDING:
-            error = f"{row.last_error}; {reason}" if row.last_error else reason
-            row = row.model_copy(
-                update={
-                    "status": DeliveryStatus.FAILED,
-                    "last_error": error,
-                    "updated_at": context.clock(),
-                }
-            )
-            await context.store.update_delivery(row)
-        rows.append(row)
-    return rows
-
-
 async def _run_with_limits(context: JobContext, schedule: Schedule, run: Run) -> Run:
     timeout = context.settings.run_timeout_seconds
     try:
         finished = await asyncio.wait_for(_execute(context, schedule, run), timeout)
     except TimeoutError:
-        finished = await _timed_out(context, run, timeout)
+        finished = await timed_out(context, run, timeout)
     except asyncio.CancelledError:
         # The process is stopping: record it so start-up resumes this slot. The stored run
         # keeps its window, so the resumed run resends the stored digest (same delivery ids)
         # instead of summarizing again.
         current = await context.store.get_run(run.id or 0) or run
         await context.store.update_run(
-            _ended(context, current, RunStatus.INTERRUPTED, "the bot stopped during this run")
+            ended(context, current, RunStatus.INTERRUPTED, "the bot stopped during this run")
         )
         raise
     except Exception as exc:
         log.exception("schedule %s: run %s failed", schedule.id, run.id)
         # The stored run keeps the window it had reached, so a retry resends its digest.
         current = await context.store.get_run(run.id or 0) or run
-        finished = _ended(context, current, RunStatus.FAILED, _error_text(exc))
-    return await _record(context, finished)
-
-
-async def _timed_out(context: JobContext, run: Run, limit_seconds: float) -> Run:
-    """A run cut off by `run_timeout_seconds`, judged by what it got done.
-
-    The window it summarized stays on it; deliveries still going are failed with the reason;
-    if some destinations got the digest the run is partial, not failed, so the next window
-    continues after this one instead of summarizing (and sending) the same messages again.
-    """
-    current = await context.store.get_run(run.id or 0) or run
-    reason = f"timed out after {limit_seconds:g} s (scheduling.run_timeout_seconds)"
-    settled = await _fail_pending(context, run, reason)
-    if not settled:
-        return _ended(context, current, RunStatus.FAILED, reason)
-    _observe(context, "deliveries_finished", settled)
-    status, detail = _delivery_verdict(settled)
-    return _ended(context, current, status, f"{reason}: {detail}" if detail else reason)
+        finished = ended(context, current, RunStatus.FAILED, error_text(exc))
+    return await record(context, finished)
 
 
 async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
@@ -367,7 +298,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         empty = run.model_copy(
             update={"window_start": window.start, "window_end": window.start, "message_count": 0}
         )
-        return _ended(context, empty, RunStatus.SKIPPED, "nothing new since the last digest")
+        return ended(context, empty, RunStatus.SKIPPED, "nothing new since the last digest")
     run = run.model_copy(update={"window_start": window.start, "window_end": window.end})
     await store.update_run(run)
 
@@ -385,7 +316,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
     minimum = schedule.min_messages if schedule.min_messages is not None else context.min_messages
     if run.trigger is not RunTrigger.MANUAL and len(fetched.messages) < minimum:
         reason = f"{count(len(fetched.messages), 'message')}, fewer than the minimum of {minimum}"
-        return _ended(context, run, RunStatus.SKIPPED, reason)
+        return ended(context, run, RunStatus.SKIPPED, reason)
 
     options = summary_options(
         schedule,
@@ -411,7 +342,7 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
 async def _send(context: JobContext, schedule: Schedule, run: Run, summary: Summary) -> Run:
     enabled = [d for d in schedule.destinations if d.disabled_reason is None]
     if not enabled:
-        return _ended(
+        return ended(
             context, run, RunStatus.FAILED, "every destination of this schedule is disabled"
         )
     subscribers = await context.subscribers(schedule, run) if context.subscribers else []
@@ -419,66 +350,6 @@ async def _send(context: JobContext, schedule: Schedule, run: Run, summary: Summ
         run.id or 0, [*enabled, *subscribers], context.clock()
     )
     outcomes = await context.deliver(schedule, run, summary, deliveries)
-    _observe(context, "deliveries_finished", outcomes)
+    observe(context, "deliveries_finished", outcomes)
     await settle_dm_outcomes(context.store, schedule, outcomes, context.notify)
-    return _ended(context, run, *_delivery_verdict(outcomes))
-
-
-def _observe(context: JobContext, event: str, value: object) -> None:
-    """Tell the observer; a broken observer (metrics) must never fail a run."""
-    if context.observer is None:
-        return
-    try:
-        getattr(context.observer, event)(value)
-    except Exception:
-        log.exception("run observer failed on %s", event)
-
-
-def _delivery_verdict(outcomes: list[Delivery]) -> tuple[RunStatus, str | None]:
-    # A member's closed DMs are theirs: a run is judged by the schedule's own destinations.
-    outcomes = [d for d in outcomes if not is_subscriber_delivery(d)]
-    failed = [d for d in outcomes if d.status is not DeliveryStatus.DELIVERED]
-    if not failed:
-        return RunStatus.SUCCEEDED, None
-    detail = "; ".join(f"{d.destination.kind} {d.destination.id}: {d.last_error}" for d in failed)
-    text = f"{len(failed)} of {len(outcomes)} destinations failed: {detail}"
-    return (RunStatus.PARTIAL if len(failed) < len(outcomes) else RunStatus.FAILED), text
-
-
-def _ended(context: JobContext, run: Run, status: RunStatus, error: str | None) -> Run:
-    return run.model_copy(update={"status": status, "error": error, "finished_at": context.clock()})
-
-
-async def _record(context: JobContext, run: Run) -> Run:
-    """Store the outcome; a failure with retries left asks for a retry instead of counting."""
-    settings = context.settings
-    if run.status is RunStatus.FAILED and run.attempt <= settings.retry_attempts:
-        delay = settings.retry_base_seconds * 2 ** (run.attempt - 1)
-        delay *= 0.5 + context.rng.random()  # jitter: retries of a burst don't stampede
-        await context.store.finish_run(run)
-        _observe(context, "run_finished", run)
-        context.schedule_retry(
-            run.schedule_id, run.id or 0, context.clock() + timedelta(seconds=delay)
-        )
-        return run
-    notices: list[ScheduleNotice] = []
-
-    def change(before: Schedule) -> tuple[Schedule, AuditEntry | None]:
-        after, audit, notice = apply_outcome(before, run, context.clock(), settings)
-        if notice is not None:
-            notices.append(notice)
-        return after, audit
-
-    changed = await context.store.finish_run(run, change)
-    _observe(context, "run_finished", run)
-    if changed is not None:
-        context.on_change(run.schedule_id, changed[1])
-        await tell_run_outcome(
-            context.store, context.notify, changed[1], run, notices, context.clock()
-        )
-    return run
-
-
-def _error_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[:500]
+    return ended(context, run, *delivery_verdict(outcomes))
