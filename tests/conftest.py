@@ -11,8 +11,6 @@ from hypothesis import settings
 
 from scheduling.store import Store
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
 # Property tests are deterministic: the same examples on every run and machine, so CI cannot
 # pass one day and fail the next. `HYPOTHESIS_PROFILE=explore` searches afresh.
 settings.register_profile("deterministic", derandomize=True, database=None)

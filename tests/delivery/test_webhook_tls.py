@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -21,29 +20,18 @@ END = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 SETTINGS = DeliverySettings(allow_private_addresses=True, max_attempts=5, retry_base_seconds=5)
 
 
-@pytest.fixture
-def certificate(tmp_path):
-    """A certificate nobody signed, as a misconfigured server presents."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"),
-            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
-            *("-keyout", str(key), "-out", str(cert)),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+# A certificate nobody signed, as a misconfigured server presents (see its README).
+CERTIFICATE = tuple(
+    Path(__file__).resolve().parents[1] / "data" / "tls" / name
+    for name in ("self-signed.pem", "self-signed.key")
+)
 
 
 @pytest.fixture
-async def self_signed_server(certificate):
+async def self_signed_server():
     """An https receiver presenting that certificate; what it receives is kept."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
+    context.load_cert_chain(*CERTIFICATE)
     received = []
 
     async def handle(request: web.Request) -> web.Response:
