@@ -36,6 +36,7 @@ from scheduling.recurrence import (
     previous_fire_time,
 )
 from scheduling.store import ScheduleTiming, Store
+from summarizer.collection import paused_collection
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +70,13 @@ def gc_paused() -> Iterator[GcPause]:
     collection), unless something froze the heap already: unfreezing would undo that.
     """
     pause = GcPause()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield pause
-    finally:
-        if pause.bulk and gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
+    with paused_collection():
+        try:
+            yield pause
+        finally:
+            if pause.bulk and gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
 
 
 class Horizon:
