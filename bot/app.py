@@ -47,7 +47,7 @@ from scheduling.errors import CheckUnavailableError
 from scheduling.models import utc_now
 from scheduling.outbox import Outbox
 from scheduling.scheduler import TaskScheduler
-from scheduling.store import Store
+from scheduling.store import Store, open_store
 from summarizer import summarize
 from summarizer.llm import LLMEngine
 
@@ -135,7 +135,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.session = aiohttp.ClientSession(trust_env=True)
         self.webhook_session = webhook_session(settings.delivery)
         self.llm = MeteredLLMEngine(settings.summarizer.llm, self.session, metrics=self.metrics)
-        self.store = await Store.open(Path(settings.storage.path))
+        self.store = await open_store(settings.storage)
         self.senders = {
             "channel": DiscordSender(self, self.session),
             "dm": DiscordSender(self, self.session),

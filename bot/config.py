@@ -30,6 +30,7 @@ DEFAULT_CONFIG = Path("config.toml")
 SECRET_KEYS: dict[tuple[str, ...], str] = {
     ("discord", "token"): "DISCORD_TOKEN",
     ("summarizer", "llm", "api_key"): "SUMMARYBOT_LLM_API_KEY",
+    ("storage", "password"): "SUMMARYBOT_STORAGE__PASSWORD",
 }
 
 

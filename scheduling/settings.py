@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from scheduling.bounds import MAX_SPAN_SECONDS
 from scheduling.cron import normalize, parse_cron
@@ -14,11 +15,40 @@ MAX_RETENTION_DAYS = 36500
 
 
 class StorageSettings(BaseModel):
-    """Where the SQLite database lives (relative paths are from the working directory)."""
+    """Where the database lives: a SQLite file (the default) or a PostgreSQL server (`url`)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    # The SQLite file; relative paths are from the working directory. Unused with `url`.
     path: str = Field(default="data/summarybot.db", min_length=1)
+    # postgresql://user@host[:port]/database[?options]: PostgreSQL instead of the file.
+    url: str | None = None
+    # The PostgreSQL password: from SUMMARYBOT_STORAGE__PASSWORD only (or libpq's own
+    # PGPASSWORD / ~/.pgpass), never from the file or the URL.
+    password: SecretStr | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+            password = parts.password
+        except ValueError as exc:
+            raise ValueError(f"not a URL: {exc}") from None
+        if parts.scheme not in {"postgresql", "postgres"}:
+            raise ValueError(
+                "must start with postgresql:// (a PostgreSQL server); for a SQLite file set"
+                " storage.path instead"
+            )
+        if password:  # `user:@host` (empty) holds nothing secret
+            raise ValueError(
+                "holds a password; remove it from the URL and set SUMMARYBOT_STORAGE__PASSWORD"
+                " (or PGPASSWORD)"
+            )
+        return value
 
 
 class SchedulingSettings(BaseModel):

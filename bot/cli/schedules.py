@@ -37,7 +37,7 @@ from scheduling.errors import (
 from scheduling.models import Schedule, ScheduleStatus, utc_now
 from scheduling.recurrence import describe, next_fire_times
 from scheduling.service import ScheduleService
-from scheduling.store import Store
+from scheduling.store import open_store
 from summarizer.notes import count
 
 Handler = Callable[[argparse.Namespace, ScheduleService, Settings], Awaitable[int]]
@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace, handler: Handler) -> int:
     settings = load_settings(args.config)
 
     async def main() -> int:
-        async with await Store.open(Path(settings.storage.path)) as store:
+        async with await open_store(settings.storage) as store:
             service = ScheduleService(store, settings.scheduling, utc_now)
             return await handler(args, service, settings)
 

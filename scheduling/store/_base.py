@@ -1,16 +1,15 @@
-"""The store's connection: opening, migrating, and the one-transaction-at-a-time discipline.
+"""The store's connection: opening either database, migrating, one transaction at a time.
 
-One connection per process, in autocommit mode, with explicit `BEGIN IMMEDIATE` around every
-write so read-then-write sequences cannot interleave with another writer.
+The query groups speak to a `Database` (store/_driver.py): SQLite by default, PostgreSQL when
+`storage.url` names one. One connection per process; the store's lock keeps one transaction
+on it at a time, and every write runs inside `_write()`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -19,15 +18,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import aiosqlite
-
 from scheduling.errors import StoreError
 from scheduling.models import AuditEntry
+from scheduling.store._driver import Database, IntegrityViolation, settled
 
-BUSY_TIMEOUT_MS = 5000
-# The database holds webhook URLs and signing secrets: only the bot's user may read it.
-PRIVATE_FILE = 0o600
-PRIVATE_FOLDER = 0o700
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -60,52 +54,46 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-def _create_private(file: Path) -> None:
-    """Create an empty database file 0600 unless one exists (an existing one keeps its mode).
-
-    SQLite gives its `-wal` and `-shm` files the database file's mode, so they are 0600 too.
-    An empty file is a valid, empty SQLite database.
-    """
-    try:
-        handle = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    except FileExistsError:
-        return
-    os.close(handle)
-
-
 class StoreBase:
     """Connection handling shared by the query groups that make up `Store`."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
-        self._db = connection
-        self._path = path
+    def __init__(self, database: Database) -> None:
+        self._db = database
         # One connection is shared by every task: this lock keeps one transaction at a time.
         self._lock = asyncio.Lock()
         self.schema_version = 0
 
+    @property
+    def backend(self) -> str:
+        """`sqlite` or `postgresql` (for `summarybot check` and status)."""
+        return self._db.dialect
+
+    @property
+    def target(self) -> str:
+        """The database as messages name it: a file path, or a URL without its password."""
+        return self._db.target
+
     @classmethod
     async def open(cls, path: str | Path) -> Self:
-        """Open (creating if needed) and migrate the database; refuses newer schemas."""
-        target = str(path)
-        if target != ":memory:":
-            file = Path(target)
-            if file.is_dir():  # noqa: ASYNC240 -- once, at start-up, before any I/O matters
-                raise StoreError(f"{file}: is a directory, not a database file")
-            try:
-                file.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
-                _create_private(file)
-            except OSError as exc:
-                raise StoreError(f"{file}: cannot create the database: {exc.strerror}") from None
+        """Open (creating if needed) and migrate a SQLite file; refuses newer schemas."""
+        from scheduling.store.sqlite import SqliteDatabase
+
+        return await cls._opened(await SqliteDatabase.open(path))
+
+    @classmethod
+    async def open_url(cls, url: str, password: str | None = None) -> Self:
+        """Connect to and migrate a PostgreSQL database; refuses newer schemas."""
+        from scheduling.store.postgres import PostgresDatabase
+
+        return await cls._opened(await PostgresDatabase.open(url, password))
+
+    @classmethod
+    async def _opened(cls, database: Database) -> Self:
+        store = cls(database)
         try:
-            connection = await aiosqlite.connect(target, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{target}: cannot open database: {exc}") from None
-        store = cls(connection, target)
-        try:
-            await store._configure()
-            await store._migrate()
+            store.schema_version = await database.migrate(migrations())
         except BaseException:
-            await connection.close()
+            await database.close()
             raise
         return store
 
@@ -124,80 +112,28 @@ class StoreBase:
     ) -> None:
         await self.close()
 
-    async def _configure(self) -> None:
-        try:
-            await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await self._db.execute("PRAGMA foreign_keys = ON")
-            mode = await self._scalar("PRAGMA journal_mode = WAL")
-            await self._db.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self._path}: not a summarybot database ({exc})") from None
-        if self._path != ":memory:" and str(mode).lower() != "wal":
-            raise StoreError(f"{self._path}: cannot switch the database to WAL mode (got {mode})")
-
-    async def _migrate(self) -> None:
-        known = migrations()
-        latest = known[-1][0] if known else 0
-        current = int(await self._scalar("PRAGMA user_version") or 0)
-        if current > latest:
-            raise StoreError(
-                f"{self._path}: the database has schema version {current}, but this summarybot "
-                f"only knows up to {latest}; it was written by a newer release. Upgrade "
-                "summarybot (the database was left untouched)."
-            )
-        for version, name, sql in known:
-            if version <= current:
-                continue
-            try:
-                # executescript would commit an open transaction first, so the script carries
-                # its own BEGIN/COMMIT; a failure leaves the transaction open for ROLLBACK.
-                await self._db.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-                )
-            except sqlite3.Error as exc:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-                raise StoreError(f"{self._path}: migration {name} failed: {exc}") from None
-        self.schema_version = max(current, latest)
-
     async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self._db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else row[0]
+        rows = (await self._db.execute(sql, params)).rows
+        return rows[0][0] if rows else None
 
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return (await self._db.execute(sql, params)).rows
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _write(self) -> AsyncIterator[Database]:
         async with self._lock:
             try:
-                await self._settled("BEGIN IMMEDIATE")
+                await settled(self._db.begin())
             except asyncio.CancelledError:
                 if self._db.in_transaction:
-                    await self._settled("ROLLBACK")
+                    await settled(self._db.rollback())
                 raise
             try:
                 yield self._db
             except BaseException:
-                await self._settled("ROLLBACK")
+                await settled(self._db.rollback())
                 raise
-            await self._settled("COMMIT")
-
-    async def _settled(self, statement: str) -> None:
-        """Run a transaction-control statement to its end, even if the caller is cancelled.
-
-        A run cancelled at shutdown must not leave the shared connection half inside a
-        transaction (every later write would fail): the statement finishes first, then the
-        cancellation goes on.
-        """
-        task = asyncio.ensure_future(self._db.execute(statement))
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            await task
-            raise
+            await settled(self._db.commit())
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[None]:
@@ -205,22 +141,20 @@ class StoreBase:
             yield
 
     async def integrity_check(self) -> str:
-        """SQLite's own verdict on the file (`ok` when sound)."""
+        """The database's own verdict (`ok` when sound)."""
         async with self._read():
-            return str(await self._scalar("PRAGMA integrity_check"))
+            return await self._db.integrity_check()
 
     async def optimize(self) -> None:
-        """Let SQLite refresh its query-planner statistics (cheap; part of cleanup)."""
+        """Let the database refresh its query-planner statistics (cheap; part of cleanup)."""
         async with self._lock:
-            await self._db.execute("PRAGMA optimize")
+            await self._db.optimize()
 
     async def check_writable(self, timeout_seconds: float = 1.0) -> None:
         """Prove that a write could happen now (the health check); raises `StoreError` if not.
 
-        `BEGIN IMMEDIATE` takes the write lock but succeeds even on a read-only file, so the
-        probe also rewrites `user_version` with its own value, then rolls back: nothing is
-        kept. SQLite's wait for another writer is cut to `timeout_seconds` meanwhile, so a
-        locked database is reported at once instead of after the 5-second busy timeout.
+        Nothing is kept, and a database another writer holds is reported within
+        `timeout_seconds` instead of after the 5-second lock wait.
         """
         try:
             async with asyncio.timeout(timeout_seconds):
@@ -230,28 +164,15 @@ class StoreBase:
                 f"busy: no write slot on the connection within {timeout_seconds:g} s"
             ) from None
         try:
-            await self._db.execute(f"PRAGMA busy_timeout = {max(1, int(timeout_seconds * 1000))}")
-            try:
-                await self._settled("BEGIN IMMEDIATE")
-                try:
-                    version = int(await self._scalar("PRAGMA user_version") or 0)
-                    await self._db.execute(f"PRAGMA user_version = {version}")
-                finally:
-                    await self._settled("ROLLBACK")
-            finally:
-                await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        except sqlite3.Error as exc:
-            raise StoreError(f"not writable: {exc}") from None
-        except ValueError:  # aiosqlite's answer once the connection is closed
-            raise StoreError("not writable: the database connection is closed") from None
+            await self._db.check_writable(timeout_seconds)
         finally:
             self._lock.release()
 
     @staticmethod
-    async def _insert_audit(db: aiosqlite.Connection, entry: AuditEntry) -> int:
-        cursor = await db.execute(
+    async def _insert_audit(db: Database, entry: AuditEntry) -> int:
+        result = await db.execute(
             "INSERT INTO audit_log (at, guild_id, schedule_id, actor, action, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 encode_time(entry.at),
                 entry.guild_id,
@@ -261,7 +182,7 @@ class StoreBase:
                 json.dumps(entry.detail, sort_keys=True, default=str),
             ),
         )
-        return int(cursor.lastrowid or 0)
+        return int(result.rows[0][0])
 
 
 def where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
@@ -271,7 +192,6 @@ def where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
     return clause, [value for _, value in used]
 
 
-def is_duplicate(exc: sqlite3.IntegrityError, column: str) -> bool:
+def is_duplicate(exc: IntegrityViolation, column: str) -> bool:
     """Whether `exc` is a UNIQUE violation on `column` (`table.column`)."""
-    # sqlite3 exposes no constraint name, only this message ("UNIQUE constraint failed: t.c").
-    return f"UNIQUE constraint failed: {column}" in str(exc)
+    return exc.kind == "unique" and exc.column == column

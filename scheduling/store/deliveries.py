@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from scheduling.errors import NotFoundError
 from scheduling.models import AuditEntry, Delivery, DeliveryStatus, DestinationHealth
 from scheduling.stats import DeliveryTotals
 from scheduling.store._base import decode_time, encode_time, optional_time, where
+from scheduling.store._driver import IntegrityViolation
 from scheduling.store.runs import RunQueries
 
 _DESTINATION: TypeAdapter[Destination] = TypeAdapter(Destination)
@@ -33,7 +33,7 @@ class DeliveryQueries(RunQueries):
         """Write one `pending` row per destination (the outbox); existing rows are kept."""
         try:
             return await self._create_deliveries(run_id, destinations, now)
-        except sqlite3.IntegrityError:
+        except IntegrityViolation:
             raise NotFoundError(f"no run {run_id}") from None
 
     async def _create_deliveries(
@@ -103,7 +103,7 @@ class DeliveryQueries(RunQueries):
         async with self._read():
             rows = await self._rows(
                 "SELECT d.destination_id, COUNT(*),"
-                " SUM(d.status = 'delivered'), MAX(d.delivered_at),"
+                " SUM(CASE WHEN d.status = 'delivered' THEN 1 ELSE 0 END), MAX(d.delivered_at),"
                 " (SELECT e.last_error FROM deliveries e JOIN runs q ON q.id = e.run_id"
                 "  WHERE q.schedule_id = r.schedule_id AND e.destination_id = d.destination_id"
                 "  AND e.status = 'failed' ORDER BY e.updated_at DESC, e.rowid DESC LIMIT 1)"
@@ -125,16 +125,22 @@ class DeliveryQueries(RunQueries):
         """Per destination of a guild's schedules: deliveries finished and delivered since `since`.
 
         Counted over the runs started since then; the destination is described by its latest
-        row (SQLite takes the other columns of a `MAX()` group from the row holding the max).
+        row of those counted.
         """
+        counted = (
+            "FROM deliveries d JOIN runs r ON r.id = d.run_id"
+            " JOIN schedules s ON s.id = r.schedule_id"
+            " WHERE s.guild_id = ? AND r.started_at >= ? AND d.status != 'pending'"
+        )
         async with self._read():
             rows = await self._rows(
-                "SELECT r.schedule_id, d.destination, MAX(d.rowid), COUNT(*),"
-                " SUM(d.status = 'delivered')"
-                " FROM deliveries d JOIN runs r ON r.id = d.run_id"
-                " JOIN schedules s ON s.id = r.schedule_id"
-                " WHERE s.guild_id = ? AND r.started_at >= ? AND d.status != 'pending'"
-                " GROUP BY r.schedule_id, d.destination_id",
+                "SELECT t.schedule_id, latest.destination, t.latest, t.finished, t.delivered"  # noqa: S608
+                " FROM (SELECT r.schedule_id, d.destination_id, MAX(d.rowid) AS latest,"
+                " COUNT(*) AS finished,"
+                " SUM(CASE WHEN d.status = 'delivered' THEN 1 ELSE 0 END) AS delivered"
+                f" {counted} GROUP BY r.schedule_id, d.destination_id) t"
+                " JOIN deliveries latest ON latest.rowid = t.latest"
+                " ORDER BY t.schedule_id, t.destination_id",
                 (guild_id, encode_time(since)),
             )
         return [
@@ -160,7 +166,7 @@ class DeliveryQueries(RunQueries):
     async def update_delivery(self, delivery: Delivery) -> None:
         """Record an attempt's outcome on the delivery row."""
         async with self._write() as db:
-            cursor = await db.execute(
+            result = await db.execute(
                 "UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, http_status = ?,"
                 " external_id = ?, duration_ms = ?, updated_at = ?, delivered_at = ?"
                 " WHERE id = ?",
@@ -176,7 +182,7 @@ class DeliveryQueries(RunQueries):
                     delivery.id,
                 ),
             )
-            if cursor.rowcount == 0:
+            if result.rowcount == 0:
                 raise NotFoundError(f"no delivery {delivery.id}")
 
     async def list_deliveries(

@@ -68,13 +68,13 @@ class FireQueries(StoreBase):
         async with self._write() as db:
             for schedule_id, version, new in moves:
                 value = optional_time(new)
-                cursor = await db.execute(
+                result = await db.execute(
                     "UPDATE schedules SET next_fire_at = ? WHERE id = ? AND updated_at = ?"
                     " AND status = 'active' AND next_fire_at IS NOT NULL"
-                    " AND (? IS NULL OR next_fire_at < ?)",
+                    " AND (CAST(? AS TEXT) IS NULL OR next_fire_at < ?)",
                     (value, schedule_id, encode_time(version), value, value),
                 )
-                moved += cursor.rowcount
+                moved += result.rowcount
         return moved
 
     async def latest_slots_of(self, schedule_ids: Sequence[str]) -> dict[str, datetime]:

@@ -66,16 +66,16 @@ class GuildQueries(StoreBase):
         """Opt a member out of (or back into) the guild's summaries; False if already so."""
         async with self._write() as db:
             if out:
-                cursor = await db.execute(
+                result = await db.execute(
                     "INSERT INTO optouts (guild_id, user_id, at) VALUES (?, ?, ?)"
                     " ON CONFLICT (guild_id, user_id) DO NOTHING",
                     (guild_id, user_id, encode_time(at)),
                 )
             else:
-                cursor = await db.execute(
+                result = await db.execute(
                     "DELETE FROM optouts WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
                 )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def optouts(self, guild_id: int) -> frozenset[int]:
         """Members of the guild whose messages no summary includes."""
@@ -88,12 +88,12 @@ class GuildQueries(StoreBase):
     async def add_subscription(self, subscription: Subscription) -> bool:
         """Subscribe a member to a schedule's DM digest; False if they already were."""
         async with self._write() as db:
-            cursor = await db.execute(
+            result = await db.execute(
                 f"INSERT INTO subscriptions ({_SUBSCRIPTION_COLUMNS})"  # noqa: S608
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (schedule_id, user_id) DO NOTHING",
                 _subscription_row(subscription),
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def update_subscription(self, subscription: Subscription) -> None:
         """Store a subscription's refusal count and access flag."""
@@ -112,11 +112,11 @@ class GuildQueries(StoreBase):
     async def remove_subscription(self, schedule_id: str, user_id: int) -> bool:
         """End a subscription; False if there was none."""
         async with self._write() as db:
-            cursor = await db.execute(
+            result = await db.execute(
                 "DELETE FROM subscriptions WHERE schedule_id = ? AND user_id = ?",
                 (schedule_id, user_id),
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def subscriptions(
         self,
@@ -146,12 +146,12 @@ class GuildQueries(StoreBase):
         earlier that day. Claims stored before kinds were recorded (kind '') block no kind.
         """
         async with self._write() as db:
-            cursor = await db.execute(
+            result = await db.execute(
                 "INSERT INTO notices_sent (subject, kind, day) VALUES (?, ?, ?)"
                 " ON CONFLICT (subject, kind, day) DO NOTHING",
                 (subject, kind, day),
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def notice_claims(self, subject: str) -> list[tuple[str, str]]:
         """The (kind, day) claims of `subject`, oldest day first ('' for claims before 004)."""
@@ -178,10 +178,10 @@ class GuildQueries(StoreBase):
     async def forget_failure_told(self, schedule_id: str) -> bool:
         """End the record of a told failure; True if there was one (recovery is news)."""
         async with self._write() as db:
-            cursor = await db.execute(
+            result = await db.execute(
                 "DELETE FROM failures_told WHERE schedule_id = ?", (schedule_id,)
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def recent_failures(self, guild_id: int, limit: int = 5) -> list[Run]:
         """The guild's latest failed runs, newest first (for /summarybot status)."""

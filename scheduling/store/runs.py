@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from scheduling.errors import NotFoundError
 from scheduling.models import ANCHORING_STATUSES, Run, RunStatus, Schedule
 from scheduling.stats import RunFact
 from scheduling.store._base import decode_time, encode_time, optional_time
+from scheduling.store._driver import IntegrityViolation
 from scheduling.store.schedules import ScheduleChange, ScheduleQueries
 
 RUN_COLUMNS = (
@@ -26,12 +26,12 @@ class RunQueries(ScheduleQueries):
         """Insert the run for its slot, or return None when that slot was claimed already."""
         try:
             return await self._claim_run(run)
-        except sqlite3.IntegrityError:
+        except IntegrityViolation:
             raise NotFoundError(f"no schedule {run.schedule_id}") from None
 
     async def _claim_run(self, run: Run) -> Run | None:
         async with self._write() as db:
-            cursor = await db.execute(
+            result = await db.execute(
                 "INSERT INTO runs (schedule_id, scheduled_for, trigger, triggered_by, status,"
                 " attempt, window_start, window_end, message_count, error, started_at,"
                 " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -44,21 +44,19 @@ class RunQueries(ScheduleQueries):
                     *run_mutable(run),
                 ),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
-        return None if row is None else run.model_copy(update={"id": row[0]})
+        return run.model_copy(update={"id": result.rows[0][0]}) if result.rows else None
 
     async def update_run(self, run: Run) -> None:
         """Write a run's progress or outcome (status, window, counts, error, times)."""
         if run.id is None:
             raise ValueError("update_run needs a stored run (id is None)")
         async with self._write() as db:
-            cursor = await db.execute(
+            result = await db.execute(
                 "UPDATE runs SET status = ?, attempt = ?, window_start = ?, window_end = ?,"
                 " message_count = ?, error = ?, started_at = ?, finished_at = ? WHERE id = ?",
                 (*run_mutable(run), run.id),
             )
-            if cursor.rowcount == 0:
+            if result.rowcount == 0:
                 raise NotFoundError(f"no run {run.id}")
 
     async def get_run(self, run_id: int) -> Run | None:
@@ -187,20 +185,20 @@ class RunQueries(ScheduleQueries):
         wanted = sorted(str(status) for status in ANCHORING_STATUSES)
         marks = ", ".join("?" * len(wanted))
         async with self._write() as db:
-            cursor = await db.execute(
+            result = await db.execute(
                 "DELETE FROM runs WHERE started_at < ? AND status != 'running' AND id NOT IN ("  # noqa: S608
                 " SELECT (SELECT a.id FROM runs a WHERE a.schedule_id = s.id"
                 f" AND a.status IN ({marks}) AND a.window_end IS NOT NULL"
                 " ORDER BY a.window_end DESC, a.id DESC LIMIT 1) FROM schedules s)",
                 (encode_time(cutoff), *wanted),
             )
-            return cursor.rowcount
+            return result.rowcount
 
     async def delete_audit_before(self, cutoff: datetime) -> int:
         """Delete audit entries older than `cutoff`."""
         async with self._write() as db:
-            cursor = await db.execute("DELETE FROM audit_log WHERE at < ?", (encode_time(cutoff),))
-            return cursor.rowcount
+            result = await db.execute("DELETE FROM audit_log WHERE at < ?", (encode_time(cutoff),))
+            return result.rowcount
 
 
 def run_mutable(run: Run) -> tuple[Any, ...]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from delivery.models import STORED
@@ -21,6 +19,7 @@ from scheduling.models import (
     ScheduleStatus,
 )
 from scheduling.store._base import StoreBase, encode_time, is_duplicate, optional_time, where
+from scheduling.store._driver import Database, IntegrityViolation
 
 _RECURRENCE: TypeAdapter[Recurrence] = TypeAdapter(Recurrence)
 _INSERT = (
@@ -75,7 +74,7 @@ class ScheduleQueries(StoreBase):
                 )
                 if audit is not None:
                     await self._insert_audit(db, audit)
-        except sqlite3.IntegrityError as exc:
+        except IntegrityViolation as exc:
             if is_duplicate(exc, "schedules.id"):
                 raise DuplicateError(f"a schedule with id {schedule.id} already exists") from None
             raise StoreError(f"schedule {schedule.id} refused by the database: {exc}") from None
@@ -103,7 +102,7 @@ class ScheduleQueries(StoreBase):
                         ),
                     )
                     count += 1
-        except sqlite3.IntegrityError as exc:
+        except IntegrityViolation as exc:
             what = "a schedule id exists already" if is_duplicate(exc, "schedules.id") else exc
             raise DuplicateError(f"import refused, nothing was written: {what}") from None
         return count
@@ -131,7 +130,7 @@ class ScheduleQueries(StoreBase):
                     written.append(schedule)
                 for schedule_id, change in updates:
                     written.append((await self._modify_in(db, schedule_id, change, guild_id))[1])
-        except sqlite3.IntegrityError as exc:
+        except IntegrityViolation as exc:
             what = "a schedule id exists already" if is_duplicate(exc, "schedules.id") else exc
             raise DuplicateError(f"import refused, nothing was written: {what}") from None
         return written
@@ -144,10 +143,10 @@ class ScheduleQueries(StoreBase):
     async def delete_schedule(self, schedule_id: str, audit: AuditEntry | None = None) -> bool:
         """Delete a schedule with its runs and deliveries; the audit log keeps its history."""
         async with self._write() as db:
-            cursor = await db.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
-            if cursor.rowcount and audit is not None:
+            result = await db.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
+            if result.rowcount and audit is not None:
                 await self._insert_audit(db, audit)
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def modify_schedule(
         self, schedule_id: str, change: ScheduleChange, guild_id: int | None = None
@@ -182,7 +181,7 @@ class ScheduleQueries(StoreBase):
 
     async def _modify_in(
         self,
-        db: aiosqlite.Connection,
+        db: Database,
         schedule_id: str,
         change: ScheduleChange,
         guild_id: int | None = None,
@@ -191,7 +190,7 @@ class ScheduleQueries(StoreBase):
         if guild_id is not None:
             sql += " AND guild_id = ?"
             params.append(guild_id)
-        spec = await self._scalar(sql, params)
+        spec = await self._scalar(sql + db.row_lock, params)
         if spec is None:
             raise NotFoundError(f"no schedule {schedule_id}")
         before = Schedule.model_validate_json(spec, context=STORED)
@@ -227,11 +226,18 @@ class ScheduleQueries(StoreBase):
 
     async def schedules_with_rotated_secrets(self) -> list[str]:
         """Ids of schedules holding a rotated-out webhook signing secret (expired or not)."""
+        # The one query each database words its own way: SQLite's json_each yields rows
+        # with a `value`, PostgreSQL's json_array_elements yields the elements themselves.
+        if self._db.dialect == "postgresql":
+            elements = "json_array_elements(s.spec::json -> 'destinations') d"
+            rotated = "d ->> 'previous_secret'"
+        else:
+            elements = "json_each(s.spec, '$.destinations') d"
+            rotated = "json_extract(d.value, '$.previous_secret')"
         async with self._read():
             rows = await self._rows(
-                "SELECT s.id FROM schedules s WHERE EXISTS (SELECT 1 FROM"
-                " json_each(s.spec, '$.destinations') d"
-                " WHERE json_extract(d.value, '$.previous_secret') IS NOT NULL)"
+                f"SELECT s.id FROM schedules s WHERE EXISTS (SELECT 1 FROM {elements}"  # noqa: S608
+                f" WHERE {rotated} IS NOT NULL) ORDER BY s.id"
             )
         return [row[0] for row in rows]
 

@@ -104,3 +104,27 @@ def test_a_misspelt_section_in_the_environment_is_warned_about(monkeypatch, caps
     monkeypatch.delenv("DISCORD_TOKEN")
     assert main(["run"]) == 2  # warned before it stops for the missing token
     assert capsys.readouterr().err.splitlines()[0] == warning
+
+
+def test_check_names_a_postgres_backend_without_its_password(
+    postgres_url, monkeypatch, capsys, tmp_path
+):
+    config = tmp_path / "pg.toml"
+    config.write_text(f'[storage]\nurl = "{postgres_url}"\n')
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    monkeypatch.setenv("SUMMARYBOT_STORAGE__PASSWORD", "not-needed-over-the-socket")
+    assert main(["check", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert f"database: {postgres_url} ok (postgresql, schema " in out
+    assert "not-needed" not in out
+    assert not (tmp_path / "data").exists()
+
+
+def test_check_reports_an_unreachable_postgres_server(monkeypatch, capsys, tmp_path):
+    config = tmp_path / "pg.toml"
+    config.write_text(f'[storage]\nurl = "postgresql://bot@/sb?host={tmp_path}&port=9"\n')
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    assert main(["check", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert f"summarybot: check: database: postgresql://bot@/sb?host={tmp_path}&port=9:" in err
+    assert "cannot connect to PostgreSQL" in err

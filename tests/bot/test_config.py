@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -208,3 +209,47 @@ def test_invalid_cleanup_cron(tmp_path):
     path = _write(tmp_path, "[retention]\ncleanup_cron = 'daily'\n")
     (problem,) = _problems(path)
     assert problem.startswith(f"{path}: [retention] cleanup_cron:")
+
+
+def test_a_postgres_url_and_its_password_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUMMARYBOT_STORAGE__PASSWORD", "pg-secret")
+    path = _write(tmp_path, "[storage]\nurl = 'postgresql://summarybot@db.internal/summarybot'\n")
+    settings = load_settings(path)
+    assert settings.storage.url == "postgresql://summarybot@db.internal/summarybot"
+    assert settings.storage.password.get_secret_value() == "pg-secret"
+    assert "pg-secret" not in repr(settings)
+
+
+def test_a_storage_password_in_the_file_is_refused(tmp_path):
+    path = _write(tmp_path, "[storage]\npassword = 'pg-secret'\n")
+    (problem,) = _problems(path)
+    assert problem == (
+        f"{path}: [storage] password: secrets are read from the environment only; "
+        "remove it from the file and set SUMMARYBOT_STORAGE__PASSWORD"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("postgresql://bot:pg-secret@db/sb", "holds a password; remove it from the URL"),
+        ("mysql://bot@db/sb", "must start with postgresql://"),
+        ("data/summarybot.db", "must start with postgresql://"),
+    ],
+)
+def test_a_bad_storage_url_is_refused_plainly(tmp_path, url, words):
+    path = _write(tmp_path, f"[storage]\nurl = '{url}'\n")
+    (problem,) = _problems(path)
+    assert problem.startswith(f"{path}: [storage] url: ")
+    assert words in problem
+    assert "pg-secret" not in problem
+
+
+async def test_a_postgres_url_without_its_driver_says_what_to_install(monkeypatch):
+    from scheduling.errors import StoreError
+    from scheduling.settings import StorageSettings
+    from scheduling.store import open_store
+
+    monkeypatch.setitem(sys.modules, "asyncpg", None)
+    with pytest.raises(StoreError, match=r"pip install 'summarybot\[postgresql\]'"):
+        await open_store(StorageSettings(url="postgresql://bot@db/sb"))

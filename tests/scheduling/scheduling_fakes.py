@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+
+import asyncpg
 
 from delivery.models import ChannelDestination, FileDestination
 from scheduling.models import Daily, Delivery, DeliveryStatus, Run, Schedule, utc_now
@@ -145,9 +149,11 @@ class Harness:
     deliver: FakeDeliver | None = None
     scheduler: TaskScheduler | None = None
     notices: list = field(default_factory=list)
+    # A PostgreSQL database to use instead of the SQLite file at `path`.
+    url: str | None = None
 
     async def open(self, start: bool = False) -> TaskScheduler:
-        self.store = await Store.open(self.path)
+        self.store = await (Store.open_url(self.url) if self.url else Store.open(self.path))
         self.deliver = FakeDeliver(
             self.store, failing=self.deliver.failing if self.deliver else set()
         )
@@ -183,3 +189,17 @@ class Harness:
     async def restart(self, start: bool = True) -> TaskScheduler:
         await self.close()
         return await self.open(start=start)
+
+
+async def raw_sql(harness: Harness, sql: str) -> None:
+    """Run `sql` on the harness's database behind the store's back (as an old release would)."""
+    if harness.url is None:
+        with closing(sqlite3.connect(harness.path)) as raw:
+            raw.execute(sql)
+            raw.commit()
+        return
+    raw = await asyncpg.connect(harness.url)
+    try:
+        await raw.execute(sql)
+    finally:
+        await raw.close()

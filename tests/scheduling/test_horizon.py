@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from scheduling_fakes import DAY0, make_schedule
+from scheduling_fakes import DAY0, make_schedule, raw_sql
 
 from scheduling import jobs
 from scheduling.firing import next_fire
@@ -242,10 +241,7 @@ async def test_a_database_from_before_the_column_is_caught_up_like_before(harnes
     near = await ts.create(make_schedule(recurrence=Daily(time=time(9, 0))), actor="user:7")
     far = await far_schedule(harness)
     await harness.close()
-    raw = sqlite3.connect(harness.path)
-    raw.execute("UPDATE schedules SET next_fire_at = ''")
-    raw.commit()
-    raw.close()
+    await raw_sql(harness, "UPDATE schedules SET next_fire_at = ''")
     harness.clock.now = DAY0.replace(hour=9, minute=30)
     await harness.open(start=True)
     [run] = await harness.store.list_runs(near.id)

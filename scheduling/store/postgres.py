@@ -1,0 +1,197 @@
+"""PostgreSQL, for more than one bot process: the same store over asyncpg.
+
+The store's statements arrive in SQLite's flavour and are rewritten once each
+(`postgres_sql`); the migrations are the same numbered files (`postgres_ddl`), with the
+version kept in a one-row table instead of SQLite's `user_version`. One connection per
+process, as with SQLite: the store's lock serializes its transactions, and a write
+transaction's read-then-write is made safe against other processes by locking the rows it
+reads (`row_lock`) instead of SQLite's whole-database `BEGIN IMMEDIATE`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Self
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from scheduling.errors import StoreError
+from scheduling.store._driver import (
+    Dialect,
+    IntegrityViolation,
+    Result,
+    newer_schema_error,
+    postgres_ddl,
+    postgres_sql,
+)
+
+LOCK_TIMEOUT_MS = 5000  # as SQLite's busy timeout: a write waits this long for another
+# Every process that migrates takes this transaction-level advisory lock first, so two
+# processes starting at once apply each migration once.
+_MIGRATION_LOCK = 0x5_0001
+_KEY = re.compile(r"Key \(([^)]*)\)=")
+_STATUS_COUNT = re.compile(r"(\d+)$")
+
+
+def redacted(url: str) -> str:
+    """The URL as messages show it: never its password."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
+@lru_cache(maxsize=512)
+def _returns_rows(sql: str) -> bool:
+    head = sql.lstrip().split(None, 1)[0].upper()
+    return head in {"SELECT", "WITH", "SHOW", "VALUES"} or " RETURNING " in sql.upper()
+
+
+def _violation(exc: asyncpg.IntegrityConstraintViolationError) -> IntegrityViolation:
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        key = _KEY.search(getattr(exc, "detail", None) or "")
+        table = getattr(exc, "table_name", None) or ""
+        columns = (
+            ", ".join(f"{table}.{name.strip()}" for name in key.group(1).split(","))
+            if key
+            else None
+        )
+        return IntegrityViolation(str(exc), "unique", columns)
+    kind = "foreign_key" if isinstance(exc, asyncpg.ForeignKeyViolationError) else "other"
+    return IntegrityViolation(str(exc), kind)
+
+
+class PostgresDatabase:
+    """The store's connection to a PostgreSQL database."""
+
+    dialect: Dialect = "postgresql"
+    # Appended to a write transaction's reads: READ COMMITTED alone would let another
+    # process change the row between the read and the write.
+    row_lock = " FOR UPDATE"
+
+    def __init__(self, connection: asyncpg.Connection, target: str) -> None:
+        self._db = connection
+        self.target = target
+        self._transaction: Any = None
+
+    @classmethod
+    async def open(cls, url: str, password: str | None = None) -> Self:
+        """Connect; `password` (from the environment) wins over libpq's own variables."""
+        target = redacted(url)
+        try:
+            connection = await asyncpg.connect(url, password=password or None)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+            raise StoreError(f"{target}: cannot connect to PostgreSQL: {exc}") from None
+        try:
+            await connection.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection, target)
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        """Run one statement (rewritten for PostgreSQL once per text)."""
+        text = postgres_sql(sql)
+        try:
+            if _returns_rows(text):
+                rows = await self._db.fetch(text, *params)
+                return Result(list(rows), len(rows))
+            status = await self._db.execute(text, *params)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise _violation(exc) from None
+        count = _STATUS_COUNT.search(status or "")
+        return Result([], int(count.group(1)) if count else 0)
+
+    async def begin(self) -> None:
+        """Start a transaction (READ COMMITTED; writes lock what they read, `row_lock`)."""
+        self._transaction = self._db.transaction()
+        await self._transaction.start()
+
+    async def commit(self) -> None:
+        """Commit the transaction `begin` started."""
+        transaction, self._transaction = self._transaction, None
+        await transaction.commit()
+
+    async def rollback(self) -> None:
+        """Undo the transaction `begin` started, if one is open."""
+        transaction, self._transaction = self._transaction, None
+        if transaction is not None:
+            await transaction.rollback()
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on the connection."""
+        return self._db.is_in_transaction()
+
+    async def migrate(self, known: list[tuple[int, str, str]]) -> int:
+        """Apply newer migrations, each in a transaction under the migration lock."""
+        latest = known[-1][0] if known else 0
+        current = 0
+        for version, name, sql in [(0, "", ""), *known]:
+            async with self._db.transaction():
+                await self._db.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+                await self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"
+                )
+                current = await self._db.fetchval("SELECT max(version) FROM schema_version")
+                if current is None:
+                    await self._db.execute("INSERT INTO schema_version VALUES (0)")
+                    current = 0
+                if current > latest:
+                    raise newer_schema_error(self.target, current, latest)
+                if version <= current:
+                    continue
+                try:
+                    await self._db.execute(postgres_ddl(sql))
+                except asyncpg.PostgresError as exc:
+                    raise StoreError(f"{self.target}: migration {name} failed: {exc}") from None
+                await self._db.execute("UPDATE schema_version SET version = $1", version)
+                current = version
+        return current
+
+    async def integrity_check(self) -> str:
+        """`ok` when the schema answers: the server keeps its files consistent itself."""
+        await self._db.fetchval("SELECT max(version) FROM schema_version")
+        return "ok"
+
+    async def optimize(self) -> None:
+        """Nothing to do: PostgreSQL's autovacuum keeps planner statistics fresh."""
+
+    async def check_writable(self, timeout_seconds: float) -> None:
+        """Prove that a write could happen now: lock the version row, then roll back.
+
+        A read-only server (a hot standby) or one whose row another writer holds for longer
+        than `timeout_seconds` is reported at once.
+        """
+        try:
+            async with asyncio.timeout(timeout_seconds + 1), self._db.transaction():
+                await self._db.execute(
+                    f"SET LOCAL lock_timeout = {max(1, int(timeout_seconds * 1000))}"
+                )
+                await self._db.execute("UPDATE schema_version SET version = version")
+                raise _RollBack
+        except _RollBack:
+            return
+        except TimeoutError:
+            raise StoreError(f"not writable: no answer within {timeout_seconds:g} s") from None
+        except asyncpg.InterfaceError:
+            raise StoreError("not writable: the database connection is closed") from None
+        except (asyncpg.PostgresError, OSError) as exc:
+            raise StoreError(f"not writable: {exc}") from None
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if not self._db.is_closed():
+            await self._db.close()
+
+
+class _RollBack(Exception):
+    """Leaves the write probe's transaction undone."""

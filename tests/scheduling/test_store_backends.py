@@ -1,0 +1,161 @@
+"""What holds on both databases across connections (processes), and PostgreSQL's own paths.
+
+The store's single-connection behaviour is `test_store.py`, run on both backends; here two
+connections share one database, as two bot processes (or the bot and the CLI) do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time
+
+import asyncpg
+import pytest
+
+from delivery.models import ChannelDestination
+from scheduling.errors import DuplicateError, StoreError
+from scheduling.models import Daily, Run, Schedule
+from scheduling.store import Store, migrations
+from scheduling.store._driver import postgres_ddl, postgres_sql
+from scheduling.store.postgres import redacted
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def _schedule(**changes) -> Schedule:
+    fields = {
+        "guild_id": 111,
+        "created_by": 42,
+        "channel_ids": (1001,),
+        "recurrence": Daily(time=time(9, 0)),
+        "destinations": (ChannelDestination(channel_id=2001),),
+        "created_at": T0,
+        "updated_at": T0,
+    }
+    fields.update(changes)
+    return Schedule(**fields)
+
+
+async def test_two_connections_claim_a_slot_once(store, open_again):
+    schedule = _schedule()
+    await store.insert_schedule(schedule)
+    other = await open_again()
+    try:
+        claims = await asyncio.gather(
+            *(
+                connection.claim_run(Run(schedule_id=schedule.id, scheduled_for=T0))
+                for connection in (store, other) * 5
+            )
+        )
+    finally:
+        await other.close()
+    assert sum(claim is not None for claim in claims) == 1
+    assert len(await store.list_runs(schedule.id)) == 1
+
+
+async def test_read_change_write_loses_no_change_between_connections(store, open_again):
+    """Forty increments from two connections at once: each reads what the last one wrote."""
+    schedule = _schedule()
+    await store.insert_schedule(schedule)
+    other = await open_again()
+
+    def bump(before: Schedule):
+        return before.model_copy(update={"run_count": before.run_count + 1}), None
+
+    try:
+        await asyncio.gather(
+            *(connection.modify_schedule(schedule.id, bump) for connection in (store, other) * 20)
+        )
+    finally:
+        await other.close()
+    stored = await store.get_schedule(schedule.id)
+    assert stored is not None
+    assert stored.run_count == 40
+
+
+async def test_a_duplicate_id_is_refused_with_the_same_words(store):
+    schedule = _schedule()
+    await store.insert_schedule(schedule)
+    with pytest.raises(DuplicateError, match=f"a schedule with id {schedule.id} already exists"):
+        await store.insert_schedule(schedule)
+    with pytest.raises(DuplicateError, match="import refused, nothing was written: a schedule id"):
+        await store.insert_schedules([_schedule(), schedule], actor="cli", now=T0)
+    assert [s.id for s in await store.list_schedules()] == [schedule.id]
+
+
+async def test_ids_and_times_sort_byte_by_byte(store):
+    """TEXT compares as in SQLite whatever the server's locale: 'B' < 'a' < 'b'."""
+    for schedule_id in ("b-1", "B-1", "a-1"):
+        await store.insert_schedule(_schedule(id=schedule_id))
+    assert [s.id for s in await store.list_schedules()] == ["B-1", "a-1", "b-1"]
+
+
+# --- PostgreSQL's own paths -----------------------------------------------------------------
+
+
+async def test_a_new_postgres_database_is_migrated_and_reopened_untouched(postgres_url):
+    async with await Store.open_url(postgres_url) as store:
+        assert store.backend == "postgresql"
+        assert store.schema_version == migrations()[-1][0]
+        assert await store.integrity_check() == "ok"
+        await store.check_writable()
+        schedule = _schedule()
+        await store.insert_schedule(schedule)
+    async with await Store.open_url(postgres_url) as store:
+        assert await store.get_schedule(schedule.id) == schedule
+
+
+async def test_processes_starting_together_migrate_once(postgres_url):
+    stores = await asyncio.gather(*(Store.open_url(postgres_url) for _ in range(4)))
+    try:
+        assert {store.schema_version for store in stores} == {migrations()[-1][0]}
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_a_postgres_database_from_a_newer_release_is_refused(postgres_url):
+    async with await Store.open_url(postgres_url):
+        pass
+    raw = await asyncpg.connect(postgres_url)
+    try:
+        await raw.execute("UPDATE schema_version SET version = 99")
+    finally:
+        await raw.close()
+    with pytest.raises(StoreError, match=r"schema version 99.*newer release"):
+        await Store.open_url(postgres_url)
+
+
+async def test_an_unreachable_server_is_named_without_its_password(tmp_path):
+    url = f"postgresql://bot:hunter2@/summarybot?host={tmp_path}&port=1"
+    with pytest.raises(StoreError, match="cannot connect to PostgreSQL") as caught:
+        await Store.open_url(url)
+    assert "hunter2" not in str(caught.value)
+    assert "bot:***@" in str(caught.value)
+
+
+def test_statements_are_rewritten_for_postgres_once_and_only_where_needed():
+    assert postgres_sql(
+        "SELECT json_extract(spec, '$.timezone') FROM schedules"
+        " WHERE +status = 'active' AND id = ? AND note = '?' LIMIT ?"
+    ) == (
+        "SELECT (spec::json ->> 'timezone') FROM schedules"
+        " WHERE status = 'active' AND id = $1 AND note = '?' LIMIT $2"
+    )
+
+
+def test_migrations_are_translated_to_postgres_types():
+    ddl = postgres_ddl(migrations()[0][2])
+    assert "id             BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" in ddl
+    assert "guild_id    BIGINT NOT NULL" in ddl
+    assert 'id          TEXT COLLATE "C" PRIMARY KEY' in ddl
+    assert "rowid BIGINT GENERATED ALWAYS AS IDENTITY" in ddl
+    assert "AUTOINCREMENT" not in ddl
+
+
+def test_urls_are_shown_without_passwords():
+    assert (
+        redacted("postgresql://bot:pw@db.example:5433/sb")
+        == "postgresql://bot:***@db.example:5433/sb"
+    )
+    assert redacted("postgresql://bot@db/sb") == "postgresql://bot@db/sb"
