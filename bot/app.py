@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -35,7 +36,7 @@ from bot.ops.health import bot_checks
 from bot.ops.http_server import HealthServer
 from bot.ops.loop_lag import LoopLagMonitor
 from bot.ops.metrics import BotMetrics, MeteredLLMEngine
-from bot.pacing import install_pacer
+from bot.pacing import GlobalPacer, install_pacer
 from bot.privacy import run_time_problem, schedule_thread_filter
 from bot.subscribers import Subscribers
 from bot.threads import ThreadTracker
@@ -47,9 +48,13 @@ from scheduling.errors import CheckUnavailableError
 from scheduling.models import utc_now
 from scheduling.outbox import Outbox
 from scheduling.scheduler import TaskScheduler
+from scheduling.shards import ShardPlan
 from scheduling.store import Store, open_store
 from summarizer import summarize
 from summarizer.llm import LLMEngine
+
+if TYPE_CHECKING:
+    from scheduling.store.claims import ShardLocks
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,7 @@ class SummaryBot(commands.AutoShardedBot):
         settings: Settings,
         *,
         shard_count: int | None = None,
+        plan: ShardPlan | None = None,
         clock: Callable[[], datetime] = utc_now,
         start_scheduler: bool = True,
     ) -> None:
@@ -87,7 +93,8 @@ class SummaryBot(commands.AutoShardedBot):
             intents=bot_intents(),
             # Nothing the bot says pings anyone unless a send opts in explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
-            shard_count=shard_count,
+            shard_count=plan.count if plan is not None else shard_count,
+            shard_ids=list(plan.shards) if plan is not None else None,
             tree_cls=SummaryTree,
             http_trace=metrics.http_trace(),
             # Digests read history over REST; a cache of the last 1,000 gateway messages would
@@ -95,6 +102,10 @@ class SummaryBot(commands.AutoShardedBot):
             max_messages=None,
         )
         self.metrics = metrics
+        # The shards this process serves (None: all of them, one process), and the locks
+        # that hold them (set by `summarybot run`; they tell who holds the other shards).
+        self.plan = plan
+        self.shard_locks: ShardLocks | None = None
         self.http_server: HealthServer | None = None
         self.settings = settings
         self.clock = clock
@@ -123,7 +134,7 @@ class SummaryBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Open the store, start the scheduler, register commands and views, sync commands."""
-        pacer = install_pacer(self)
+        pacer = install_pacer(self, GlobalPacer(rate=self.global_rate))
         self.metrics.watch_pacer(pacer)
         self.metrics.watch_loop(self.loop_lag)
         if self.start_scheduler:
@@ -136,6 +147,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.webhook_session = webhook_session(settings.delivery)
         self.llm = MeteredLLMEngine(settings.summarizer.llm, self.session, metrics=self.metrics)
         self.store = await open_store(settings.storage)
+        self.store.plan = self.plan
         self.senders = {
             "channel": DiscordSender(self, self.session),
             "dm": DiscordSender(self, self.session),
@@ -263,6 +275,16 @@ class SummaryBot(commands.AutoShardedBot):
             log.info("stopped")
 
     @property
+    def global_rate(self) -> float:
+        """REST requests per second this process may send: its shards' share of the limit.
+
+        Discord's global limit is per bot token, across every process: N processes each at
+        their share stay under it together.
+        """
+        share = self.plan.share() if self.plan is not None else 1.0
+        return self.settings.discord.global_rate_limit * share
+
+    @property
     def uptime_seconds(self) -> float:
         """Seconds since the bot object was built."""
         return time.monotonic() - self.started_monotonic
@@ -278,6 +300,7 @@ def create_bot(
     settings: Settings,
     *,
     shard_count: int | None = None,
+    plan: ShardPlan | None = None,
     start_scheduler: bool = True,
     clock: Callable[[], datetime] = utc_now,
 ) -> SummaryBot:
@@ -285,5 +308,5 @@ def create_bot(
     base = settings.discord.api_base.rstrip("/")
     discord.http.Route.BASE = base
     return SummaryBot(
-        settings, shard_count=shard_count, start_scheduler=start_scheduler, clock=clock
+        settings, shard_count=shard_count, plan=plan, start_scheduler=start_scheduler, clock=clock
     )

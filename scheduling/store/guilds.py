@@ -9,7 +9,7 @@ from typing import Any
 from scheduling.guilds import GuildSettings, Subscription
 from scheduling.models import AuditEntry, Run
 from scheduling.store._base import StoreBase, decode_time, encode_time, optional_time, where
-from scheduling.store.runs import RUN_COLUMNS, run_from_row
+from scheduling.store.runs import RUN_COLUMNS_OF_R, run_from_row
 
 _SUBSCRIPTION_COLUMNS = "schedule_id, guild_id, user_id, created_at, refusals, lost_access"
 
@@ -185,10 +185,9 @@ class GuildQueries(StoreBase):
 
     async def recent_failures(self, guild_id: int, limit: int = 5) -> list[Run]:
         """The guild's latest failed runs, newest first (for /summarybot status)."""
-        columns = ", ".join(f"r.{column.strip()}" for column in RUN_COLUMNS.split(","))
         async with self._read():
             rows = await self._rows(
-                f"SELECT {columns} FROM runs r JOIN schedules s ON s.id = r.schedule_id"  # noqa: S608
+                f"SELECT {RUN_COLUMNS_OF_R} FROM runs r JOIN schedules s ON s.id = r.schedule_id"  # noqa: S608
                 " WHERE s.guild_id = ? AND r.status = 'failed'"
                 " ORDER BY r.started_at DESC, r.id DESC LIMIT ?",
                 (guild_id, limit),

@@ -17,6 +17,8 @@ RUN_COLUMNS = (
     "id, schedule_id, scheduled_for, trigger, triggered_by, status, attempt, window_start,"
     " window_end, message_count, error, started_at, finished_at"
 )
+# The same columns of `runs r` in a join.
+RUN_COLUMNS_OF_R = ", ".join(f"r.{column.strip()}" for column in RUN_COLUMNS.split(","))
 
 
 class RunQueries(ScheduleQueries):
@@ -127,12 +129,16 @@ class RunQueries(ScheduleQueries):
         return {row[0]: datetime.fromisoformat(row[1]) for row in rows}
 
     async def runs_with_status(self, *statuses: RunStatus) -> list[Run]:
-        """Every run in the given states (e.g. `running` and `interrupted` at start-up)."""
+        """Every run in the given states (e.g. `running` and `interrupted` at start-up).
+
+        Only of this process's shards' guilds: another process recovers the others.
+        """
         wanted = [str(status) for status in statuses]
         async with self._read():
+            scope = self._in_plan("s.guild_id")
             rows = await self._rows(
-                f"SELECT {RUN_COLUMNS} FROM runs"  # noqa: S608
-                f" WHERE status IN ({', '.join('?' * len(wanted))}) ORDER BY id",
+                f"SELECT {RUN_COLUMNS_OF_R} FROM runs r JOIN schedules s ON s.id = r.schedule_id"  # noqa: S608
+                f" WHERE r.status IN ({', '.join('?' * len(wanted))}){scope} ORDER BY r.id",
                 wanted,
             )
         return [run_from_row(row) for row in rows]

@@ -217,6 +217,9 @@ class ScheduleQueries(StoreBase):
             ("status = ?", None if status is None else str(status)),
             ("updated_at >= ?", None if changed_since is None else encode_time(changed_since)),
         )
+        scope = self._in_plan()
+        if scope:
+            where_sql = f"{where_sql}{scope}" if where_sql else f" WHERE 1 = 1{scope}"
         async with self._read():
             rows = await self._rows(
                 f"SELECT {TIMING_COLUMNS} FROM schedules{where_sql}",  # noqa: S608
@@ -237,7 +240,7 @@ class ScheduleQueries(StoreBase):
         async with self._read():
             rows = await self._rows(
                 f"SELECT s.id FROM schedules s WHERE EXISTS (SELECT 1 FROM {elements}"  # noqa: S608
-                f" WHERE {rotated} IS NOT NULL) ORDER BY s.id"
+                f" WHERE {rotated} IS NOT NULL){self._in_plan('s.guild_id')} ORDER BY s.id"
             )
         return [row[0] for row in rows]
 

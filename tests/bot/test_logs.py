@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from bot.config import LoggingSettings
 from bot.ops.logs import configure_logging
 from bot.ops.redact import Redactor
-
-NAMES = ("", "discord", "discord.client", "apscheduler")
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    loggers = [logging.getLogger(name) for name in NAMES]
-    saved = [(lg, lg.level, lg.handlers[:], lg.filters[:]) for lg in loggers]
-    yield
-    for logger, level, handlers, filters in saved:
-        logger.setLevel(level)
-        logger.handlers[:] = handlers
-        logger.filters[:] = filters
 
 
 def test_scheduler_job_runs_are_not_logged_at_info(capsys):

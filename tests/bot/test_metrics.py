@@ -188,3 +188,17 @@ async def test_the_extractive_engine_spends_no_tokens():
     summary = await summarize(chat(), SummaryOptions())
     metrics.count_tokens(summary.usage)
     assert samples(metrics)[("summarybot_llm_tokens_total", (("kind", "prompt"),))] == 0
+
+
+def test_each_process_paces_at_its_shards_share_of_the_global_limit():
+    from bot.app import create_bot
+    from bot.config import DiscordSettings, Settings
+    from scheduling.shards import ShardPlan
+
+    settings = Settings(discord=DiscordSettings(global_rate_limit=48))
+    assert create_bot(settings).global_rate == 48
+    quarter = create_bot(settings, plan=ShardPlan(16, (4, 5, 6, 7)))
+    assert quarter.global_rate == 12
+    metrics = BotMetrics()
+    metrics.watch_pacer(GlobalPacer(rate=quarter.global_rate))
+    assert samples(metrics)[("summarybot_discord_global_rate", ())] == 12

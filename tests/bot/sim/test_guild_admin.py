@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from scheduling.models import AuditAction, ScheduleStatus
+from scheduling.shards import ShardPlan
 
 
 def text(result) -> str:
@@ -249,3 +250,33 @@ async def test_the_bot_removed_from_a_guild_pauses_its_schedules(world):
 
     stored = await scheduler(world).get(schedule.id)
     assert (stored.status, stored.pause_cause) == (ScheduleStatus.PAUSED, "left_server")
+
+
+class _Holders:
+    """Stands in for the PostgreSQL shard locks: who holds which shard."""
+
+    def __init__(self, held: dict[int, str]) -> None:
+        self.held = held
+
+    async def holders(self) -> dict[int, str]:
+        return self.held
+
+
+async def test_status_of_one_of_several_processes_shows_its_shards_and_the_others(world):
+    bot = world.env.bot
+    bot.plan = ShardPlan(8, (0, 1, 2, 3))
+    bot.shard_locks = _Holders(
+        {**dict.fromkeys(range(4), "summarybot a:1 shards 0-3 of 8"), 4: "summarybot b:2"}
+    )
+    try:
+        shown = await world.admin.slash(world.general, "summarybot status")
+    finally:
+        bot.plan = bot.shard_locks = None
+
+    fields = {f.name: f.value for f in shown.response.embeds[0].fields}
+    assert fields["Shards"] == "this process: 0-3 of 8\n4: summarybot b:2\n5-7: free"
+
+
+async def test_status_of_a_single_process_says_nothing_of_shards(world):
+    shown = await world.admin.slash(world.general, "summarybot status")
+    assert "Shards" not in {f.name for f in shown.response.embeds[0].fields}
