@@ -164,6 +164,8 @@ class TaskScheduler:
             id=POLL_JOB,
             max_instances=1,
         )
+        # PostgreSQL tells of another process's change at once; SQLite leaves it to the poll.
+        await self.store.watch_schedules(self._changed_elsewhere)
         # Cut-off runs first: their tasks queue for their schedules' locks before APScheduler
         # can fire a later slot, whose window must start where theirs ends.
         for run in await self.store.runs_with_status(RunStatus.RUNNING, RunStatus.INTERRUPTED):
@@ -234,6 +236,11 @@ class TaskScheduler:
             id=job_id,
             replace_existing=True,
         )
+
+    def _changed_elsewhere(self) -> None:
+        """A schedule's timing changed (maybe in another process): poll now, not in 5 s."""
+        if self.started:
+            self._scheduler.modify_job(POLL_JOB, next_run_time=datetime.now(UTC))
 
     async def poll(self) -> None:
         """Pick up changes made by another process, then refill the horizon from the store.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -23,6 +23,8 @@ from scheduling.models import AuditEntry
 from scheduling.shards import ShardPlan
 from scheduling.store._driver import Database, IntegrityViolation, settled
 
+# The notification every committed schedule change sends (`watch_schedules`).
+SCHEDULES_CHANNEL = "summarybot_schedules"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -151,6 +153,14 @@ class StoreBase:
     async def _read(self) -> AsyncIterator[None]:
         async with self._lock:
             yield
+
+    async def watch_schedules(self, callback: Callable[[], None]) -> bool:
+        """Call `callback` whenever any process commits a schedule change (PostgreSQL).
+
+        False on SQLite, which cannot tell: the change poll alone finds such changes there.
+        """
+        async with self._lock:
+            return await self._db.listen(SCHEDULES_CHANNEL, callback)
 
     async def integrity_check(self) -> str:
         """The database's own verdict (`ok` when sound)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, Protocol
@@ -68,6 +68,12 @@ class Database(Protocol):
     async def optimize(self) -> None: ...
 
     async def check_writable(self, timeout_seconds: float) -> None: ...
+
+    async def changed(self, channel: str) -> None:
+        """Tell the other processes, when this transaction commits, that `channel` changed."""
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> bool:
+        """Call `callback` when another connection announces `channel`; False if unsupported."""
 
     async def close(self) -> None: ...
 

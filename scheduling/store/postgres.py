@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -134,6 +134,10 @@ class PostgresDatabase:
     async def migrate(self, known: list[tuple[int, str, str]]) -> int:
         """Apply newer migrations, each in a transaction under the migration lock."""
         latest = known[-1][0] if known else 0
+        if await self._db.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+            current = await self._db.fetchval("SELECT max(version) FROM schema_version")
+            if current == latest:
+                return current  # the common start: nothing to do, no lock to queue for
         current = 0
         for version, name, sql in [(0, "", ""), *known]:
             async with self._db.transaction():
@@ -186,6 +190,15 @@ class PostgresDatabase:
             raise StoreError("not writable: the database connection is closed") from None
         except (asyncpg.PostgresError, OSError) as exc:
             raise StoreError(f"not writable: {exc}") from None
+
+    async def changed(self, channel: str) -> None:
+        """`NOTIFY`, delivered to the listeners when (and only if) the transaction commits."""
+        await self._db.execute("SELECT pg_notify($1, '')", channel)
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> bool:
+        """`LISTEN` on this connection; notifications arrive between its queries."""
+        await self._db.add_listener(channel, lambda *_args: callback())
+        return True
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -18,7 +18,14 @@ from scheduling.models import (
     Schedule,
     ScheduleStatus,
 )
-from scheduling.store._base import StoreBase, encode_time, is_duplicate, optional_time, where
+from scheduling.store._base import (
+    SCHEDULES_CHANNEL,
+    StoreBase,
+    encode_time,
+    is_duplicate,
+    optional_time,
+    where,
+)
 from scheduling.store._driver import Database, IntegrityViolation
 
 _RECURRENCE: TypeAdapter[Recurrence] = TypeAdapter(Recurrence)
@@ -74,6 +81,7 @@ class ScheduleQueries(StoreBase):
                 )
                 if audit is not None:
                     await self._insert_audit(db, audit)
+                await db.changed(SCHEDULES_CHANNEL)
         except IntegrityViolation as exc:
             if is_duplicate(exc, "schedules.id"):
                 raise DuplicateError(f"a schedule with id {schedule.id} already exists") from None
@@ -102,6 +110,7 @@ class ScheduleQueries(StoreBase):
                         ),
                     )
                     count += 1
+                await db.changed(SCHEDULES_CHANNEL)
         except IntegrityViolation as exc:
             what = "a schedule id exists already" if is_duplicate(exc, "schedules.id") else exc
             raise DuplicateError(f"import refused, nothing was written: {what}") from None
@@ -130,6 +139,7 @@ class ScheduleQueries(StoreBase):
                     written.append(schedule)
                 for schedule_id, change in updates:
                     written.append((await self._modify_in(db, schedule_id, change, guild_id))[1])
+                await db.changed(SCHEDULES_CHANNEL)
         except IntegrityViolation as exc:
             what = "a schedule id exists already" if is_duplicate(exc, "schedules.id") else exc
             raise DuplicateError(f"import refused, nothing was written: {what}") from None
@@ -146,6 +156,8 @@ class ScheduleQueries(StoreBase):
             result = await db.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
             if result.rowcount and audit is not None:
                 await self._insert_audit(db, audit)
+            if result.rowcount:
+                await db.changed(SCHEDULES_CHANNEL)
             return result.rowcount > 0
 
     async def modify_schedule(
@@ -203,6 +215,9 @@ class ScheduleQueries(StoreBase):
                     f"{_UPDATE}, next_fire_at = ? WHERE id = ?",
                     (*schedule_row(after)[1:], next_fire_column(after), schedule_id),
                 )
+                # When it fires changed: the owning process moves its job now, not at its
+                # next poll. (A counter or a destination is read afresh by each run.)
+                await db.changed(SCHEDULES_CHANNEL)
         if audit is not None:
             await self._insert_audit(db, audit)
         return before, after

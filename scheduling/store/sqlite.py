@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -179,6 +179,13 @@ class SqliteDatabase:
             raise StoreError(f"not writable: {exc}") from None
         except ValueError:  # aiosqlite's answer once the connection is closed
             raise StoreError("not writable: the database connection is closed") from None
+
+    async def changed(self, channel: str) -> None:
+        """Nothing to send: processes on one file notice changes by their poll alone."""
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> bool:
+        """SQLite has no notifications: the caller keeps polling."""
+        return False
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -14,7 +14,7 @@ import pytest
 
 from delivery.models import ChannelDestination
 from scheduling.errors import DuplicateError, StoreError
-from scheduling.models import Daily, Run, Schedule
+from scheduling.models import Daily, Run, Schedule, utc_now
 from scheduling.store import Store, migrations
 from scheduling.store._driver import postgres_ddl, postgres_sql
 from scheduling.store.postgres import redacted
@@ -159,3 +159,52 @@ def test_urls_are_shown_without_passwords():
         == "postgresql://bot:***@db.example:5433/sb"
     )
     assert redacted("postgresql://bot@db/sb") == "postgresql://bot@db/sb"
+
+
+async def test_a_timing_change_in_another_process_reaches_the_scheduler_at_once(
+    postgres_url, tmp_path
+):
+    """With the 5 s poll pushed out of reach, LISTEN/NOTIFY alone brings the change."""
+    from scheduling.scheduler import TaskScheduler
+    from scheduling.settings import RetentionSettings, SchedulingSettings
+
+    async def never(*_args, **_kwargs):
+        raise AssertionError("nothing runs in this test")
+
+    store = await Store.open_url(postgres_url)
+    scheduler = TaskScheduler(
+        store,
+        SchedulingSettings(min_interval_seconds=60),
+        RetentionSettings(),
+        source=never,
+        summarize=never,
+        deliver=never,
+        file_root=tmp_path,
+        max_messages=50,
+        min_messages=1,
+        poll_seconds=3600,
+    )
+    polled = asyncio.Event()
+    poll = scheduler.poll
+
+    async def poll_and_tell() -> None:
+        await poll()
+        polled.set()
+
+    scheduler.poll = poll_and_tell  # before start: the poll job calls this one
+    await scheduler.start()
+    other = await Store.open_url(postgres_url)
+    try:
+        schedule = _schedule(created_at=utc_now(), updated_at=utc_now())
+        await other.insert_schedule(schedule)  # "the CLI", another connection
+        await asyncio.wait_for(polled.wait(), 10)
+        assert scheduler.next_run_time(schedule) is not None
+    finally:
+        await other.close()
+        await scheduler.stop(timeout=1)
+        await store.close()
+
+
+async def test_sqlite_has_no_notifications_and_says_so(tmp_path):
+    async with await Store.open(tmp_path / "x.db") as store:
+        assert await store.watch_schedules(lambda: None) is False
