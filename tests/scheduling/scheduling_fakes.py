@@ -153,7 +153,7 @@ class Harness:
     url: str | None = None
 
     async def open(self, start: bool = False) -> TaskScheduler:
-        self.store = await (Store.open_url(self.url) if self.url else Store.open(self.path))
+        self.store = await open_store(self.path, self.url)
         self.deliver = FakeDeliver(
             self.store, failing=self.deliver.failing if self.deliver else set()
         )
@@ -189,6 +189,11 @@ class Harness:
     async def restart(self, start: bool = True) -> TaskScheduler:
         await self.close()
         return await self.open(start=start)
+
+
+async def open_store(path: Path, url: str | None) -> Store:
+    """The test's database: PostgreSQL at `url` on that leg, else the SQLite file at `path`."""
+    return await (Store.open_url(url) if url else Store.open(path))
 
 
 async def raw_sql(harness: Harness, sql: str) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from scheduling_fakes import DAY0, FakeClock, FakeSource, make_schedule
+from scheduling_fakes import DAY0, FakeClock, FakeSource, make_schedule, open_store
 
 from delivery.file import FileSender
 from delivery.models import FileDestination
@@ -17,7 +17,6 @@ from scheduling.models import DeliveryStatus, RunStatus
 from scheduling.outbox import Outbox
 from scheduling.scheduler import TaskScheduler
 from scheduling.settings import RetentionSettings, SchedulingSettings
-from scheduling.store import Store
 from summarizer import summarize
 
 SLOT1 = DAY0.replace(hour=9)
@@ -25,11 +24,11 @@ GUILD_A, GUILD_B = 111111111111111111, 222222222222222222
 
 
 @pytest.fixture
-async def bot(tmp_path):
+async def bot(tmp_path, database_url):
     """A scheduler over a real store whose outbox writes files with the bot's `FileSender`."""
     clock = FakeClock(SLOT1)
     root = tmp_path / "digests"
-    store = await Store.open(tmp_path / "bot.db")
+    store = await open_store(tmp_path / "bot.db", database_url)
 
     async def notify(_notice):
         return None

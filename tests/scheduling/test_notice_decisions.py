@@ -10,7 +10,7 @@ import sqlite3
 from datetime import time, timedelta
 
 import pytest
-from scheduling_fakes import DAY0, FakeClock, FakeSource, make_schedule
+from scheduling_fakes import DAY0, FakeClock, FakeSource, make_schedule, open_store
 
 from delivery.fanout import SendOutcome
 from delivery.models import FileDestination, WebhookDestination
@@ -48,8 +48,9 @@ class ScriptedSender:
 class World:
     """A scheduler with the real outbox; `notices` is everything it asked the bot to tell."""
 
-    def __init__(self, tmp_path) -> None:
+    def __init__(self, tmp_path, url: str | None = None) -> None:
         self.path = tmp_path / "bot.db"
+        self.url = url
         self.file_root = tmp_path / "digests"
         self.clock = FakeClock(DAY0)
         self.sender = ScriptedSender()
@@ -62,7 +63,7 @@ class World:
         self.notices.append(notice)
 
     async def open(self) -> TaskScheduler:
-        self.store = await Store.open(self.path)
+        self.store = await open_store(self.path, self.url)
         outbox = Outbox(
             self.store,
             {"webhook": self.sender, "file": self.sender},
@@ -112,8 +113,8 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path):
-    made = World(tmp_path)
+async def world(tmp_path, database_url):
+    made = World(tmp_path, database_url)
     await made.open()
     yield made
     await made.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from scheduling_fakes import DAY0, FakeClock, FakeSource, make_schedule
+from scheduling_fakes import DAY0, FakeClock, FakeSource, make_schedule, open_store
 
 from delivery.fanout import SendOutcome
 from delivery.models import FileDestination, WebhookDestination
@@ -15,7 +15,6 @@ from scheduling.models import DeliveryStatus, Run, RunStatus
 from scheduling.outbox import Outbox
 from scheduling.scheduler import TaskScheduler
 from scheduling.settings import RetentionSettings, SchedulingSettings
-from scheduling.store import Store
 from summarizer import summarize
 
 SLOT1 = DAY0.replace(hour=9)
@@ -39,7 +38,7 @@ class RecordingSender:
 
 
 @pytest.fixture
-async def world(tmp_path):
+async def world(tmp_path, database_url):
     clock = FakeClock(SLOT1)
     sender = RecordingSender()
     notices = []
@@ -49,7 +48,7 @@ async def world(tmp_path):
         notices.append(notice)
 
     async def open_scheduler(start=False):
-        store = await Store.open(tmp_path / "bot.db")
+        store = await open_store(tmp_path / "bot.db", database_url)
         outbox = Outbox(
             store,
             {"webhook": sender, "file": sender, "channel": sender},

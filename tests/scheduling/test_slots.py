@@ -98,7 +98,7 @@ def test_unknown_priorities_wait_as_normal():
     assert rank(None) == rank("bogus") == rank("normal")
 
 
-async def test_waiting_runs_start_by_priority_then_due(tmp_path, clock):
+async def test_waiting_runs_start_by_priority_then_due(tmp_path, clock, database_url):
     """The engine itself: one slot busy, low/normal/high schedules due, in the README's order."""
     from scheduling_fakes import Harness
 
@@ -106,6 +106,7 @@ async def test_waiting_runs_start_by_priority_then_due(tmp_path, clock):
         path=tmp_path / "slots.db",
         clock=clock,
         settings=SchedulingSettings(min_interval_seconds=60, max_concurrent_runs=1),
+        url=database_url,
     )
     await made.open()
     try:
