@@ -168,10 +168,27 @@ def _diverse_mix(rng: random.Random, count: int, now: datetime) -> list[tuple[st
 MIXES = {"simple": _simple_mix, "diverse": _diverse_mix}
 
 
-async def _populate(path: Path, count: int, mix_name: str) -> dict:
+async def _open(target: Path | str) -> Any:
+    """The store at a SQLite path or a PostgreSQL URL (bench/scale_out.py uses both)."""
+    from scheduling.store import Store
+
+    if str(target).startswith("postgresql://"):
+        return await Store.open_url(str(target))
+    return await Store.open(target)
+
+
+def _guild_of(number: int, guilds: int) -> int:
+    """Schedule `number`'s guild: one of `guilds` snowflake-like ids, spread over the shards.
+
+    Hashed, not `number % guilds`: the missed schedules are every k-th number, and a modulo
+    would put them all in the guilds of one shard.
+    """
+    return ((((number * 0x9E3779B1) & 0xFFFFFFFF) >> 8) % guilds << 22) | 1
+
+
+async def _populate(target: Path | str, count: int, mix_name: str, guilds: int = 500) -> dict:
     from delivery.models import ChannelDestination
     from scheduling.models import Schedule
-    from scheduling.store import Store
 
     rng = random.Random(7)
     # Created just now: a quick restart (the few slots that fell due since are caught up).
@@ -184,7 +201,7 @@ async def _populate(path: Path, count: int, mix_name: str) -> dict:
     missed = set(range(0, count, step)[:MISSED])
     for number in missed:
         mix[number] = (mix[number][0], {"kind": "daily", "time": clock_time(rng.randrange(24))})
-    async with await Store.open(path) as store:
+    async with await _open(target) as store:
         batch = []
         for number, (zone, fields) in enumerate(mix):
             created = first + timedelta(microseconds=number)
@@ -192,7 +209,7 @@ async def _populate(path: Path, count: int, mix_name: str) -> dict:
                 created -= timedelta(days=2)
             batch.append(
                 Schedule(
-                    guild_id=1 + number % 500,
+                    guild_id=_guild_of(number, guilds),
                     created_by=7,
                     channel_ids=(1000 + number,),
                     recurrence=fields,
@@ -287,13 +304,13 @@ def _timed(phases: dict[str, float], name: str, function: Any) -> Any:
 # --- the sides -----------------------------------------------------------------------------
 
 
-async def _restore_side(path: Path) -> dict:
+async def _restore_side(target: Path | str, plan: Any = None) -> dict:
+    """Restore from `target` (a SQLite path or a PostgreSQL URL), of `plan`'s shards only."""
     from delivery.models import ChannelDestination
     from scheduling import jobs
     from scheduling.models import Daily, RunTrigger, Schedule
     from scheduling.scheduler import TaskScheduler
     from scheduling.settings import RetentionSettings, SchedulingSettings
-    from scheduling.store import Store
 
     catch_ups: list[str] = []
 
@@ -312,7 +329,8 @@ async def _restore_side(path: Path) -> dict:
     phases: dict[str, float] = {}
     async with LoopSampler() as sampler:
         started = time.perf_counter()
-        store = await Store.open(path)
+        store = await _open(target)
+        store.plan = plan
         phases["open_s"] = time.perf_counter() - started
         store.due_timings = _timed(phases, "read_s", store.due_timings)  # type: ignore[method-assign]
         scheduler = TaskScheduler(
@@ -322,7 +340,7 @@ async def _restore_side(path: Path) -> dict:
             source=never,  # type: ignore[arg-type]
             summarize=never,
             deliver=never,
-            file_root=path.parent / "digests",
+            file_root=Path(tempfile.gettempdir()) / "summarybot-bench-digests",
             max_messages=5000,
             min_messages=5,
         )

@@ -46,18 +46,15 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.burst import (  # noqa: E402
+from bench.burst_report import (  # noqa: E402
     GLOBAL_PER_SECOND,
     TERMINAL,
-    WORDS,
     Limits,
     Seeded,
-    _limited_fake,
     _needs_bot_auth,
     _percentiles,
-    _seed,
-    _start_bot,
 )
+from bench.burst_world import WORDS, _limited_fake, _seed, _start_bot  # noqa: E402
 from bot.pacing import GLOBAL_BURST, GLOBAL_RATE  # noqa: E402
 from delivery.models import (  # noqa: E402
     ChannelDestination,
