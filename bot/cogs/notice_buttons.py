@@ -114,6 +114,14 @@ async def scope_for(
         return await actions.manager(bot, interaction, creators=True)
     schedule = await bot.require_scheduler().get(schedule_id)
     guild = bot.get_guild(schedule.guild_id)
+    if guild is None and bot.plan is not None and not bot.plan.owns(schedule.guild_id):
+        # Discord sends every DM's clicks to shard 0; another process serves this server,
+        # and only it can judge the member and act on its schedules.
+        raise NotAllowedError(
+            "This schedule's server is served by another of the bot's processes, which DM"
+            f" buttons cannot reach: use `/schedule show {schedule.id}` (and its buttons) in"
+            " the server."
+        )
     if guild is None:
         raise NotAllowedError("The bot is no longer in the server of this schedule.")
     bot.members.forget(guild.id, interaction.user.id)  # they act now: judge them as they are

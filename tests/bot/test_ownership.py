@@ -106,7 +106,7 @@ async def test_a_standby_reports_itself_healthy_and_takes_a_freed_group(postgres
                     await asyncio.sleep(0.02)
             assert body == {
                 "status": "standby",
-                "checks": {"shards": "standby: every group of 4 shards is held"},
+                "checks": {"shards": "standby: all 4 shards are held (groups of 2)"},
             }
         await first.release()
         plan, locks = await asyncio.wait_for(claim, 10)
@@ -132,3 +132,16 @@ async def test_check_lists_who_holds_which_shards(postgres_url, monkeypatch, cap
     assert code == 0
     assert "shards of 16: 4-7: summarybot " in out
     assert "shards of 16: 0-3,8-15: free" in out
+
+
+def test_a_stop_between_two_phases_of_the_start_is_not_lost():
+    """SIGTERM just as the claim ended, before the bot's start: the start sees it at once."""
+    from bot.cli.run import _Stopper
+
+    stopper = _Stopper()
+    stopper._received("SIGTERM")  # no phase is listening yet
+    stopped: list[str] = []
+    stopper.during(stopped.append)
+    assert stopped == ["SIGTERM"]
+    stopper._received("SIGINT")  # a second signal changes nothing
+    assert stopped == ["SIGTERM"]

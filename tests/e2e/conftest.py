@@ -48,7 +48,8 @@ class BotProcess:
     def file_root(self) -> Path:
         return Path(self.env["SUMMARYBOT_DELIVERY__FILE_ROOT"])
 
-    async def start(self, **overrides: str) -> BotProcess:
+    async def start(self, *args: str, **overrides: str) -> BotProcess:
+        """Start `summarybot run *args` with the environment plus `overrides`."""
         env = self.env | overrides
         self.stderr_lines = []
         self.process = await asyncio.create_subprocess_exec(
@@ -56,6 +57,7 @@ class BotProcess:
             "-m",
             "bot.cli",
             "run",
+            *args,
             cwd=self.workdir,
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
@@ -69,6 +71,7 @@ class BotProcess:
         assert self.process.stderr is not None
         async for line in self.process.stderr:
             self.stderr_lines.append(line.decode(errors="replace").rstrip("\n"))
+            self.fake._notify()  # tests may wait for a line with `fake.wait_for`
 
     @property
     def stderr(self) -> str:
@@ -121,22 +124,28 @@ class Seeded:
     member: Any
 
 
-@pytest.fixture
-def seeded(fake_discord: FakeDiscord) -> Seeded:
-    fake_discord.gateway.heartbeat_interval_ms = 500
-    guild = fake_discord.add_guild("Quillpress")
-    admins = fake_discord.add_role(guild.id, "Admins", 1 << 5)  # MANAGE_GUILD
-    admin = fake_discord.add_member(guild.id, "ada", roles=[admins.id])
-    member = fake_discord.add_member(guild.id, "bob")
-    general = fake_discord.add_channel(guild.id, "general")
-    digest = fake_discord.add_channel(guild.id, "digest")
+def seed_guild(fake: FakeDiscord, name: str, shard: tuple[int, int] | None = None) -> Seeded:
+    """A guild with an admin (Manage Server), a member, #general and #digest."""
+    guild = fake.add_guild(name, shard=shard)
+    admins = fake.add_role(guild.id, "Admins", 1 << 5)  # MANAGE_GUILD
+    admin = fake.add_member(guild.id, "ada", roles=[admins.id])
+    member = fake.add_member(guild.id, "bob")
+    general = fake.add_channel(guild.id, "general")
+    digest = fake.add_channel(guild.id, "digest")
     return Seeded(guild.id, general.id, digest.id, admin.user, member.user)
 
 
 @pytest.fixture
-async def bot_process(
-    fake_discord: FakeDiscord, seeded: Seeded, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
+def seeded(fake_discord: FakeDiscord) -> Seeded:
+    fake_discord.gateway.heartbeat_interval_ms = 500
+    return seed_guild(fake_discord, "Quillpress")
+
+
+def bot_env(fake: FakeDiscord, workdir: Path, **settings: str) -> dict[str, str]:
+    """The process environment: the fake Discord, a digest folder in `workdir`, `settings`.
+
+    `settings` are `SUMMARYBOT_` variables without the prefix (`STORAGE__PATH="..."`).
+    """
     env = {
         key: value
         for key, value in os.environ.items()
@@ -144,23 +153,43 @@ async def bot_process(
     }
     env |= {
         "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake_discord.token,
-        "SUMMARYBOT_DISCORD__API_BASE": fake_discord.api_base,
-        "SUMMARYBOT_DISCORD__GUILD_IDS": f"[{seeded.guild_id}]",
+        "DISCORD_TOKEN": fake.token,
+        "SUMMARYBOT_DISCORD__API_BASE": fake.api_base,
         "SUMMARYBOT_DISCORD__SHUTDOWN_TIMEOUT_SECONDS": "5",
-        "SUMMARYBOT_STORAGE__PATH": str(tmp_path / "summarybot.db"),
-        "SUMMARYBOT_DELIVERY__FILE_ROOT": str(tmp_path / "digests"),
+        "SUMMARYBOT_DELIVERY__FILE_ROOT": str(workdir / "digests"),
         "SUMMARYBOT_DELIVERY__ALLOW_INSECURE_HTTP": "true",
         "SUMMARYBOT_DELIVERY__ALLOW_PRIVATE_ADDRESSES": "true",
         "SUMMARYBOT_SUMMARIZER__MIN_MESSAGES": "1",
         "SUMMARYBOT_LOGGING__LEVEL": "INFO",
     }
-    process = BotProcess(fake_discord, tmp_path, env)
+    return env | {f"SUMMARYBOT_{key}": value for key, value in settings.items()}
+
+
+@contextlib.asynccontextmanager
+async def killed_at_exit(*processes: BotProcess) -> AsyncIterator[None]:
+    """Kill the processes still running when the block ends; print their stderr."""
     try:
-        yield process
+        yield
     finally:
-        await process.kill()
-        print(f"--- summarybot stderr ---\n{process.stderr}")  # shown when a test fails
+        for number, process in enumerate(processes):
+            await process.kill()
+            # Shown when a test fails.
+            print(f"--- summarybot stderr ({number}) ---\n{process.stderr}")
+
+
+@pytest.fixture
+async def bot_process(
+    fake_discord: FakeDiscord, seeded: Seeded, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    env = bot_env(
+        fake_discord,
+        tmp_path,
+        DISCORD__GUILD_IDS=f"[{seeded.guild_id}]",
+        STORAGE__PATH=str(tmp_path / "summarybot.db"),
+    )
+    process = BotProcess(fake_discord, tmp_path, env)
+    async with killed_at_exit(process):
+        yield process
 
 
 @dataclass

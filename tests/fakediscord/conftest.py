@@ -20,6 +20,13 @@ async def api(fake_discord: FakeDiscord) -> AsyncIterator[RawApi]:
 
 
 @pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session (raw gateway connections)."""
+    async with aiohttp.ClientSession() as opened:
+        yield opened
+
+
+@pytest.fixture
 async def identified(fake_discord: FakeDiscord) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
     """A raw gateway connection that has identified as the bot (so events can be injected)."""
     async with (

@@ -1,4 +1,4 @@
-"""A tiny raw HTTP client for the fake's own tests (what crosses the wire, unparsed)."""
+"""A tiny raw HTTP and gateway client for the fake's own tests (what crosses the wire, unparsed)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,26 @@ class RawApi:
             text = await response.text()
             body = await response.json(content_type=None) if text else None
             return Reply(response.status, dict(response.headers), body)
+
+
+async def send_identify(
+    ws: aiohttp.ClientWebSocketResponse,
+    token: str,
+    intents: int = 513,
+    shard: tuple[int, int] | None = (0, 1),
+) -> None:
+    """Read HELLO, then IDENTIFY as `shard` (discord.py always names one; None: without)."""
+    hello = await ws.receive_json(timeout=5)
+    assert hello["op"] == 10
+    identify: dict[str, Any] = {"token": token, "intents": intents}
+    if shard is not None:
+        identify["shard"] = list(shard)
+    await ws.send_json({"op": 2, "d": identify})
+
+
+async def identify(
+    ws: aiohttp.ClientWebSocketResponse, token: str, shard: tuple[int, int] | None = (0, 1)
+) -> dict[str, Any]:
+    """IDENTIFY and return the READY dispatch."""
+    await send_identify(ws, token, shard=shard)
+    return await ws.receive_json(timeout=5)

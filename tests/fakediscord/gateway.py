@@ -2,7 +2,9 @@
 
 JSON text frames only; the `compress` query is ignored (discord.py only inflates binary
 frames). Sessions outlive their socket so a dropped connection can RESUME and get the
-events it missed replayed.
+events it missed replayed. A session identified with `shard: [id, count]` gets, as on
+Discord, only the guilds of that shard and their events (DMs go to shard 0); one without
+`shard` gets everything.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakediscord.state import shard_of
 from tests.fakediscord.world import World
 
 HELLO, HEARTBEAT, IDENTIFY, RESUME, REQUEST_MEMBERS = 10, 1, 2, 6, 8
@@ -25,6 +29,14 @@ GUILD_MEMBERS = 1 << 1
 GUILD_PRESENCES = 1 << 8
 MESSAGE_CONTENT = 1 << 15
 PRIVILEGED_INTENTS = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
+# Guild events whose guild is their `id`; every other guild event carries `guild_id`.
+GUILD_BY_ID = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+
+
+def event_guild(event: str, data: dict[str, Any]) -> int | None:
+    """The guild an event belongs to (None: not a guild's, e.g. a DM)."""
+    raw = data.get("id") if event in GUILD_BY_ID else data.get("guild_id")
+    return int(raw) if raw is not None else None
 
 
 @dataclass
@@ -37,6 +49,15 @@ class Session:
     seq: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether Discord routes this guild's events here (None: a DM, for shard 0)."""
+        if self.shard is None:
+            return True
+        shard_id, shard_count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return shard_of(guild_id, shard_count) == shard_id
 
 
 class Gateway:
@@ -51,6 +72,8 @@ class Gateway:
         self.denied_intents = 0
         self.sessions: dict[str, Session] = {}
         self.identifies = 0
+        # IDENTIFYs that named a shard, by (shard_id, shard_count).
+        self.shard_identifies: Counter[tuple[int, int]] = Counter()
         self.resumes = 0
         self.heartbeats = 0
         # Close codes the fake sent (4004, 4014, drops), in order.
@@ -61,6 +84,10 @@ class Gateway:
     def connected(self) -> list[Session]:
         """Sessions with a live socket."""
         return [s for s in self.sessions.values() if s.ws is not None and not s.ws.closed]
+
+    def serving(self, guild_id: int | None) -> list[Session]:
+        """The sessions (connected or not) that get this guild's events."""
+        return [s for s in self.sessions.values() if s.serves(guild_id)]
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """Serve one gateway connection until either side closes it."""
@@ -109,15 +136,22 @@ class Gateway:
         if intents & self.denied_intents:
             await self._close(ws, 4014, "Disallowed intent(s).")
             return None
+        shard = data.get("shard")
+        if shard is not None and not _valid_shard(shard):
+            await self._close(ws, 4010, "Invalid shard.")
+            return None
         self.identifies += 1
-        session = Session(id=secrets.token_hex(16), shard=data.get("shard"), intents=intents, ws=ws)
+        if shard is not None:
+            self.shard_identifies[shard[0], shard[1]] += 1
+        session = Session(id=secrets.token_hex(16), shard=shard, intents=intents, ws=ws)
         self.sessions[session.id] = session
+        guilds = [g for g in self.world.guilds.values() if session.serves(g.id)]
         ready: dict[str, Any] = {
             "v": 10,
             "user": self.world.bot_user.to_json() | {"verified": True, "mfa_enabled": False},
             "session_id": session.id,
             "resume_gateway_url": self.url,
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.world.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "application": {"id": str(self.world.application_id), "flags": 0},
             "private_channels": [],
             "relationships": [],
@@ -129,7 +163,7 @@ class Gateway:
         if session.shard is not None:
             ready["shard"] = session.shard
         await self.send_dispatch(session, "READY", ready)
-        for guild in self.world.guilds.values():
+        for guild in guilds:
             channels = self.world.guild_channels(guild.id)
             await self.send_dispatch(session, "GUILD_CREATE", guild.to_json(channels))
         self._notify()
@@ -172,8 +206,8 @@ class Gateway:
             await self._send(session.ws, payload)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event to every session (a disconnected one gets it on RESUME)."""
-        for session in list(self.sessions.values()):
+        """Send an event to its guild's shard's sessions (a disconnected one: on RESUME)."""
+        for session in self.serving(event_guild(event, data)):
             await self.send_dispatch(session, event, data)
 
     async def drop(self, code: int = 4000) -> None:
@@ -201,3 +235,13 @@ class Gateway:
     async def _send(ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
         if not ws.closed:
             await ws.send_str(json.dumps(payload))
+
+
+def _valid_shard(shard: object) -> bool:
+    """`[shard_id, shard_count]` with 0 <= shard_id < shard_count (else Discord closes 4010)."""
+    return (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(n, int) for n in shard)
+        and 0 <= shard[0] < shard[1]
+    )

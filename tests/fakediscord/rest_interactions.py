@@ -113,8 +113,11 @@ async def inject_command(
     resolved = _resolved(fake, guild, options, user_id)
     if resolved:
         interaction.payload["data"]["resolved"] = resolved
-    if not fake.gateway.sessions:
-        raise RuntimeError("no bot has identified on the fake gateway yet; wait for READY first")
+    if not fake.gateway.serving(guild.id):
+        raise RuntimeError(
+            "no bot has identified on the fake gateway (for this guild's shard) yet;"
+            " wait for READY first"
+        )
     fake.interactions[interaction.id] = interaction
     await fake.dispatch("INTERACTION_CREATE", interaction.payload)
     return interaction

@@ -37,6 +37,11 @@ def snowflake_at(when: datetime, increment: int = 0) -> int:
     return ((ms - DISCORD_EPOCH_MS) << 22) | (increment & 0x3FFFFF)
 
 
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord routes a guild's events to."""
+    return (guild_id >> 22) % shard_count
+
+
 def snowflake_time(snowflake: int) -> datetime:
     """The time a snowflake encodes."""
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
@@ -352,6 +357,16 @@ class IdSource:
         if when is None:
             candidate = max(candidate, self._last + 1)
             self._last = candidate
+        return candidate
+
+    def next_id_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A fresh snowflake (a guild id) whose guild Discord routes to `shard_id`.
+
+        The timestamp bits are moved up to `shard_count - 1` milliseconds forward.
+        """
+        candidate = self.next_id()
+        candidate += ((shard_id - shard_of(candidate, shard_count)) % shard_count) << 22
+        self._last = max(self._last, candidate)
         return candidate
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import discord
 import pytest
@@ -33,11 +34,14 @@ def no_discord_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     assert not errors, [r.getMessage() for r in errors]
 
 
-def make_client(intents: discord.Intents | None = None) -> discord.AutoShardedClient:
+def make_client(
+    intents: discord.Intents | None = None, **options: Any
+) -> discord.AutoShardedClient:
     return discord.AutoShardedClient(
         intents=intents or discord.Intents.default(),
         guild_ready_timeout=0.05,
         allowed_mentions=discord.AllowedMentions.none(),
+        **options,
     )
 
 
@@ -217,3 +221,28 @@ async def test_client_retries_a_5xx(fake: FakeDiscord) -> None:
     statuses = [r.status for r in fake.requests if r.route == MESSAGE_CREATE]
     assert statuses == [502, 200]
     assert fake.posted(channel_id)[0].content == "despite a 502"
+
+
+async def test_clients_on_different_shards_each_see_their_own_guilds(fake: FakeDiscord) -> None:
+    guilds = [fake.add_guild(f"shard {n}", shard=(n, 2)) for n in range(2)]
+    channels = [fake.add_channel(g.id, "general") for g in guilds]
+    alice = fake.add_user("alice")
+    received: list[asyncio.Queue[discord.Message]] = [asyncio.Queue(), asyncio.Queue()]
+    clients = []
+    for shard in range(2):
+        client = make_client(shard_count=2, shard_ids=[shard])
+        client.on_message = received[shard].put  # type: ignore[method-assign]
+        clients.append(client)
+    async with AsyncExitStack() as stack:
+        for client in clients:
+            await stack.enter_async_context(running(client, fake.token))
+        for shard, client in enumerate(clients):
+            assert [g.id for g in client.guilds] == [guilds[shard].id]
+            assert client.get_guild(guilds[1 - shard].id) is None
+        for channel in channels:
+            fake.add_member(channel.guild_id, alice)
+            await fake.say(channel.id, alice, f"hello {channel.guild_id}")
+        got = [await asyncio.wait_for(queue.get(), timeout=5) for queue in received]
+    assert [m.guild.id for m in got] == [g.id for g in guilds]
+    assert all(queue.empty() for queue in received)
+    assert fake.gateway.shard_identifies == {(0, 2): 1, (1, 2): 1}

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
-import pytest
 
+from tests.fakediscord.fakediscord_client import identify, send_identify
 from tests.fakediscord.gateway import GUILD_MEMBERS
 from tests.fakediscord.server import FakeDiscord
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as opened:
-        yield opened
-
-
-async def send_identify(
-    ws: aiohttp.ClientWebSocketResponse, token: str, intents: int = 513
-) -> None:
-    hello = await ws.receive_json(timeout=5)
-    assert hello["op"] == 10
-    await ws.send_json({"op": 2, "d": {"token": token, "intents": intents, "shard": [0, 1]}})
-
-
-async def identify(ws: aiohttp.ClientWebSocketResponse, token: str) -> dict:
-    await send_identify(ws, token)
-    return await ws.receive_json(timeout=5)
 
 
 async def test_ready_then_guild_create(

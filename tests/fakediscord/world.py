@@ -56,11 +56,17 @@ class World:
         name: str = "Test Guild",
         *,
         guild_id: int | None = None,
+        shard: tuple[int, int] | None = None,
         everyone_permissions: int = p.DEFAULT_EVERYONE,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
     ) -> Guild:
-        """A guild with @everyone, the owner, and the bot holding a managed role."""
-        guild = Guild(id=guild_id or self.ids.next_id(), name=name, owner_id=self.owner.id)
+        """A guild with @everyone, the owner, and the bot holding a managed role.
+
+        `shard=(shard_id, shard_count)` picks an id Discord routes to that shard.
+        """
+        if guild_id is None:
+            guild_id = self.ids.next_id_on_shard(*shard) if shard else self.ids.next_id()
+        guild = Guild(id=guild_id, name=name, owner_id=self.owner.id)
         guild.roles[guild.id] = Role(
             id=guild.id, name="@everyone", permissions=everyone_permissions
         )

@@ -147,3 +147,19 @@ async def test_a_plan_covering_everything_filters_nothing(store: Store):
     store.plan = ShardPlan(1, (0,))
     await store.insert_schedule(_schedule(guild_on(3)))
     assert len(await store.schedule_timings()) == 1
+
+
+async def test_a_change_made_here_for_another_processs_guild_adds_no_job_here(harness):
+    """A DM button or the CLI may change another shard's schedule: only its owner fires it."""
+    from scheduling_fakes import make_schedule
+
+    scheduler = await harness.restart()
+    harness.store.plan = ShardPlan(4, (0, 1))
+    ours = await scheduler.create(make_schedule(guild_id=guild_on(1)), actor="user:7")
+    theirs = await scheduler.create(make_schedule(guild_id=guild_on(3)), actor="user:7")
+    # By id: the job APScheduler holds (a `Schedule` would be answered from its trigger).
+    assert scheduler.next_run_time(ours.id) is not None
+    assert scheduler.next_run_time(theirs.id) is None
+    await scheduler.pause(theirs.id, actor="user:7")
+    await scheduler.resume(theirs.id, actor="user:7")
+    assert scheduler.next_run_time(theirs.id) is None

@@ -12,6 +12,7 @@ from helpers import text, text_of
 
 from bot.config import Settings
 from scheduling.models import ScheduleStatus
+from scheduling.shards import ShardPlan, shard_of
 
 DAY = 24 * 3600
 
@@ -242,3 +243,22 @@ async def test_a_schedule_reaching_its_end_is_told_it_completed(world, hooks):
     assert "has completed: its end time" in text_of(done)
     assert labels(done) == ["Show"]
     assert (await scheduler(world).get(schedule.id)).status is ScheduleStatus.COMPLETED
+
+
+async def test_a_dm_button_for_a_server_another_process_serves_says_where_to_act(world, hooks):
+    schedule, _, _ = await two_webhooks(world, hooks)
+    hooks.status = {"a": 500, "b": 500}
+    await run(world, schedule.id)
+    [notice] = [m for m in world.admin.user.dm_channel.history() if schedule.id in m.content]
+    bot = world.env.bot
+    cached = bot._connection._guilds.pop(world.guild.id)  # as in the process serving shard 0
+    bot.plan = ShardPlan(2, (1 - shard_of(world.guild.id, 2),))
+    try:
+        refused = await world.admin.user.click(notice, label="Retry now")
+    finally:
+        bot.plan = None
+        bot._connection._guilds[world.guild.id] = cached
+
+    assert "served by another of the bot's processes" in text(refused)
+    assert f"/schedule show {schedule.id}" in text(refused)
+    assert len(await world.env.bot.require_scheduler().store.list_runs(schedule.id)) == 1
