@@ -102,6 +102,13 @@ def newer_schema_error(target: str, current: int, latest: int) -> StoreError:
     )
 
 
+@lru_cache(maxsize=512)
+def returns_rows(sql: str) -> bool:
+    """Whether a statement answers with rows (a query, `RETURNING`, a PRAGMA that reports)."""
+    head = sql.lstrip().split(None, 1)[0].upper()
+    return head in {"SELECT", "WITH", "SHOW", "VALUES", "PRAGMA"} or " RETURNING " in sql.upper()
+
+
 _JSON_FIELD = re.compile(r"json_extract\((\w+(?:\.\w+)?), '\$\.(\w+)'\)")
 # `+status` keeps SQLite off the status index (see store/fires.py); PostgreSQL has no such
 # operator on text and plans the query well without the hint.

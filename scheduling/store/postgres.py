@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
@@ -27,6 +26,7 @@ from scheduling.store._driver import (
     newer_schema_error,
     postgres_ddl,
     postgres_sql,
+    returns_rows,
 )
 
 LOCK_TIMEOUT_MS = 5000  # as SQLite's busy timeout: a write waits this long for another
@@ -47,12 +47,6 @@ def redacted(url: str) -> str:
         host = f"{host}:{parts.port}"
     user = f"{parts.username}:***@" if parts.username else ":***@"
     return urlunsplit(parts._replace(netloc=user + host))
-
-
-@lru_cache(maxsize=512)
-def _returns_rows(sql: str) -> bool:
-    head = sql.lstrip().split(None, 1)[0].upper()
-    return head in {"SELECT", "WITH", "SHOW", "VALUES"} or " RETURNING " in sql.upper()
 
 
 def _violation(exc: asyncpg.IntegrityConstraintViolationError) -> IntegrityViolation:
@@ -101,7 +95,7 @@ class PostgresDatabase:
         """Run one statement (rewritten for PostgreSQL once per text)."""
         text = postgres_sql(sql)
         try:
-            if _returns_rows(text):
+            if returns_rows(text):
                 rows = await self._db.fetch(text, *params)
                 return Result(list(rows), len(rows))
             status = await self._db.execute(text, *params)

@@ -22,6 +22,7 @@ from scheduling.store._driver import (
     IntegrityViolation,
     Result,
     newer_schema_error,
+    returns_rows,
     settled,
 )
 
@@ -102,11 +103,17 @@ class SqliteDatabase:
             raise StoreError(f"{self.target}: cannot switch the database to WAL mode (got {mode})")
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
-        """Run one statement; its rows are read at once (the cursor never outlives the call)."""
+        """Run one statement in one trip to aiosqlite's thread (rows read in the same trip).
+
+        Each trip is a hand-over to the connection's thread and back: a write that also
+        fetched and closed its cursor would make three, and runs write a dozen times each.
+        """
         try:
-            async with self._db.execute(sql, params) as cursor:
-                rows = list(await cursor.fetchall())
-                return Result(rows, cursor.rowcount)
+            if returns_rows(sql):
+                rows = list(await self._db.execute_fetchall(sql, params))
+                return Result(rows, len(rows))
+            cursor = await self._db.execute(sql, params)
+            return Result([], cursor.rowcount)
         except sqlite3.IntegrityError as exc:
             raise _violation(exc) from None
 
