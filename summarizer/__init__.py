@@ -6,7 +6,9 @@ remaining messages to the engine named in the options.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Awaitable, Callable, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from summarizer.errors import SummarizerError
@@ -104,12 +106,15 @@ def with_citations(summary: Summary, messages: Sequence[ChatMessage]) -> Summary
 def select_messages(messages: Sequence[ChatMessage], options: SummaryOptions) -> list[ChatMessage]:
     """Drop bots (unless asked) and opted-out members; order oldest first."""
     excluded = options.exclude_user_ids
-    kept = [
-        m
-        for m in messages
-        if (options.include_bots or not m.author.is_bot) and m.author.id not in excluded
-    ]
-    if any(kept[i].created_at > kept[i + 1].created_at for i in range(len(kept) - 1)):
+    if options.include_bots:
+        kept = [m for m in messages if m.author.id not in excluded] if excluded else [*messages]
+    elif excluded:
+        kept = [m for m in messages if not m.author.is_bot and m.author.id not in excluded]
+    else:
+        kept = [m for m in messages if not m.author.is_bot]
+    # Each neighbouring pair compared once, by `map` (a window is nearly always in order).
+    times = [m.created_at for m in kept]
+    if any(map(operator.gt, times, islice(times, 1, None))):
         kept.sort(key=lambda m: (m.created_at, m.id))
     return kept
 

@@ -6,13 +6,18 @@ Built once per summary so topics, highlights, open questions and stats agree wit
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cached_property
+from itertools import compress, repeat
+from operator import add, is_not
+from typing import NamedTuple, TypeVar
 
 from summarizer import text
 from summarizer.conversations import Conversation, distinct_frequencies, split_conversations
-from summarizer.models import ChatMessage
+from summarizer.models import ChannelRef, ChatMessage, ThreadRef
 from summarizer.ranking import MessageFacts, score_conversation, vectorise
 
 # A later message counts as the answer to a question only if it comes this soon…
@@ -29,11 +34,11 @@ class Analysis:
     """Everything derived from a window's messages (oldest first), index-aligned."""
 
     messages: Sequence[ChatMessage]
+    # Each message's distinct terms, in the order it first uses them.
     bags: list[list[str]]
     idf: dict[str, float]
     sizes: list[int]
     conversations: list[Conversation]
-    conversation_of: list[int]
     questions: list[bool]
     answered: list[bool]
     answers: list[bool]
@@ -42,6 +47,13 @@ class Analysis:
     # overview and the conversations, which would each walk 100,000 messages for them again.
     authors: list[int]
     times: list[float]
+    # Each message's reactions plus the replies it drew, which topics and highlights weigh.
+    engagement: list[int]
+    # The distinct channel and thread objects of the window (None: a message in no thread),
+    # and how many files its messages attached, for the stats and the overview.
+    channel_refs: list[ChannelRef]
+    thread_refs: list[ThreadRef | None]
+    attachment_count: int
     # Filled per conversation on demand: only conversations that become topics are ranked,
     # which keeps a 100,000-message window from paying for talk nobody will read about.
     vectors: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -53,22 +65,49 @@ class Analysis:
         Read from one message per author: the dict of every message's author name cost a
         walk over the whole window each time it was wanted.
         """
+        return self._names
+
+    def author_counts(self) -> Counter[int]:
+        """Messages per author id, in the order each first wrote."""
+        return self._counts
+
+    def channels(self) -> list[ChannelRef]:
+        """The window's channels, each as its first message gives it, in first-seen order."""
+        first: dict[int, ChannelRef] = {}
+        for channel in self.channel_refs:
+            first.setdefault(channel.id, channel)
+        return list(first.values())
+
+    def channel_names(self) -> set[str]:
+        """Every name the window's channels had (a channel renamed mid-window has two)."""
+        return {channel.name for channel in self.channel_refs}
+
+    def thread_ids(self) -> set[int]:
+        """The threads the window's messages were posted in."""
+        return {thread.id for thread in self.thread_refs if thread is not None}
+
+    # Each worked out once when first asked: the stats and the overview both read them.
+    @cached_property
+    def _names(self) -> dict[int, str]:
         last = dict(zip(self.authors, range(len(self.authors)), strict=True))
         messages = self.messages
         return {author: messages[p].author.name for author, p in last.items()}
+
+    @cached_property
+    def _counts(self) -> Counter[int]:
+        return Counter(self.authors)
 
     def rank(self, conversation: Conversation) -> None:
         """Score a conversation's messages (once) into `scores` and `vectors`."""
         members = conversation.members
         if not members or members[0] in self.scores:
             return
-        messages = self.messages
         vectors = [vectorise(self.bags[p], self.idf) for p in members]
         facts = [
             MessageFacts(
                 words=self.sizes[p],
                 replies=self.replies[p],
-                reactions=messages[p].reactions,
+                reactions=self.engagement[p] - self.replies[p],
                 question=self.questions[p],
                 answered=self.answered[p],
                 answers_question=self.answers[p],
@@ -82,94 +121,125 @@ class Analysis:
             self.scores[p] = score
 
 
+_T = TypeVar("_T")
+_UNSEEN = object()
+
+
+def _distinct(objects: Sequence[_T]) -> list[_T]:
+    """The distinct objects of a long run, by identity, in first-seen order.
+
+    A window's messages share a few channel and thread objects, in long runs: only where the
+    object changes is it looked up (a pydantic model's own hash would cost far more).
+    """
+    found: dict[int, _T] = {}
+    last: object = _UNSEEN
+    for item in objects:
+        if item is not last:
+            found.setdefault(id(item), item)
+            last = item
+    return list(found.values())
+
+
 def analyse(messages: Sequence[ChatMessage]) -> Analysis:
     """Split, link and score a window of messages sorted oldest first."""
-    sizes: list[int] = []
-    bags: list[list[str]] = []
-    authors: list[int] = []
-    times: list[float] = []
-    distincts: list[list[str]] = []
-    # No list of (size, bag) pairs: 100,000 surviving tuples would only feed the collector.
-    for message in messages:
-        size, bag = text.words_and_terms(message.content)
-        sizes.append(size)
-        bags.append(bag)
-        distincts.append(list(dict.fromkeys(bag)))
-        authors.append(message.author.id)
-        times.append(message.created_at.timestamp())
-    idf = distinct_frequencies(distincts)
-    conversations = split_conversations(messages, bags, idf, times, distincts)
-    conversation_of = [0] * len(messages)
-    for conversation in conversations:
-        for position in conversation.members:
-            conversation_of[position] = conversation.index
-    position_of = {m.id: i for i, m in enumerate(messages)}
-    replies = [0] * len(messages)
-    answered = [False] * len(messages)
-    answers = [False] * len(messages)
+    count = len(messages)
+    # Every field the analysis reads of every message is read here, once: reading a pydantic
+    # model's field is a slow attribute look-up, and at 100,000 messages each walk over the
+    # window also reaches into memory the loader scattered.
+    contents = [m.content for m in messages]
+    # Each message's terms are its distinct ones: every reader below counts a term once.
+    sizes, bags = text.window_terms(contents)
+    authors = [m.author.id for m in messages]
+    created = [m.created_at for m in messages]
+    times = [at.timestamp() for at in created]
+    position_of = dict(zip([m.id for m in messages], range(count), strict=True))
+    reply_to = [m.reply_to for m in messages]
+    # What each message replies to, by position (`position_of` has no None: no reply, None).
+    targets: list[int | None] = list(map(position_of.get, reply_to))
+    reactions = [m.reactions for m in messages]
+    threads = [m.thread for m in messages]
+    channels = [m.channel for m in messages]
+    # A conversation stays in its thread, else its channel.
+    streams = [(thread or channel).id for thread, channel in zip(threads, channels, strict=True)]
+    idf = distinct_frequencies(bags)
+    conversations = split_conversations(bags, idf, times, streams, targets)
+    replies = [0] * count
+    answered = [False] * count
+    answers = [False] * count
     # Most messages hold no "?": testing for it here spares them a call.
-    questions = [("?" in m.content) and text.is_question(m.content) for m in messages]
-    for i, message in enumerate(messages):
-        target = position_of.get(message.reply_to) if message.reply_to is not None else None
-        if target is not None and messages[target].author.id != message.author.id:
+    questions = [("?" in content) and text.is_question(content) for content in contents]
+    for i in compress(range(count), map(is_not, targets, repeat(None))):
+        target = targets[i]
+        if authors[target] != authors[i]:
             replies[target] += 1
             if questions[target]:
                 answered[target] = True
                 answers[i] = True
-    for conversation in conversations:
-        _answers_by_position(messages, bags, sizes, questions, answered, answers, conversation)
+    engagement = list(map(add, reactions, replies))
+    # Only questions nobody replied to are looked for: few messages of a window.
+    asked = {i for i in compress(range(count), questions) if not answered[i]}
+    window = _Window(contents, bags, sizes, authors, created, reply_to, questions)
+    for conversation in conversations if asked else ():
+        members = conversation.members
+        for k in compress(range(len(members)), map(asked.__contains__, members)):
+            _answer_by_position(window, answered, answers, members, k)
     return Analysis(
         messages=messages,
         bags=bags,
         idf=idf,
         sizes=sizes,
         conversations=conversations,
-        conversation_of=conversation_of,
         questions=questions,
         answered=answered,
         answers=answers,
         replies=replies,
         authors=authors,
         times=times,
+        engagement=engagement,
+        channel_refs=_distinct(channels),
+        thread_refs=_distinct(threads),
+        attachment_count=sum([len(m.attachments) for m in messages]),
     )
 
 
-def _answers_by_position(
-    messages: Sequence[ChatMessage],
-    bags: Sequence[Sequence[str]],
-    sizes: Sequence[int],
-    questions: Sequence[bool],
-    answered: list[bool],
-    answers: list[bool],
-    conversation: Conversation,
+class _Window(NamedTuple):
+    """What `_answer_by_position` reads of each message, by position (read once by `analyse`)."""
+
+    contents: Sequence[str]
+    bags: Sequence[Sequence[str]]
+    sizes: Sequence[int]
+    authors: Sequence[int]
+    created: Sequence[datetime]
+    reply_to: Sequence[int | None]
+    questions: Sequence[bool]
+
+
+def _answer_by_position(
+    window: _Window, answered: list[bool], answers: list[bool], members: Sequence[int], k: int
 ) -> None:
-    """Mark questions answered without Discord's reply feature: the next speaker responds.
+    """Mark the question at `members[k]` answered without a Discord reply: the next speaker answers.
 
     An answer is a later message in the same conversation, by someone else, soon, that is not
     itself a question, a reply to another message, an acknowledgement or a "me too", and that
     either shares a word with the question or is the very next message from another person.
     """
-    members = conversation.members
-    for k, p in enumerate(members):
-        if not questions[p] or answered[p]:
+    p = members[k]
+    asker, asked_at = window.authors[p], window.created[p]
+    asked = set(window.bags[p])
+    first_other = True
+    for q in members[k + 1 : k + 1 + ANSWER_LOOKAHEAD]:
+        if window.created[q] - asked_at > ANSWER_WITHIN:
+            break
+        if window.authors[q] == asker:
             continue
-        asker = messages[p].author.id
-        asked = set(bags[p])
-        first_other = True
-        for q in members[k + 1 : k + 1 + ANSWER_LOOKAHEAD]:
-            later = messages[q]
-            if later.created_at - messages[p].created_at > ANSWER_WITHIN:
-                break
-            if later.author.id == asker:
-                continue
-            if (
-                later.reply_to is None
-                and not questions[q]
-                and sizes[q] >= ANSWER_MIN_WORDS
-                and not later.content.lower().startswith(_ME_TOO)
-                and (first_other or asked.intersection(bags[q]))
-            ):
-                answered[p] = True
-                answers[q] = True
-                break
-            first_other = False
+        if (
+            window.reply_to[q] is None
+            and not window.questions[q]
+            and window.sizes[q] >= ANSWER_MIN_WORDS
+            and not window.contents[q].lower().startswith(_ME_TOO)
+            and (first_other or asked.intersection(window.bags[q]))
+        ):
+            answered[p] = True
+            answers[q] = True
+            break
+        first_other = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 from summarizer import text
 from summarizer.grammar import wordset
@@ -98,7 +99,7 @@ def classify(content: str, names: frozenset[str] = frozenset()) -> Kind:
     if any(ch.isdigit() for ch in said):
         return Kind.CONTENT
     content_free = all(w in _SOFT for w in words) or not (
-        set(text.terms(content)) - _SOFT_TERMS - {text.stem(n) for n in names}
+        set(text.terms(content)) - _SOFT_TERMS - _name_stems(names)
     )
     if not content_free:
         pieces = [p for p in re.split(r"(?<=[.!?])\s+", content) if p.strip()]
@@ -117,7 +118,7 @@ def classify(content: str, names: frozenset[str] = frozenset()) -> Kind:
 def is_filler_sentence(sentence: str, names: frozenset[str] = frozenset()) -> bool:
     """A sentence that is only a greeting, thanks, "yes" or "sounds good" (names allowed)."""
     raw = _WORDS.findall(_SMALL_TALK.sub(" hello ", sentence.replace("’", "'")))
-    lowered = {n.lower() for n in names}
+    lowered = _lowered(names)
     kept = [w for w in raw if w.lower() not in lowered]
     if not kept:
         return True
@@ -137,7 +138,7 @@ def is_filler_sentence(sentence: str, names: frozenset[str] = frozenset()) -> bo
 
 def strip_markers(words: list[Chunk], names: frozenset[str] = frozenset()) -> list[Chunk]:
     """Drop what only leads into or trails a sentence: "So,", "You see,", "Tom,", ", sir"."""
-    lowered = {n.lower() for n in names}
+    lowered = _lowered(names)
     start = 0
     while start < len(words) - 1:
         pair = f"{words[start].core.lower()} {words[start + 1].core.lower()}"
@@ -159,7 +160,7 @@ def strip_markers(words: list[Chunk], names: frozenset[str] = frozenset()) -> li
     return kept
 
 
-def _leads_in(words: list[Chunk], start: int, names: set[str]) -> bool:
+def _leads_in(words: list[Chunk], start: int, names: frozenset[str]) -> bool:
     """Whether the word at `start` only leads into the sentence ("So", "Well,", "Tom,", "@Tom")."""
     low = words[start].core.lower()
     if low in _MARKERS or words[start].lead.startswith("@") or low.startswith("@"):
@@ -184,6 +185,21 @@ def _vocative(word: Chunk, following: Chunk) -> bool:
 
 
 def _words(content: str, names: frozenset[str]) -> list[str]:
-    lowered = {n.lower() for n in names}
-    cleaned = re.sub(r":[a-z0-9_+\-]+:|<a?:\w+:\d+>", " ", content.lower())
+    lowered = _lowered(names)
+    cleaned = _EMOJI.sub(" ", content.lower())
     return [w for w in _WORDS.findall(cleaned) if w not in lowered]
+
+
+_EMOJI = re.compile(r":[a-z0-9_+\-]+:|<a?:\w+:\d+>")
+
+
+# A topic's participants are the same names for every message of it (often dozens of them):
+# their lower-case forms and stems are worked out once per set of names, not once per call.
+@lru_cache(maxsize=256)
+def _lowered(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(n.lower() for n in names)
+
+
+@lru_cache(maxsize=256)
+def _name_stems(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(text.stem(n) for n in names)

@@ -64,6 +64,8 @@ class Conversation:
     members: list[int] = field(default_factory=list)
     # When the last message was written, in seconds since the epoch (cheaper than datetimes).
     last: float = 0.0
+    # Each term's latest use: the index in `members` of the last message that said it
+    # (`split_conversations` keeps it as messages join).
     seen: dict[str, int] = field(default_factory=dict)
 
     def overlap(self, words: Sequence[str], weights: Sequence[float], total: float) -> float:
@@ -80,17 +82,6 @@ class Conversation:
             if get(word, missing) >= floor:
                 hit += weight
         return hit / total
-
-    def add(self, position: int, words: Sequence[str], at: float) -> None:
-        """Append a message and remember its words."""
-        count = len(self.members)
-        self.members.append(position)
-        self.last = at
-        # A loop, not update(dict.fromkeys(…)): a message has a handful of terms, and the
-        # intermediate dict cost twice the assignments.
-        seen = self.seen
-        for word in words:
-            seen[word] = count
 
 
 def document_frequencies(bags: Sequence[Sequence[str]]) -> dict[str, float]:
@@ -109,36 +100,40 @@ def distinct_frequencies(distincts: Sequence[Iterable[str]]) -> dict[str, float]
     return {word: math.log(total / count) + 1.0 for word, count in counts.items()}
 
 
-def split_conversations(
-    messages: Sequence[ChatMessage],
-    bags: Sequence[Sequence[str]],
-    idf: dict[str, float],
-    times: Sequence[float] | None = None,
-    distincts: Sequence[list[str]] | None = None,
-) -> list[Conversation]:
-    """Assign every message (oldest first) to exactly one conversation.
+def reply_targets(messages: Sequence[ChatMessage]) -> list[int | None]:
+    """The position in `messages` of the message each one replies to (None if not among them)."""
+    position = {m.id: i for i, m in enumerate(messages)}
+    return [position.get(m.reply_to) if m.reply_to is not None else None for m in messages]
 
-    `times` are when the messages were written (epoch seconds) and `distincts` each bag's
-    distinct terms in first-use order, if the caller has them.
+
+def split_conversations(
+    terms: Sequence[Sequence[str]],
+    idf: dict[str, float],
+    times: Sequence[float],
+    streams: Sequence[int],
+    targets: Sequence[int | None],
+) -> list[Conversation]:
+    """Assign every message of a window (oldest first) to exactly one conversation.
+
+    Everything is by position in the window, read from the messages once by the caller:
+    `terms` each message's distinct terms (`text.window_terms`), `times` when it was written
+    (epoch seconds), `streams` where (its thread, else its channel), `targets` what it replies to
+    (`reply_targets`).
     """
-    if times is None:
-        times = [message.created_at.timestamp() for message in messages]
-    if distincts is None:
-        distincts = [list(dict.fromkeys(bag)) for bag in bags]
     conversations: list[Conversation] = []
-    owner: dict[int, Conversation] = {}
-    active: dict[int, list[Conversation]] = {}
-    paces: dict[int, list[float]] = {}
+    # Each message's conversation, by position: a reply joins its message's.
+    owner: list[Conversation | None] = [None] * len(terms)
+    # Per stream: [last time, log of the gap, pause, its active conversations] (one lookup).
+    state: dict[int, list] = {}
     weight_of = idf.__getitem__
-    for position, (message, distinct, at) in enumerate(
-        zip(messages, distincts, times, strict=True)
+    for position, (distinct, at, stream, target) in enumerate(
+        zip(terms, times, streams, targets, strict=True)
     ):
-        stream = message.thread.id if message.thread else message.channel.id
         # The pause before this message is judged by the pace before it; then the pace moves
-        # (`PACE_SPAN`; inline, as it runs once per message): [last time, log of the gap, pause].
-        pace = paces.get(stream)
+        # (`PACE_SPAN`; inline, as it runs once per message).
+        pace = state.get(stream)
         if pace is None:
-            pace = paces[stream] = [at, START_LOG_GAP, GAP_S]
+            pace = state[stream] = [at, START_LOG_GAP, GAP_S, []]
         gap, since = pace[2], at - pace[0]
         if since > 0.0:  # the stream's first message, or one in the same instant, teaches nothing
             log_gap = pace[1] + (log(since if since > 1.0 else 1.0) - pace[1]) / PACE_SPAN
@@ -147,15 +142,30 @@ def split_conversations(
             pace[2] = GAP_S if pause < GAP_S else (pause if pause < MAX_GAP_S else MAX_GAP_S)
         horizon = HORIZON_S if gap < HORIZON_S else gap
         # Ordered by last activity (messages arrive oldest first): idle ones sit at the front.
-        streams = active.setdefault(stream, [])
+        streams = pace[3]
         while streams and at - streams[0].last > horizon:
             streams.pop(0)
-        chosen = owner.get(message.reply_to) if message.reply_to is not None else None
+        chosen = owner[target] if target is not None else None
         if chosen is None and streams:
             # Weighed only here: a reply joins its message's conversation unweighed. Every
-            # term of the window is in `idf` (built from these bags): no default needed.
-            weights = list(map(weight_of, distinct))
-            chosen = _by_vocabulary(streams, distinct, weights, at, gap)
+            # term of the window is in `idf` (built from these terms). Most messages stay with
+            # the conversation that was talking, which holds half their words: its share
+            # (`Conversation.overlap`) is summed inline, with the total, in one loop without a
+            # list of weights; the others are weighed only when it falls short.
+            latest = streams[-1]
+            floor = len(latest.members) - RECENT
+            get, missing = latest.seen.get, floor - 1
+            hit = total = 0.0
+            for word in distinct:
+                weight = idf[word]
+                total += weight
+                if get(word, missing) >= floor:
+                    hit += weight
+            if total and hit / total >= 0.5 and at - latest.last <= gap:
+                chosen = latest
+            else:
+                weights = list(map(weight_of, distinct))
+                chosen = _by_vocabulary(streams, distinct, weights, at, gap)
         if chosen is None:
             chosen = Conversation(index=len(conversations), stream=stream)
             conversations.append(chosen)
@@ -166,35 +176,40 @@ def split_conversations(
             streams.append(chosen)
             if len(streams) > MAX_ACTIVE:
                 streams.pop(0)
-        chosen.add(position, distinct, at)
-        owner[message.id] = chosen
-    return tile(messages, distincts, idf, conversations, times)
+        # The message joins: its words are now the conversation's latest use of them.
+        members, seen = chosen.members, chosen.seen
+        count = len(members)
+        members.append(position)
+        chosen.last = at
+        for word in distinct:
+            seen[word] = count
+        owner[position] = chosen
+    return tile(terms, idf, conversations, times, targets)
 
 
 def tile(
-    messages: Sequence[ChatMessage],
     terms: Sequence[Sequence[str]],
     idf: dict[str, float],
     conversations: list[Conversation],
-    times: Sequence[float] | None = None,
+    times: Sequence[float],
+    targets: Sequence[int | None],
 ) -> list[Conversation]:
     """Cut long conversations at long pauses and where their vocabulary shifts; renumbered.
 
-    `terms` are each message's distinct terms, `times` when each was written (epoch seconds).
+    By window position: `terms` each message's distinct terms, `times` when it was written
+    (epoch seconds), `targets` what it replies to.
     """
     weights = tiling.squared(idf)
     pieces = [
         (conversation.stream, part)
         for conversation in conversations
-        for part in tiling.segments(messages, terms, weights, conversation.members, times)
+        for part in tiling.segments(targets, times, terms, weights, conversation.members)
     ]
     if len(pieces) == len(conversations):
         return conversations
     pieces.sort(key=lambda piece: piece[1][0])
     return [
-        Conversation(
-            index=i, stream=stream, members=part, last=messages[part[-1]].created_at.timestamp()
-        )
+        Conversation(index=i, stream=stream, members=part, last=times[part[-1]])
         for i, (stream, part) in enumerate(pieces)
     ]
 

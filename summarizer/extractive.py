@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 
 from summarizer import excerpts, facts, keypoints, periods, phrasing, salience, text, titles
 from summarizer.analysis import Analysis, analyse
@@ -73,7 +74,7 @@ def _build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> 
     topics = build_topics(analysis, budget, window)
     open_questions = facts.open_questions(analysis, budget.questions)
     stats = facts.stats(analysis, window)
-    channels = list(options.channels) or _channels(messages)
+    channels = list(options.channels) or analysis.channels()
     return Summary(
         title=options.title or _title(channels),
         source=SummarySource(guild=options.guild or None, channels=channels),
@@ -98,12 +99,15 @@ def build_topics(analysis: Analysis, budget: Budget, window: Window | None = Non
     (`periods.py`): a month is not summarized by its busiest evening. Topics then come period
     by period, oldest first, the most substantial first within a period.
     """
-    messages = analysis.messages
+    # Per message, whether it says something and how much it drew: summed per conversation
+    # by `map` (every substantial conversation of the window is weighed).
+    says = [size >= SAYS_SOMETHING for size in analysis.sizes]
+    said_at, engaged_at = says.__getitem__, analysis.engagement.__getitem__
 
     def weight(conversation: Conversation) -> tuple[float, int]:
         members = conversation.members
-        said = sum(1 for p in members if analysis.sizes[p] >= SAYS_SOMETHING)
-        engagement = sum(messages[p].reactions + analysis.replies[p] for p in members)
+        said = sum(map(said_at, members))
+        engagement = sum(map(engaged_at, members))
         return (said + ENGAGEMENT * engagement, -conversation.index)
 
     substantial = [c for c in analysis.conversations if len(c.members) >= 2]
@@ -144,14 +148,18 @@ def _by_period(
     periods' traffic (`periods.share`).
     """
     messages = analysis.messages
+    # The period each conversation began in, worked out once per conversation.
+    period_of = {
+        conversation: periods.period_start(messages[conversation.members[0]].created_at, unit)
+        for conversation in analysis.conversations
+    }
     groups: dict[datetime, list[Conversation]] = {}
     for conversation in ranked:
-        began = periods.period_start(messages[conversation.members[0]].created_at, unit)
-        groups.setdefault(began, []).append(conversation)
+        groups.setdefault(period_of[conversation], []).append(conversation)
     traffic: Counter[datetime] = Counter()
     talk: Counter[datetime] = Counter()
     for conversation in analysis.conversations:
-        began = periods.period_start(messages[conversation.members[0]].created_at, unit)
+        began = period_of[conversation]
         traffic[began] += len(conversation.members)
         if len(conversation.members) >= 2:
             talk[began] += len(conversation.members)
@@ -191,8 +199,11 @@ def _topic(analysis: Analysis, conversation: Conversation, budget: Budget, wante
         )
         for p in sorted(chosen)
     ]
-    counts = Counter(messages[p].author.id for p in members)
-    people = {messages[p].author.id: messages[p].author.name for p in members}
+    authors = [analysis.authors[p] for p in members]
+    counts = Counter(authors)
+    # Each participant as their last message here names them.
+    last = dict(zip(authors, members, strict=True))
+    people = {author: messages[p].author.name for author, p in last.items()}
     return Topic(
         title=_topic_title(analysis, members),
         points=points,
@@ -215,13 +226,13 @@ def _ranked(analysis: Analysis, members: Sequence[int], *, one_line: bool) -> li
     praise and jokes, a message that says nothing on its own (`salience.is_filler`) comes
     after every one that does.
     """
-    scores, messages, replies = analysis.scores, analysis.messages, analysis.replies
+    scores, messages, engagement = analysis.scores, analysis.messages, analysis.engagement
     if not one_line:
         return sorted(members, key=lambda p: (-scores[p], p))
     engaged = one_line_scores(
         [scores[p] for p in members],
         [analysis.sizes[p] for p in members],
-        [messages[p].reactions + replies[p] for p in members],
+        [engagement[p] for p in members],
     )
     ranked = [p for _, p in sorted(zip((-e for e in engaged), members, strict=True))]
     # The one line says something on its own: praise with a heart on it does not.
@@ -282,12 +293,13 @@ def _subject_terms(analysis: Analysis, members: Sequence[int]) -> dict[str, floa
     """
     if len(members) < SUBJECT_MESSAGES:
         return {}
+    vectors = [analysis.vectors.get(p, {}) for p in members]
     weights: dict[str, float] = {}
-    uses: Counter[str] = Counter()
-    for p in members:
-        for term, value in analysis.vectors.get(p, {}).items():
+    for vector in vectors:
+        for term, value in vector.items():
             weights[term] = weights.get(term, 0.0) + value
-            uses[term] += 1
+    # Counted in C (`Counter` of the vectors' terms), not one `__missing__` call per new term.
+    uses = Counter(chain.from_iterable(vectors))
     return {term: value for term, value in weights.items() if uses[term] >= 2}
 
 
@@ -308,20 +320,13 @@ def _title(channels: Sequence[ChannelRef]) -> str:
     return f"Digest of {names}"
 
 
-def _channels(messages: Sequence[ChatMessage]) -> list:
-    seen: dict[int, object] = {}
-    for message in messages:
-        seen.setdefault(message.channel.id, message.channel)
-    return list(seen.values())
-
-
 def _overview(analysis: Analysis, topics: Sequence[Topic], open_count: int) -> str:
     messages = analysis.messages
     if not messages:
         return "Nothing was said in this window."
-    people = len(set(analysis.authors))
-    threads = len({m.thread.id for m in messages if m.thread is not None})
-    where = ", ".join(sorted({f"#{m.channel.name}" for m in messages}))
+    people = len(analysis.author_counts())
+    threads = len(analysis.thread_ids())
+    where = ", ".join(sorted(f"#{name}" for name in analysis.channel_names()))
     in_threads = f" and {threads} thread{'s' * (threads != 1)}" if threads else ""
     first = (
         f"{len(messages)} message{'s' * (len(messages) != 1)} from {people} "
@@ -343,7 +348,7 @@ def _opening(analysis: Analysis, topics: Sequence[Topic]) -> str:
     three biggest topics' titles, lower-cased where people wrote the word in lower case.
     """
     messages = analysis.messages
-    counts = Counter(analysis.authors)
+    counts = analysis.author_counts()
     names = analysis.author_names()
     order = sorted(counts, key=lambda a: (-counts[a], a))
     shown = [names[a] for a in order[: 4 if len(order) <= 4 else 3]]

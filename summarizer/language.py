@@ -53,21 +53,31 @@ _LANGUAGES = {
     ),
 }
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_ASCII_LETTER = re.compile("[A-Za-z]")
 # Below this share of Latin letters a text is another script (Cyrillic, Greek, CJK, …).
 LATIN_SHARE = 0.6
 
 
 def is_english(content: str) -> bool:
     """Whether English rules may rewrite this text; otherwise it is quoted as it was written."""
-    letters = [ch for ch in content if ch.isalpha()]
-    if not letters:
-        return True
-    latin = sum(1 for ch in letters if ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"))
-    if latin < LATIN_SHARE * len(letters):
-        return False
+    if content.isascii():
+        # Every letter is a Latin one: only whether there is any needs looking at.
+        if _ASCII_LETTER.search(content) is None:
+            return True
+        plain = True
+    else:
+        letters = [ch for ch in content if ch.isalpha()]
+        if not letters:
+            return True
+        latin = sum(
+            1 for ch in letters if ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
+        )
+        if latin < LATIN_SHARE * len(letters):
+            return False
+        plain = latin == len(letters) and all(ch.isascii() for ch in letters)
     words = _WORDS.findall(text.URL.sub(" ", content.lower().replace("’", "'")))
     hits = {lang: sum(1 for w in words if w in known) for lang, known in _LANGUAGES.items()}
     english = hits.pop("en")
     if english == 0 and not any(hits.values()):
-        return latin == len(letters) and all(ch.isascii() for ch in letters)
+        return plain
     return english > 0 and english >= max(hits.values())

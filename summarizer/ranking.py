@@ -77,9 +77,17 @@ def vectorise(bag: Sequence[str], idf: dict[str, float]) -> dict[str, float]:
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """Sum of `value * b[word]` over the smaller vector's terms, in its order.
+
+    A plain loop: fewer interpreter steps than a generator, or than a chain of `map`s.
+    """
     if len(a) > len(b):
         a, b = b, a
-    return sum(value * b.get(word, 0.0) for word, value in a.items())
+    get = b.get
+    total = 0.0
+    for word, value in a.items():
+        total += value * get(word, 0.0)
+    return total
 
 
 def score_conversation(

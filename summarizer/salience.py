@@ -193,6 +193,7 @@ def is_greek_filler(word: str) -> bool:
     return folded_zipf("".join(greek), "el") >= GREEK_FILLER_ZIPF
 
 
+@lru_cache(maxsize=65536)
 def rarity(word: str) -> float:
     """How uncommon a word is, 0 (everyday) to 6; unknown English words count as moderate.
 

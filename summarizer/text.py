@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from summarizer import mentions
@@ -128,6 +129,44 @@ def words_and_terms(text: str) -> tuple[int, list[str]]:
     return len(words), found
 
 
+def window_terms(texts: Iterable[str]) -> tuple[list[int], list[list[str]]]:
+    """Each text's word count and its distinct terms, first use first: a window's in one call.
+
+    The terms are `words_and_terms`' with a repeat dropped: every reader of a window's terms
+    (IDF, conversations, tiling, answers, vectors) counts a term once per message, so the
+    distinct list is made once here instead of once per reader. A message's words are looked
+    up in one `map` over the cache.
+    """
+    cache = _TERM_OF
+    get = cache.get
+    sizes: list[int] = []
+    bags: list[list[str]] = []
+    for text in texts:
+        if "http" in text:
+            text = URL.sub(" ", text)
+        if ":" in text or "<" in text or "`" in text:
+            text = _NOISE.sub(" ", text)
+        if text.isascii() and "'" not in text and "_" not in text:
+            # `_words`' fast way, inline, lower-casing in the same byte translation.
+            words = text.encode("ascii").translate(_LOWER_BLANKED).decode("ascii").split()
+        else:
+            words = _words(text.lower())
+        # Distinct at once: `dict.fromkeys` of the looked-up terms; a word not yet in the cache
+        # shows as None (looked up, the message is read again), a word that is no term as "".
+        found = dict.fromkeys(map(get, words))
+        if None in found:
+            if len(cache) > _TERM_CACHE_SIZE:
+                cache.clear()
+            for word in words:
+                if word not in cache:
+                    cache[word] = _term(word)
+            found = dict.fromkeys(map(get, words))
+        found.pop("", None)
+        sizes.append(len(words))
+        bags.append(list(found))
+    return sizes, bags
+
+
 # word -> its term ("" when it is not a content word): a plain dict beats lru_cache here.
 _TERM_OF: dict[str, str] = {}
 _TERM_CACHE_SIZE = 200_000
@@ -145,11 +184,18 @@ def clean(text: str) -> str:
     Mentions a source could not name read as `@user`/`@role`/`#channel`, never as an id; links
     keep every character (`__` in an address is part of it, not underline markup).
     """
-    text = re.sub(r"```.*?```", " [code] ", text, flags=re.S)
-    text = re.sub(r"<a?:(\w+):\d+>", r":\1:", text)
+    # Each substitution only where its pattern could match (most messages have no "`" or "<").
+    if "`" in text:
+        text = _CODE_BLOCK.sub(" [code] ", text)
+    if "<" in text:
+        text = _EMOJI_CODE.sub(r":\1:", text)
     text = mentions.resolve(text)
     unmarked = _MARKUP_OR_URL.sub(_keep_url, text) if "http" in text else _MARKUP.sub("", text)
     return _SPACE.sub(" ", unmarked).strip()
+
+
+_CODE_BLOCK = re.compile(r"```.*?```", re.S)
+_EMOJI_CODE = re.compile(r"<a?:(\w+):\d+>")
 
 
 def _keep_url(match: re.Match[str]) -> str:
@@ -223,7 +269,15 @@ def is_question(text: str) -> bool:
     stripped = _without_links_and_code(text)
     if "?" not in stripped:
         return False
-    return "?" in own_words(stripped) and len(_LATIN_WORD.findall(stripped.lower())) >= 3
+    # `stripped` has no links or code left: `own_words` would only look for them again.
+    return "?" in _own_prose(stripped) and _latin_words(stripped) >= 3
+
+
+def _latin_words(text: str) -> int:
+    """How many words `_LATIN_WORD` finds in the lower-cased text (as `_words` finds them)."""
+    if text.isascii() and "'" not in text and "_" not in text:
+        return len(text.encode("ascii").translate(_LOWER_BLANKED).split())
+    return len(_LATIN_WORD.findall(text.lower()))
 
 
 def own_words(text: str) -> str:
@@ -233,20 +287,32 @@ def own_words(text: str) -> str:
     spaces of the same length, so a sentence or a `?` found in the result can be cut from
     `text` at the same offsets: `asking.py` splits a message this way.
     """
-    prose = _without_links_and_code(text)
-    if not any(mark in prose for mark in "\"'“‘„«([{"):
-        return _IN_WORD_MARK.sub(" ", prose) if "?" in prose else prose
-    prose = _QUOTED.sub(_blank, prose)
-    for _ in range(3):  # brackets in brackets: the innermost go first
-        unbracketed = _BRACKETED.sub(_blank, prose)
-        if unbracketed == prose:
-            break
-        prose = unbracketed
-    return _IN_WORD_MARK.sub(" ", prose) if "?" in prose else prose
+    return _own_prose(_without_links_and_code(text))
+
+
+# What may open a quotation or brackets (one search, not a test per mark).
+_OPENERS = re.compile("[\"'“‘„«(\\[{]")
+
+
+def _own_prose(prose: str) -> str:
+    """`own_words` of a text whose links and code are already blanked."""
+    if _OPENERS.search(prose) is not None:
+        prose = _QUOTED.sub(_blank, prose)
+        for _ in range(3):  # brackets in brackets: the innermost go first
+            unbracketed = _BRACKETED.sub(_blank, prose)
+            if unbracketed == prose:
+                break
+            prose = unbracketed
+    # Only a `?` followed by a letter can be one between letters: that search starts from the
+    # `?` itself, the substitution's lookbehind from every character.
+    if "?" in prose and _MARK_BEFORE_LETTER.search(prose) is not None:
+        return _IN_WORD_MARK.sub(" ", prose)
+    return prose
 
 
 # A `?` with a letter on both sides stands for a letter, not for a question.
 _IN_WORD_MARK = re.compile(r"(?<=[^\W\d_])\?+(?=[^\W\d_])")
+_MARK_BEFORE_LETTER = re.compile(r"\?(?=[^\W\d_])")
 
 
 def _without_links_and_code(text: str) -> str:
@@ -288,4 +354,8 @@ def _words(lowered: str) -> list[str]:
 # reach this table: `_words` leaves texts with them to the pattern).
 _LATIN_BLANKED = bytes(
     c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 0x20 for c in range(256)
+)
+# The same, lower-casing ASCII capitals on the way (`window_terms` skips `str.lower`).
+_LOWER_BLANKED = bytes(
+    ord(chr(c).lower()) if chr(c).isascii() and chr(c).isalnum() else 0x20 for c in range(256)
 )

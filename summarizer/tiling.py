@@ -21,8 +21,6 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import chain, pairwise
 
-from summarizer.models import ChatMessage
-
 # Messages per chunk: each gap between chunks compares the chunk before with the one after.
 CHUNK = 10
 # The shortest piece a cut may leave, in messages.
@@ -51,42 +49,39 @@ def squared(idf: dict[str, float]) -> dict[str, float]:
 
 
 def segments(
-    messages: Sequence[ChatMessage],
+    targets: Sequence[int | None],
+    times: Sequence[float],
     terms: Sequence[Sequence[str]],
     weights: dict[str, float],
     members: Sequence[int],
-    times: Sequence[float] | None = None,
 ) -> list[list[int]]:
     """`members` (positions, time order) as pieces: its sittings, each cut where its words shift.
 
-    `terms` are each message's distinct terms, `weights` are `squared(idf)`, `times` when each
-    message was written (epoch seconds; read from the messages when not given).
+    By window position: `targets` is the message each replies to (`conversations.reply_targets`),
+    `times` when each was written (epoch seconds), `terms` its distinct terms; `weights` are
+    `squared(idf)`.
     """
-    sittings = _cut(messages, members, pauses(messages, members, times))
+    sittings = _cut(targets, members, pauses(times, members))
     pieces: list[list[int]] = []
     for sitting in sittings:
         if len(sitting) < 2 * MIN_PIECE:
             pieces.append(sitting)
         else:
-            pieces.extend(_cut(messages, sitting, boundaries(messages, terms, weights, sitting)))
+            pieces.extend(_cut(targets, sitting, boundaries(targets, terms, weights, sitting)))
     return pieces
 
 
-def pauses(
-    messages: Sequence[ChatMessage], members: Sequence[int], times: Sequence[float] | None = None
-) -> list[int]:
+def pauses(times: Sequence[float], members: Sequence[int]) -> list[int]:
     """Where a conversation pauses far longer than its pace: indices of the message after.
 
     A busy channel revives a conversation hours later on shared words (a reading channel shares
     its letters and jargon all day): a pause of `PACE` times the conversation's median gap, and
     `PAUSE_S` at least, starts another sitting. Replies across it follow their message (`_cut`).
+    `times` are when the window's messages were written (epoch seconds).
     """
     if len(members) < PACED:
         return []
-    if times is None:
-        at = [messages[p].created_at.timestamp() for p in members]
-    else:
-        at = [times[p] for p in members]
+    at = list(map(times.__getitem__, members))
     if at[-1] - at[0] < PAUSE_S:
         return []  # too short to hold a pause that long
     gaps = [b - a for a, b in pairwise(at)]
@@ -95,15 +90,16 @@ def pauses(
 
 
 def boundaries(
-    messages: Sequence[ChatMessage],
+    targets: Sequence[int | None],
     terms: Sequence[Sequence[str]],
     weights: dict[str, float],
     members: Sequence[int],
 ) -> list[int]:
     """Where the subject changes: indices into `members` of the first message after a cut."""
     count = len(members)
+    terms_of = terms.__getitem__
     chunks = [
-        Counter(chain.from_iterable(terms[p] for p in members[i : i + CHUNK]))
+        Counter(chain.from_iterable(map(terms_of, members[i : i + CHUNK])))
         for i in range(0, count, CHUNK)
     ]
     cohesion = _cohesion(chunks, weights)
@@ -122,7 +118,7 @@ def boundaries(
             candidates.append((depth, gap))
     if not candidates:
         return []
-    crossing = _reply_crossings(messages, members)
+    crossing = _reply_crossings(targets, members)
     cuts: list[int] = []
     for _, gap in sorted(candidates, key=lambda item: (-item[0], item[1])):
         cut = _refine(terms, weights, members, chunks, gap, crossing)
@@ -135,20 +131,29 @@ def boundaries(
     return sorted(cuts)
 
 
-def _dot(a: Chunk, b: Chunk, weights: dict[str, float]) -> float:
-    """Weighted dot product of two chunks: only the (few) shared terms are visited."""
-    return sum(a[t] * b[t] * weights.get(t, 1.0) for t in a.keys() & b.keys())
-
-
 def _cohesion(chunks: Sequence[Chunk], weights: dict[str, float]) -> list[float]:
-    """Cosine between chunk g-1 and chunk g, for every gap g (0 where undefined)."""
-    norms = [sum(n * n * weights.get(t, 1.0) for t, n in c.items()) for c in chunks]
+    """Cosine between chunk g-1 and chunk g, for every gap g (0 where undefined).
+
+    One pass over each chunk's terms gives its squared length and its dot product with the
+    chunk before it, summed in the chunk's own order: the same figures every run (summing
+    over a set of shared terms would follow the string hashes), and cheaper than a pass for
+    each.
+    """
     cohesion = [0.0] * len(chunks)
-    for gap in range(1, len(chunks)):
-        left, right = norms[gap - 1], norms[gap]
-        if left > 1e-9 and right > 1e-9:
-            dot = _dot(chunks[gap - 1], chunks[gap], weights)
+    before: Chunk | None = None
+    left = 0.0
+    for gap, chunk in enumerate(chunks):
+        right = dot = 0.0
+        shared = before.get if before is not None else {}.get
+        for term, count in chunk.items():
+            weight = weights.get(term, 1.0)
+            right += count * count * weight
+            other = shared(term)
+            if other is not None:
+                dot += other * count * weight
+        if gap and left > 1e-9 and right > 1e-9:
             cohesion[gap] = dot / math.sqrt(left * right)
+        before, left = chunk, right
     return cohesion
 
 
@@ -169,12 +174,13 @@ def _refine(
     """
     middle = gap * CHUNK
     start, stop = middle - CHUNK // 2, min(middle + CHUNK // 2, len(members))
-    before, after = chunks[gap - 1], chunks[gap]
+    # `.get`, not `[]`: a Counter's missing term costs a Python call to `__missing__`.
+    before, after = chunks[gap - 1].get, chunks[gap].get
     lean = []
     for k in range(start, stop):
         own = 1 if k < middle else -1
         lean.append(
-            sum(weights.get(t, 1.0) * (after[t] - before[t] + own) for t in terms[members[k]])
+            sum(weights.get(t, 1.0) * (after(t, 0) - before(t, 0) + own) for t in terms[members[k]])
         )
     best: tuple[float, int, int] | None = None
     for offset in range(1, len(lean)):
@@ -188,12 +194,12 @@ def _refine(
     return None if best is None else best[2]
 
 
-def _reply_crossings(messages: Sequence[ChatMessage], members: Sequence[int]) -> list[int]:
+def _reply_crossings(targets: Sequence[int | None], members: Sequence[int]) -> list[int]:
     """How many replies within `REPLY_REACH` cross each gap (index of the message after it)."""
-    where = {messages[p].id: k for k, p in enumerate(members)}
+    where = dict(zip(members, range(len(members)), strict=True))
     change = [0] * (len(members) + 2)
     for k, p in enumerate(members):
-        target = messages[p].reply_to
+        target = targets[p]
         j = where.get(target) if target is not None else None
         if j is not None and 0 < k - j <= REPLY_REACH:
             change[j + 1] += 1
@@ -206,7 +212,7 @@ def _reply_crossings(messages: Sequence[ChatMessage], members: Sequence[int]) ->
 
 
 def _cut(
-    messages: Sequence[ChatMessage], members: Sequence[int], cuts: Sequence[int]
+    targets: Sequence[int | None], members: Sequence[int], cuts: Sequence[int]
 ) -> list[list[int]]:
     """The pieces between cuts; a reply whose message landed in another piece follows it."""
     if not cuts:
@@ -216,8 +222,8 @@ def _cut(
     parts: list[list[int]] = [[] for _ in range(len(bounds) - 1)]
     for number in range(len(bounds) - 1):
         for p in members[bounds[number] : bounds[number + 1]]:
-            target = messages[p].reply_to
+            target = targets[p]
             home = piece_of.get(target, number) if target is not None else number
-            piece_of[messages[p].id] = home
+            piece_of[p] = home
             parts[home].append(p)
     return [part for part in parts if part]

@@ -161,45 +161,55 @@ def _candidates(
     messages: Sequence[ChatMessage], members: Sequence[int], names: set[str]
 ) -> tuple[dict[tuple[str, ...], _Candidate], set[str]]:
     """Every phrase of the messages, and the words written capitalised mid-sentence (names)."""
-    uses: dict[tuple[str, ...], int] = {}
-    people: dict[tuple[str, ...], tuple[int, ...]] = {}
-    early: set[tuple[str, ...]] = set()
+    # Per phrase: [messages, distinct authors (up to three), said in the opening messages];
+    # one entry, looked up once per message that says it (a title reads a thousand phrases).
+    tally: dict[tuple[str, ...], list] = {}
     forms: dict[tuple[tuple[str, ...], str], int] = {}
     proper: set[str] = set()
     for number, p in enumerate(members):
         author = messages[p].author.id
+        opening = number < OPENING
         seen: set[tuple[str, ...]] = set()
         for run, opens in _runs(messages[p].content, names):
-            stems = [_stem(w) for w in run]
-            edges = [_edge(w) for w in run]
+            stems = list(map(_stem, run))
+            edges = list(map(_edge, run))
             proper.update(w for k, w in enumerate(run) if w[0].isupper() and (k or not opens))
-            for i in range(len(run)):
+            length = len(run)
+            for i in range(length):
                 if not edges[i]:
                     continue
-                for j in range(i, min(i + MAX_WORDS, len(run))):
+                for j in range(i, min(i + MAX_WORDS, length)):
                     if not edges[j]:
                         continue
-                    # Word order aside, "iota subscript" and "subscript iota" are one subject.
-                    key = (stems[i],) if i == j else tuple(sorted(stems[i : j + 1]))
-                    written = (key, " ".join(run[i : j + 1]))
+                    if i == j:
+                        key = (stems[i],)
+                        written = (key, run[i])
+                    else:
+                        # Word order aside, "iota subscript" and "subscript iota" are one subject.
+                        key = tuple(sorted(stems[i : j + 1]))
+                        written = (key, " ".join(run[i : j + 1]))
                     forms[written] = forms.get(written, 0) + 1
                     if key in seen:
                         continue
                     seen.add(key)
-                    uses[key] = uses.get(key, 0) + 1
-                    who = people.get(key, ())
+                    entry = tally.get(key)
+                    if entry is None:
+                        tally[key] = [1, (author,), opening]
+                        continue
+                    entry[0] += 1
+                    who = entry[1]
                     if author not in who and len(who) < 3:
-                        people[key] = (*who, author)
-                    if number < OPENING:
-                        early.add(key)
+                        entry[1] = (*who, author)
+                    if opening:
+                        entry[2] = True
     best: dict[tuple[str, ...], tuple[int, str]] = {}
     for (key, form), count in forms.items():
         held = best.get(key)
         if held is None or (-count, form) < (-held[0], held[1]):
             best[key] = (count, form)
     found = {
-        key: _Candidate(count, len(people[key]), key in early, best[key][1])
-        for key, count in uses.items()
+        key: _Candidate(uses, len(who), early, best[key][1])
+        for key, (uses, who, early) in tally.items()
     }
     return found, proper
 
@@ -211,7 +221,11 @@ def _stem(word: str) -> str:
 
 def _runs(content: str, names: set[str]) -> list[tuple[list[str], bool]]:
     """Runs of content words between punctuation and stop words; True if one opens a sentence."""
-    prose = URL_OR_NOISE.sub(" . ", CODE.sub(" . ", content))
+    # Each substitution only where its pattern could match: most messages have no code, link,
+    # mention or emoji code (every one of which holds "`", "http", "<", ":" or "@").
+    prose = CODE.sub(" . ", content) if "`" in content else content
+    if "http" in prose or "<" in prose or ":" in prose or "@" in prose:
+        prose = URL_OR_NOISE.sub(" . ", prose)
     runs: list[tuple[list[str], bool]] = []
     sentence = True
     for number, part in enumerate(_CLAUSE.split(prose)):

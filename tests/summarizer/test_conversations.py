@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from summarizer import text, tiling
 from summarizer.analysis import analyse
-from summarizer.conversations import document_frequencies
+from summarizer.conversations import document_frequencies, reply_targets
 from summarizer.models import Author, ChatMessage
 from tests.summarizer.helpers import CHANNEL, START
 
@@ -76,6 +76,10 @@ def dense(texts: list[str], replies: dict[int, int] | None = None) -> list[ChatM
     ]
 
 
+def times_of(messages: list[ChatMessage]) -> list[float]:
+    return [m.created_at.timestamp() for m in messages]
+
+
 def groups(messages: list[ChatMessage]) -> list[list[int]]:
     return [c.members for c in analyse(messages).conversations]
 
@@ -119,7 +123,7 @@ def test_cuts_leave_pieces_of_a_readable_size():
     terms = [list(dict.fromkeys(bag)) for bag in bags]
     weights = tiling.squared(document_frequencies(bags))
     members = list(range(len(messages)))
-    for cut in tiling.boundaries(messages, terms, weights, members):
+    for cut in tiling.boundaries(reply_targets(messages), terms, weights, members):
         assert tiling.MIN_PIECE <= cut <= len(members) - tiling.MIN_PIECE
 
 
@@ -127,7 +131,9 @@ def test_short_conversations_are_never_tiled():
     messages = dense(DEPLOY[:10] + OFFSITE[:10])
     bags = [list(dict.fromkeys(text.terms(m.content))) for m in messages]
     weights = tiling.squared(document_frequencies(bags))
-    assert tiling.segments(messages, bags, weights, list(range(20))) == [list(range(20))]
+    times = times_of(messages)
+    pieces = tiling.segments(reply_targets(messages), times, bags, weights, list(range(20)))
+    assert pieces == [list(range(20))]
 
 
 # -- pauses measured against the pace ------------------------------------------------------
@@ -202,9 +208,9 @@ def test_a_conversation_revived_hours_later_is_another_sitting():
 def test_pauses_are_measured_against_the_conversations_own_pace():
     messages = dense(DEPLOY + OFFSITE)
     members = list(range(len(messages)))
-    assert tiling.pauses(messages, members) == []  # 30 seconds apart: no pause at all
+    assert tiling.pauses(times_of(messages), members) == []  # 30 seconds apart: no pause at all
     late = [
         m.model_copy(update={"created_at": m.created_at + timedelta(hours=3)})
         for m in messages[20:]
     ]
-    assert tiling.pauses(messages[:20] + late, members) == [20]
+    assert tiling.pauses(times_of(messages[:20] + late), members) == [20]
