@@ -137,6 +137,8 @@ class TaskScheduler:
             self._scheduler, store, self.context, clock, width=horizon, poll_seconds=poll_seconds
         )
         self._watermark: datetime | None = None
+        # Change notifications (PostgreSQL): a poll asked for, running, or to run again.
+        self._poll_asked = self._polling = self._poll_again = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self.started = False
 
@@ -241,8 +243,18 @@ class TaskScheduler:
         )
 
     def _changed_elsewhere(self) -> None:
-        """A schedule's timing changed (maybe in another process): poll now, not in 5 s."""
-        if self.started:
+        """A schedule's timing changed (maybe in another process): poll now, not in 5 s.
+
+        Once per burst: an import or a guild-wide pause sends one notification per schedule,
+        and each would otherwise ask APScheduler for a poll it must skip (and log). One that
+        arrives while a poll runs makes that poll go round once more.
+        """
+        if not self.started:
+            return
+        if self._polling:
+            self._poll_again = True
+        elif not self._poll_asked:
+            self._poll_asked = True
             self._scheduler.modify_job(POLL_JOB, next_run_time=datetime.now(UTC))
 
     async def poll(self) -> None:
@@ -251,6 +263,17 @@ class TaskScheduler:
         The refill reads every schedule due before now + horizon + two polls, so each one gets
         its job at least an hour ahead however the polls fall; reading one twice is harmless.
         """
+        self._poll_asked, self._polling = False, True
+        try:
+            while True:
+                self._poll_again = False
+                await self._poll_once()
+                if not self._poll_again:
+                    return
+        finally:
+            self._polling = False
+
+    async def _poll_once(self) -> None:
         since = self._watermark or self.clock()
         for timing in await self.store.schedule_timings(status=None, changed_since=since):
             self.horizon.sync(timing)

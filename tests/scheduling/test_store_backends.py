@@ -208,3 +208,18 @@ async def test_a_timing_change_in_another_process_reaches_the_scheduler_at_once(
 async def test_sqlite_has_no_notifications_and_says_so(tmp_path):
     async with await Store.open(tmp_path / "x.db") as store:
         assert await store.watch_schedules(lambda: None) is False
+
+
+async def test_a_burst_of_change_notifications_asks_for_one_poll(harness, monkeypatch):
+    """An import of many schedules notifies once per schedule: one poll is asked, not many."""
+    scheduler = await harness.restart()
+    asked: list[object] = []
+    monkeypatch.setattr(
+        scheduler._scheduler, "modify_job", lambda *args, **kwargs: asked.append(args)
+    )
+    for _ in range(50):
+        scheduler._changed_elsewhere()
+    assert len(asked) == 1
+    await scheduler.poll()  # the asked poll runs; the next change asks again
+    scheduler._changed_elsewhere()
+    assert len(asked) == 2
