@@ -220,7 +220,6 @@ async def takeover(server: Server, count: int, latency_s: float) -> dict[str, An
     """Four processes and a standby; one is killed mid-burst; the standby finishes its work."""
     from bench.burst_report import TERMINAL
     from bench.burst_world import (
-        _bot_env,
         _limited_fake,
         _open,
         _seed,
@@ -255,18 +254,10 @@ async def takeover(server: Server, count: int, latency_s: float) -> dict[str, An
                 )
                 processes.append(process)
             standby_log = workdir / "standby.log"
-            with standby_log.open("wb") as log_file:
-                standby = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "bot.cli",
-                    "run",
-                    *SHARDED,
-                    cwd=workdir,
-                    env=_bot_env(fake, workdir, "auto") | env,
-                    stdout=asyncio.subprocess.DEVNULL,
-                    stderr=log_file,
-                )
+            # `sessions=0`: a standby connects nothing until it holds a shard.
+            standby, _ = await _start_bot(
+                fake, workdir, "auto", due, env, args=SHARDED, log_name="standby.log", sessions=0
+            )
             processes.append(standby)
             await _until(lambda: "waiting as a standby" in standby_log.read_text(), 30)
             # The first process took shard 0, the second shard 1: kill the second mid-burst.

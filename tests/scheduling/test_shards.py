@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 import pytest
+from scheduling_fakes import make_schedule
 
-from delivery.models import ChannelDestination
-from scheduling.models import Daily, Run, RunStatus, Schedule
+from scheduling.models import Run, RunStatus, Schedule
 from scheduling.shards import ShardPlan, format_shards, groups, parse_shards, shard_of
 from scheduling.store import Store
 from scheduling.store.claims import ShardLocks, describe_holders
@@ -66,17 +66,7 @@ def test_plans_describe_themselves_and_their_share():
 
 
 def _schedule(guild_id: int, **changes) -> Schedule:
-    fields = {
-        "guild_id": guild_id,
-        "created_by": 42,
-        "channel_ids": (1001,),
-        "recurrence": Daily(time=time(9, 0)),
-        "destinations": (ChannelDestination(channel_id=2001),),
-        "created_at": T0,
-        "updated_at": T0,
-    }
-    fields.update(changes)
-    return Schedule(**fields)
+    return make_schedule(guild_id=guild_id, created_at=T0, updated_at=T0, **changes)
 
 
 async def test_the_store_restores_and_recovers_only_its_shards(store):
@@ -151,7 +141,6 @@ async def test_a_plan_covering_everything_filters_nothing(store: Store):
 
 async def test_a_change_made_here_for_another_processs_guild_adds_no_job_here(harness):
     """A DM button or the CLI may change another shard's schedule: only its owner fires it."""
-    from scheduling_fakes import make_schedule
 
     scheduler = await harness.restart()
     harness.store.plan = ShardPlan(4, (0, 1))

@@ -7,14 +7,14 @@ connections share one database, as two bot processes (or the bot and the CLI) do
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from scheduling_fakes import make_schedule
 
-from delivery.models import ChannelDestination
 from scheduling.errors import DuplicateError, StoreError
-from scheduling.models import Daily, Run, Schedule, utc_now
+from scheduling.models import Run, Schedule, utc_now
 from scheduling.store import Store, migrations
 from scheduling.store._driver import postgres_ddl, postgres_sql
 from scheduling.store.postgres import redacted
@@ -23,17 +23,7 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def _schedule(**changes) -> Schedule:
-    fields = {
-        "guild_id": 111,
-        "created_by": 42,
-        "channel_ids": (1001,),
-        "recurrence": Daily(time=time(9, 0)),
-        "destinations": (ChannelDestination(channel_id=2001),),
-        "created_at": T0,
-        "updated_at": T0,
-    }
-    fields.update(changes)
-    return Schedule(**fields)
+    return make_schedule(**({"guild_id": 111, "created_at": T0, "updated_at": T0} | changes))
 
 
 async def test_two_connections_claim_a_slot_once(store, open_again):
