@@ -69,7 +69,7 @@ from bench.burst_world import (  # noqa: E402
     _limited_fake,
     _open,
     _seed,
-    _start_bot,
+    _start_bots,
     _store_schedules,
     _wait_done,
 )
@@ -110,18 +110,7 @@ async def _burst(
         await _store_schedules(database, fake, seeded, due, interval)
         cpu_before = _children_cpu_s()
         began = time.monotonic()
-        for number, args in enumerate(processes):
-            process, _ = await _start_bot(
-                fake,
-                workdir,
-                max_concurrent_runs,
-                due,
-                extra_env,
-                args=args,
-                log_name=f"bot{number}.log",
-                sessions=number + 1,
-            )
-            started.append(process)
+        await _start_bots(fake, workdir, max_concurrent_runs, due, extra_env, processes, started)
         ready_s = time.monotonic() - began
         print(f"  bot connected after {ready_s:.1f} s; due at {due:%H:%M:%S}", file=sys.stderr)
         async with await _open(database) as store:

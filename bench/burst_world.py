@@ -274,3 +274,31 @@ async def _start_bot(
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         raise SystemExit(f"the bot did not connect within {ready_in:.0f} s:\n{tail}") from None
     return process, time.monotonic() - started
+
+
+async def _start_bots(
+    fake: FakeDiscord,
+    workdir: Path,
+    max_concurrent_runs: int | str,
+    due: datetime,
+    extra_env: Mapping[str, str] | None,
+    processes: tuple[tuple[str, ...], ...],
+    started: list[asyncio.subprocess.Process],
+) -> None:
+    """One `summarybot run` per entry of `processes` (its arguments), started in turn.
+
+    Each is connected before the next starts (logs `bot0.log`, `bot1.log`, …) and appended
+    to `started` at once, so the caller stops every one that did even if a later one fails.
+    """
+    for number, args in enumerate(processes):
+        process, _ = await _start_bot(
+            fake,
+            workdir,
+            max_concurrent_runs,
+            due,
+            extra_env,
+            args=args,
+            log_name=f"bot{number}.log",
+            sessions=number + 1,
+        )
+        started.append(process)

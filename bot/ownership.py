@@ -76,8 +76,9 @@ async def claim_shards(
     candidates = [pinned] if pinned else request.candidates()
     from scheduling.store.claims import ShardLocks, describe_holders
 
-    password = settings.storage.password.get_secret_value() if settings.storage.password else None
-    locks = await ShardLocks.connect(settings.storage.url, password, request.count)
+    locks = await ShardLocks.connect(
+        settings.storage.url, settings.storage.password_text(), request.count
+    )
     try:
         if pinned is not None:
             if not await locks.try_take(pinned):
@@ -85,7 +86,7 @@ async def claim_shards(
                 taken = {shard: holders[shard] for shard in pinned.shards if shard in holders}
                 raise OwnershipError(
                     f"shards {pinned.describe()} are already served: "
-                    + "; ".join(describe_holders(taken, 0))
+                    + "; ".join(describe_holders(taken))
                     + " (stop that process or pin other shards)"
                 )
             plan = pinned
@@ -103,25 +104,25 @@ async def _first_free(
     settings: Settings, locks: ShardLocks, candidates: list[ShardPlan]
 ) -> ShardPlan:
     """Take a free group at once, or serve `/healthz` as a standby until one frees up."""
-    for plan in candidates:
-        if await locks.try_take(plan):
-            return plan
-    held = f"all {candidates[0].count} shards are held (groups of {len(candidates[0].shards)})"
-    log.info("%s: waiting as a standby for a group to free up", held)
-    server = None
-    if settings.http.enabled:
-        waiting = f"standby: {held}"
-        server = HealthServer(
-            _standby_checks(waiting),
-            BotMetrics(),
-            host=settings.http.host,
-            port=settings.http.port,
-        )
-        await server.start()
+    servers: list[HealthServer] = []
+
+    async def standing_by() -> None:
+        held = f"all {candidates[0].count} shards are held (groups of {len(candidates[0].shards)})"
+        log.info("%s: waiting as a standby for a group to free up", held)
+        if settings.http.enabled:
+            server = HealthServer(
+                _standby_checks(f"standby: {held}"),
+                BotMetrics(),
+                host=settings.http.host,
+                port=settings.http.port,
+            )
+            await server.start()
+            servers.append(server)
+
     try:
-        return await locks.take_first_free(candidates, STANDBY_POLL_SECONDS)
+        return await locks.take_first_free(candidates, STANDBY_POLL_SECONDS, standing_by)
     finally:
-        if server is not None:
+        for server in servers:
             await server.stop()  # the bot serves the port from here on
 
 

@@ -27,6 +27,10 @@ class StorageSettings(BaseModel):
     # PGPASSWORD / ~/.pgpass), never from the file or the URL.
     password: SecretStr | None = None
 
+    def password_text(self) -> str | None:
+        """The PostgreSQL password as the driver takes it (None: libpq's own sources)."""
+        return self.password.get_secret_value() if self.password is not None else None
+
     @field_validator("url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:

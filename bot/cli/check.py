@@ -74,8 +74,7 @@ async def _shard_lines(settings: Settings) -> list[str]:
     """Which processes serve which shards now (PostgreSQL: `summarybot run --shard-count`)."""
     from scheduling.store.claims import all_holders, describe_holders
 
-    password = settings.storage.password.get_secret_value() if settings.storage.password else None
-    held = await all_holders(settings.storage.url or "", password)
+    held = await all_holders(settings.storage.url or "", settings.storage.password_text())
     if not held:
         return ["shards: none held (no process runs with --shard-count now)"]
     return [

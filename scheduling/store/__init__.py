@@ -43,8 +43,7 @@ async def open_store(storage: StorageSettings) -> Store:
             "storage.url names a PostgreSQL server, but its driver is not installed:"
             " pip install 'summarybot[postgresql]'"
         ) from None
-    password = storage.password.get_secret_value() if storage.password else None
-    return await Store.open_url(storage.url, password)
+    return await Store.open_url(storage.url, storage.password_text())
 
 
 def storage_target(storage: StorageSettings) -> str:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Self
 
 import asyncpg
 
-from scheduling.errors import StoreError
 from scheduling.shards import MAX_SHARDS, ShardPlan, format_shards
-from scheduling.store.postgres import redacted
+from scheduling.store.postgres import connect
 
 # 'SB' in the high bytes; the shard count below them.
 _NAMESPACE = 0x5342_0000
@@ -47,15 +46,7 @@ class ShardLocks:
     @classmethod
     async def connect(cls, url: str, password: str | None, count: int) -> Self:
         """A dedicated session for the locks, named after this process."""
-        try:
-            connection = await asyncpg.connect(
-                url,
-                password=password or None,
-                server_settings={"application_name": _process_name()},
-            )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
-            raise StoreError(f"{redacted(url)}: cannot connect to PostgreSQL: {exc}") from None
-        return cls(connection, count)
+        return cls(await connect(url, password, _process_name()), count)
 
     def on_lost(self, callback: Callable[[], None]) -> None:
         """Call `callback` if the session ends under us: the shards are no longer ours."""
@@ -90,25 +81,28 @@ class ShardLocks:
         return True
 
     async def take_first_free(
-        self, candidates: list[ShardPlan], poll_seconds: float = 1.0
+        self,
+        candidates: list[ShardPlan],
+        poll_seconds: float = 1.0,
+        on_standby: Callable[[], Awaitable[None]] | None = None,
     ) -> ShardPlan:
-        """The first group nobody holds; waits (a standby) until one frees up."""
+        """The first group nobody holds; waits (a standby) until one frees up.
+
+        `on_standby` is awaited once, when the first look finds every group held.
+        """
+        waited = False
         while True:
             for plan in candidates:
                 if await self.try_take(plan):
                     return plan
+            if not waited and on_standby is not None:
+                await on_standby()
+            waited = True
             await asyncio.sleep(poll_seconds)
 
     async def holders(self) -> dict[int, str]:
         """Every held shard of this shard count, with the session holding it."""
-        rows = await self._db.fetch(
-            "SELECT l.objid::int AS shard, a.application_name, a.client_addr::text AS addr"
-            " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1"
-            " AND l.objsubid = 2 ORDER BY l.objid",
-            _namespace(self.count),
-        )
-        return {row["shard"]: row["application_name"] or f"pid at {row['addr']}" for row in rows}
+        return (await _held(self._db, self.count, self.count)).get(self.count, {})
 
     async def release(self) -> None:
         """Give every shard back (a clean stop: a standby takes them at once)."""
@@ -117,44 +111,53 @@ class ShardLocks:
         self.held = None
 
     async def close(self) -> None:
-        """Release and end the session."""
-        held, self.held = self.held, None  # a chosen close is not a lost claim
+        """Release and end the session (a chosen close is not a lost claim)."""
+        await self.release()
         if not self._db.is_closed():
-            if held is not None:
-                await self._db.execute("SELECT pg_advisory_unlock_all()")
             await self._db.close()
 
 
 async def all_holders(url: str, password: str | None) -> dict[int, dict[int, str]]:
     """Every held shard of every shard count: {count: {shard: holder}} (`summarybot check`)."""
-    locks = await ShardLocks.connect(url, password, 1)
+    connection = await connect(url, password)
     try:
-        rows = await locks._db.fetch(
-            "SELECT l.classid::bigint - $1 AS count, l.objid::int AS shard, a.application_name"
-            " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
-            " AND l.classid::bigint BETWEEN $1 + 1 AND $1 + $2 ORDER BY 1, 2",
-            _NAMESPACE,
-            MAX_SHARDS,
-        )
+        return await _held(connection, 1, MAX_SHARDS)
     finally:
-        await locks.close()
+        await connection.close()
+
+
+async def _held(connection: asyncpg.Connection, low: int, high: int) -> dict[int, dict[int, str]]:
+    """The shards held for shard counts `low` to `high`: {count: {shard: holder}}."""
+    rows = await connection.fetch(
+        "SELECT l.classid::bigint - $1 AS count, l.objid::int AS shard, a.application_name,"
+        " a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+        " AND l.classid::bigint BETWEEN $1 + $2 AND $1 + $3 ORDER BY 1, 2",
+        _NAMESPACE,
+        low,
+        high,
+    )
     found: dict[int, dict[int, str]] = {}
     for row in rows:
-        found.setdefault(row["count"], {})[row["shard"]] = row["application_name"] or "?"
+        holder = row["application_name"] or f"an unnamed session (pid {row['pid']})"
+        found.setdefault(row["count"], {})[row["shard"]] = holder
     return found
 
 
-def describe_holders(holders: dict[int, str], count: int, skip: tuple[int, ...] = ()) -> list[str]:
-    """`0-3: summarybot host:41 shards 0-3 of 16` lines, one per holder; free shards last.
+def describe_holders(
+    holders: dict[int, str], count: int | None = None, skip: tuple[int, ...] = ()
+) -> list[str]:
+    """`0-3: summarybot host:41 shards 0-3 of 16` lines, one per holder.
 
-    Shards in `skip` (the asking process's own) are neither listed nor called free.
+    With `count`, a last line names the free shards, leaving out those in `skip` (the asking
+    process's own).
     """
     by_holder: dict[str, list[int]] = {}
     for shard, holder in holders.items():
         by_holder.setdefault(holder, []).append(shard)
     lines = [f"{format_shards(shards)}: {holder}" for holder, shards in by_holder.items()]
-    free = [shard for shard in range(count) if shard not in holders and shard not in skip]
-    if free:
-        lines.append(f"{format_shards(free)}: free")
+    if count is not None:
+        free = [shard for shard in range(count) if shard not in holders and shard not in skip]
+        if free:
+            lines.append(f"{format_shards(free)}: free")
     return lines

@@ -49,6 +49,17 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + host))
 
 
+async def connect(
+    url: str, password: str | None, application_name: str | None = None
+) -> asyncpg.Connection:
+    """A connection, or `StoreError` naming the server (never its password) and why not."""
+    settings = {"application_name": application_name} if application_name else None
+    try:
+        return await asyncpg.connect(url, password=password or None, server_settings=settings)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+        raise StoreError(f"{redacted(url)}: cannot connect to PostgreSQL: {exc}") from None
+
+
 def _violation(exc: asyncpg.IntegrityConstraintViolationError) -> IntegrityViolation:
     if isinstance(exc, asyncpg.UniqueViolationError):
         key = _KEY.search(getattr(exc, "detail", None) or "")
@@ -79,17 +90,13 @@ class PostgresDatabase:
     @classmethod
     async def open(cls, url: str, password: str | None = None) -> Self:
         """Connect; `password` (from the environment) wins over libpq's own variables."""
-        target = redacted(url)
-        try:
-            connection = await asyncpg.connect(url, password=password or None)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
-            raise StoreError(f"{target}: cannot connect to PostgreSQL: {exc}") from None
+        connection = await connect(url, password)
         try:
             await connection.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
         except BaseException:
             await connection.close()
             raise
-        return cls(connection, target)
+        return cls(connection, redacted(url))
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         """Run one statement (rewritten for PostgreSQL once per text)."""
