@@ -40,9 +40,14 @@ class PostgresServer:
 
         info = self._server.get_postmaster_info()
         where = ["-h", str(info.socket_dir), "-p", str(info.port), "-U", "postgres"]
-        subprocess.run(
-            [str(POSTGRES_BIN_PATH / program), *where, *args], check=True, capture_output=True
+        done = subprocess.run(
+            [str(POSTGRES_BIN_PATH / program), *where, *args],
+            capture_output=True,
+            text=True,
+            check=False,
         )
+        if done.returncode:
+            raise RuntimeError(f"{program} {' '.join(args)}: {done.stderr.strip()}")
 
     def _sql(self, statement: str) -> None:
         self._client("psql", "-X", "-q", "-d", "postgres", "-c", statement)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
+import asyncpg
 import pytest
 from scheduling_fakes import FakeClock, Harness
 
 from scheduling.settings import SchedulingSettings
 from scheduling.store import Store
+from tests.postgres import PostgresServer
 
 # The store and the scheduler behave the same on both databases: every test that takes the
 # `store`, `backend` or `harness` fixture runs once on SQLite and once on PostgreSQL.
@@ -20,12 +24,48 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: PostgresServer) -> str:
+    """One migrated database the PostgreSQL leg's tests share, emptied before each.
+
+    A new database per test cost about 0.2 s (create, migrate, drop) on each of over a hundred
+    tests; emptying the tables costs a few milliseconds. Tests of migrating itself take
+    `postgres_url`, an empty database of their own.
+    """
+    _, url = postgres_server.new_database("scheduling")
+
+    async def migrate() -> None:
+        await (await Store.open_url(url)).close()
+
+    # First asked for inside a test's running loop (by `database_url`): a thread has none.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, migrate()).result()
+    return url
+
+
+async def emptied(url: str) -> str:
+    """Every table but the schema version emptied, ids restarting from 1, like a new one."""
+    connection = await asyncpg.connect(url)
+    try:
+        # A test that left a transaction open would make TRUNCATE wait: fail instead.
+        await connection.execute("SET lock_timeout = '10s'")
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables"
+            " WHERE schemaname = current_schema() AND tablename <> 'schema_version'"
+        )
+        names = ", ".join(f'"{row[0]}"' for row in tables)
+        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY")
+    finally:
+        await connection.close()
+    return url
+
+
 @pytest.fixture
-def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
-    """A fresh PostgreSQL database's URL on the PostgreSQL leg; None on SQLite's."""
+async def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """An empty migrated PostgreSQL database's URL on the PostgreSQL leg; None on SQLite's."""
     if backend == "sqlite":
         return None
-    return request.getfixturevalue("postgres_url")
+    return await emptied(request.getfixturevalue("migrated_postgres"))
 
 
 @pytest.fixture
