@@ -194,11 +194,18 @@ async def bot_process(
 
 @dataclass
 class Receiver:
-    """A local webhook consumer: records every request's headers and body."""
+    """A local webhook consumer: records every request's headers and body.
+
+    A request `holding(body)` picks is recorded but answered only once `released` is set:
+    a sender killed meanwhile has sent it and never learns that it arrived.
+    """
 
     url: str = ""
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     on_receive: Callable[[], None] = lambda: None
+    holding: Callable[[bytes], bool] | None = None
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    held: list[dict[str, str]] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -206,8 +213,14 @@ async def receiver(fake_discord: FakeDiscord) -> AsyncIterator[Receiver]:
     found = Receiver(on_receive=fake_discord._notify)
 
     async def handle(request: web.Request) -> web.Response:
-        found.received.append((dict(request.headers), await request.read()))
+        headers, body = dict(request.headers), await request.read()
+        found.received.append((headers, body))
+        held = found.holding is not None and found.holding(body)
+        if held:
+            found.held.append(headers)
         found.on_receive()
+        if held:
+            await found.released.wait()
         return web.Response(status=204)
 
     app = web.Application()
@@ -221,4 +234,5 @@ async def receiver(fake_discord: FakeDiscord) -> AsyncIterator[Receiver]:
     try:
         yield found
     finally:
+        found.released.set()
         await runner.cleanup()
