@@ -138,7 +138,8 @@ class TaskScheduler:
         )
         self._watermark: datetime | None = None
         # Change notifications (PostgreSQL): a poll asked for, running, or to run again.
-        self._poll_asked = self._polling = self._poll_again = False
+        self._poll_asked = self._polling = self._poll_again = self._stopping = False
+        self._poll_task: asyncio.Task[Any] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.started = False
 
@@ -152,6 +153,7 @@ class TaskScheduler:
         event loop running in between; recovery looks only at the schedules whose stored next
         fire has passed.
         """
+        self._stopping = False
         # Read before the jobs: a change written meanwhile is seen again by the poll.
         self._watermark = await self.store.latest_update() or self.clock()
         self._scheduler.add_job(
@@ -187,7 +189,10 @@ class TaskScheduler:
         """
         if self.started:
             self._scheduler.pause()
-        pending = set(self.context.running) | self._tasks
+        self._stopping = True
+        # A poll in flight ends before the store it reads is closed.
+        polling = {self._poll_task} if self._poll_task is not None else set()
+        pending = set(self.context.running) | self._tasks | polling
         if pending:
             _, late = await asyncio.wait(pending, timeout=timeout)
             for task in late:
@@ -264,14 +269,21 @@ class TaskScheduler:
         its job at least an hour ahead however the polls fall; reading one twice is harmless.
         """
         self._poll_asked, self._polling = False, True
+        self._poll_task = asyncio.current_task()
         try:
             while True:
                 self._poll_again = False
                 await self._poll_once()
                 if not self._poll_again:
                     return
+        except asyncio.CancelledError:
+            if self._stopping:
+                # `stop` cut it short: it only reads, and the next start reads afresh. Ended
+                # quietly, or APScheduler logs an error with a traceback at every such stop.
+                return
+            raise
         finally:
-            self._polling = False
+            self._polling, self._poll_task = False, None
 
     async def _poll_once(self) -> None:
         since = self._watermark or self.clock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from scheduling_fakes import DAY0, make_schedule, raw_sql
 from scheduling import jobs
 from scheduling.firing import next_fire
 from scheduling.models import Daily, Once, RunStatus, RunTrigger, ScheduleStatus
-from scheduling.scheduler import summary_job_id
+from scheduling.scheduler import POLL_JOB, summary_job_id
 
 FAR = datetime(9000, 1, 1, tzinfo=UTC)
 NEAR_TIME = time(8, 30)  # 30 minutes after DAY0 (08:00): inside the hour
@@ -359,3 +360,25 @@ def test_a_bulk_load_promotes_what_it_made_unless_the_heap_is_frozen():
     finally:
         gc.unfreeze()
     assert len(made) == len(more) == 1000
+
+
+async def test_a_poll_in_flight_at_stop_ends_quietly_before_the_store_closes(harness, caplog):
+    """Stopping while a poll reads (a long refill, say) logged an error with a traceback
+    (APScheduler's "Job ... raised an exception": its job cancelled), or the poll read from
+    the closed store afterwards ("connection is closed")."""
+    scheduler = await harness.restart()
+    entered, never = asyncio.Event(), asyncio.Event()
+    reads = harness.store.due_timings
+
+    async def slow_read(*args, **kwargs):
+        entered.set()
+        await never.wait()
+        return await reads(*args, **kwargs)
+
+    harness.store.due_timings = slow_read
+    scheduler._scheduler.modify_job(POLL_JOB, next_run_time=datetime.now(UTC))
+    await entered.wait()
+    await scheduler.stop(timeout=0)
+    assert scheduler._poll_task is None  # ended before stop returned
+    await harness.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
