@@ -40,7 +40,7 @@ from scheduling.ports import (
     summary_options,
     tell,
 )
-from scheduling.recurrence import nominal_period, previous_fire_time
+from scheduling.recurrence import next_fire_times, nominal_period, previous_fire_time
 from scheduling.run_end import (
     delivery_verdict,
     ended,
@@ -287,11 +287,22 @@ async def _execute(context: JobContext, schedule: Schedule, run: Run) -> Run:
         if schedule.lookback_seconds
         else nominal_period(schedule.recurrence)
     )
+    first_slot = None
+    if anchor is None:  # no run yet: the first window is the first slot's, however late
+        upcoming = next_fire_times(
+            schedule.recurrence,
+            schedule.timezone,
+            after=schedule.created_at,
+            count=1,
+            start=schedule.created_at,
+        )
+        first_slot = upcoming[0] if upcoming else None
     window = window_for(
         run.scheduled_for,
         anchor_end=anchor.window_end if anchor else None,
         lookback=lookback,
         max_lookback=timedelta(hours=context.settings.max_lookback_hours),
+        first_slot=first_slot,
     )
     if window.empty:
         # An earlier manual run already reached past this slot: nothing new to read.

@@ -34,13 +34,21 @@ def window_for(
     anchor_end: datetime | None,
     lookback: timedelta,
     max_lookback: timedelta,
+    first_slot: datetime | None = None,
 ) -> Window:
     """The window of the run for `scheduled_for`.
 
-    Without an anchor (a first run) it reaches back `lookback`. Either way it never reaches
-    back more than `max_lookback`, so a schedule resumed after months does not summarize months.
+    Without an anchor (a first run) it reaches back `lookback` from the schedule's first slot
+    (`first_slot`, else `scheduled_for`): a first run that comes late, caught up after the
+    bot was down over the first slots, also covers the windows of those it missed. Either way
+    it never reaches back more than `max_lookback`, so a schedule resumed after months does
+    not summarize months.
     """
-    start = anchor_end if anchor_end is not None else scheduled_for - min(lookback, max_lookback)
+    if anchor_end is not None:
+        start = anchor_end
+    else:
+        first = min(scheduled_for, first_slot or scheduled_for)
+        start = first - min(lookback, max_lookback)
     floor = scheduled_for - max_lookback
     capped = start < floor
     return Window(start=max(start, floor), end=scheduled_for, capped=capped)

@@ -483,3 +483,19 @@ async def test_a_run_that_raises_keeps_its_window(harness, created):
     stored = await harness.store.get_run(run.id)
     assert (stored.window_start, stored.window_end) == (SLOT1 - timedelta(days=1), SLOT1)
     assert stored.message_count == 144
+
+
+async def test_a_catch_up_before_the_first_run_reaches_back_to_the_first_window(harness, created):
+    """Down from before the first slot: the catch-up is the first run, and its window starts
+    where the first slot's would have (not one period before the latest slot, which left
+    the messages of the earlier missed slots in no digest)."""
+    await harness.close()
+    harness.clock.now = SLOT1 + timedelta(days=3, hours=1)  # the first three slots missed
+    await harness.open(start=True)
+    [catch_up] = await harness.store.list_runs(created.id)
+    assert catch_up.trigger is RunTrigger.CATCH_UP
+    assert catch_up.scheduled_for == SLOT1 + timedelta(days=3)
+    assert (catch_up.window_start, catch_up.window_end) == (
+        SLOT1 - timedelta(days=1),
+        SLOT1 + timedelta(days=3),
+    )
