@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -55,13 +57,22 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    """The session's PostgreSQL, started on first use (about a second) and removed at the end."""
-    server = PostgresServer(tmp_path_factory.mktemp("postgres"), durable=False)
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL, started on first use (about a second) and removed at the end.
+
+    Its folder is outside pytest's: as root, the server runs as a user of its own, and every
+    pytest session that starts meanwhile resets `/tmp/pytest-of-root` to mode 0700, locking
+    that user out of a running server's files (a checkpoint then PANICs on
+    `global/pg_control: Permission denied`).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="summarybot-postgres-"))
+    folder.chmod(0o755)  # the server's own user must reach its folder
+    server = PostgresServer(folder, durable=False)
     try:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

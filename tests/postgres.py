@@ -47,7 +47,12 @@ class PostgresServer:
             check=False,
         )
         if done.returncode:
-            raise RuntimeError(f"{program} {' '.join(args)}: {done.stderr.strip()}")
+            # The server's own log says why (a crashed backend, say); it goes with the folder.
+            log = Path(self._server.log).read_text(errors="replace").splitlines()[-30:]
+            raise RuntimeError(
+                f"{program} {' '.join(args)}: {done.stderr.strip()}\n"
+                + "\n".join(["--- server log ---", *log])
+            )
 
     def _sql(self, statement: str) -> None:
         self._client("psql", "-X", "-q", "-d", "postgres", "-c", statement)
