@@ -24,9 +24,9 @@ def new_signing_secret() -> str:
 
 
 def signed_headers(
-    secret: str | Sequence[str], message_id: str, body: str, at: datetime
+    secret: str | Sequence[str], message_id: str, body: str | bytes, at: datetime
 ) -> dict[str, str]:
-    """The three Standard Webhooks headers for `body` sent at `at`.
+    """The three Standard Webhooks headers for `body` (UTF-8 when bytes) sent at `at`.
 
     Several secrets (during a rotation's grace period) give several signatures, space
     separated in one `webhook-signature` header as the specification allows: a receiver
@@ -39,7 +39,10 @@ def signed_headers(
     keys = [secret] if isinstance(secret, str) else list(secret)
     if not keys:
         raise ValueError("signing needs at least one secret")
-    signatures = [Webhook(key).sign(msg_id=message_id, timestamp=moment, data=body) for key in keys]
+    if any(not key.removeprefix(SECRET_PREFIX) for key in keys):
+        raise ValueError("a webhook signing secret may not be empty")
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    signatures = [Webhook(key).sign(msg_id=message_id, timestamp=moment, data=text) for key in keys]
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(floor(moment.timestamp())),
