@@ -22,7 +22,7 @@ START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 CONTEXT = DeliveryContext(guild_id=1, window_end=START)
 
 
-def _summary(points: int = 3) -> Summary:
+def _summary(points: int = 3, topics: int = 12) -> Summary:
     return Summary(
         title="Digest of #general",
         source=SummarySource(),
@@ -42,7 +42,7 @@ def _summary(points: int = 3) -> Summary:
                     for i in range(points)
                 ],
             )
-            for n in range(12)
+            for n in range(topics)
         ],
     )
 
@@ -93,7 +93,10 @@ async def test_only_the_configured_role_is_pinged(world):
         channel_id=channel.id, mention_role_id=role.id, style="markdown"
     )
     outcome = await sender.send(
-        DeliveryTarget(delivery_id="msg_r", destination=destination), _summary(1), CONTEXT
+        # One message: a longer digest waits out the channel's 5 posts per 5 s.
+        DeliveryTarget(delivery_id="msg_r", destination=destination),
+        _summary(1, topics=1),
+        CONTEXT,
     )
     assert outcome.ok
     pings = fake.pings(channel.id)
