@@ -70,6 +70,8 @@ def _build_summary(messages: Sequence[ChatMessage], options: SummaryOptions) -> 
     now = options.generated_at or datetime.now(UTC)
     budget = BUDGETS[options.length]
     analysis = analyse(messages)
+    # Titles and key points ask how common hundreds of words are: look them up in one go.
+    salience.expect_words(text.words_read())
     window = facts.window_of(messages, options.start, options.end, now)
     topics = build_topics(analysis, budget, window)
     open_questions = facts.open_questions(analysis, budget.questions)

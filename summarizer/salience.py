@@ -4,7 +4,8 @@ Salience is judged against general language, not only against the window: wordfr
 its data ships with the package) gives each word's frequency on the Zipf scale (log10 of uses
 per billion words: 7 is "the", about 4 "subscription", 2 "papyri", 0 unknown), and a word of
 another script its frequency in that script's language. Titles use it to prefer rare subject
-words; key points use `is_filler` to skip messages that say nothing.
+words; key points use `is_filler` to skip messages that say nothing. Its tables are read by
+`frequencies.py`, which answers as wordfreq does without paying for wordfreq's import.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import itertools
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
-from wordfreq import cB_to_freq, get_frequency_list, zipf_frequency
-
 from summarizer import text
+from summarizer.frequencies import band_frequency, bands, english_zipf, expect
 
 # Rarity is measured below this Zipf value; a word wordfreq does not know counts as this rare.
 CEILING = 6.0
@@ -48,10 +49,15 @@ _CHAT_TEXT = """
 _CHAT = frozenset(_CHAT_TEXT.split())
 
 
+def expect_words(words: Iterable[str]) -> None:
+    """The words of a window (lower case) whose frequencies `zipf` is about to be asked for."""
+    expect(words)
+
+
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
     """How common a word is in English (Zipf: log10 of uses per billion words; 0 if unknown)."""
-    return zipf_frequency(word, "en")
+    return english_zipf(word)
 
 
 @lru_cache(maxsize=65536)
@@ -146,12 +152,12 @@ def _folded_zipfs(language: str) -> dict[str, float]:
     bands, commonest first, folded in one pass (`text.fold_all`, not `fold`'s cache, which is
     for the window's words), so a spelling's first band is its highest.
     """
-    bands = get_frequency_list(language)
-    folded = iter(text.fold_all([word for band in bands for word in band]))
+    listed = bands(language)
+    folded = iter(text.fold_all([word for band in listed for word in band]))
     zipfs: dict[str, float] = {}
-    for index, band in enumerate(bands):
+    for index, band in enumerate(listed):
         # As get_frequency_dict gives it: band `index` is -index centibels.
-        band_zipf = round(math.log10(cB_to_freq(-index)) + 9.0, 2)
+        band_zipf = round(math.log10(band_frequency(index)) + 9.0, 2)
         for key in itertools.islice(folded, len(band)):
             if key not in zipfs:
                 zipfs[key] = band_zipf

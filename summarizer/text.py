@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 
 from summarizer import mentions
@@ -23,7 +23,13 @@ _WORD = re.compile(r"[^\W_][\w'\u0300-\u036f]*")
 # The same on ASCII text, faster; questions count only these words (see `is_question`).
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9_']*")
 # Letter forms that are one letter for matching: final and lunate sigma are σ.
-_SAME_LETTER = str.maketrans({"ς": "σ", "ϲ": "σ", "Ϲ": "σ"})
+_SAME_LETTERS = {"ς": "σ", "ϲ": "σ", "Ϲ": "σ"}
+_SAME_LETTER = str.maketrans(_SAME_LETTERS)
+# Letters without marks of the scripts word lists are read in (ASCII, Greek, Cyrillic, Hebrew,
+# Arabic), and line breaks: no combining mark among them (tests/summarizer/test_frequencies.py).
+PLAIN_LETTER_RANGES = "a-zA-Z0-9\n\u0391-\u03a9\u03b1-\u03c9\u0410-\u044f\u05d0-\u05ea\u0621-\u064a"
+_PLAIN_LETTERS = re.compile(f"[{PLAIN_LETTER_RANGES}]+")
+_FEW_MARKS = 16
 _MARKUP = re.compile(r"\|\||\*\*|__|~~|`+|^>+\s?", re.M)
 _SPACE = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(@#])")
@@ -95,13 +101,26 @@ def fold_all(words: list[str]) -> list[str]:
     the other steps go letter by letter, so each line comes out as `fold` makes it; a word that
     holds a line break itself is folded on its own.
     """
-    if any("\n" in word for word in words):
+    joined = "\n".join(words)
+    if joined.count("\n") != max(len(words) - 1, 0):  # a word holds a line break
         return [fold.__wrapped__(word) for word in words]
-    decomposed = unicodedata.normalize("NFKD", "\n".join(words))
-    marks = "".join(c for c in set(decomposed) if unicodedata.combining(c))
-    if marks:
-        decomposed = re.sub(f"[{re.escape(marks)}]+", "", decomposed)
-    return unicodedata.normalize("NFC", decomposed).translate(_SAME_LETTER).split("\n")
+    decomposed = unicodedata.normalize("NFKD", joined)
+    # The marks are looked for among what is left once the plain letters are gone: a set of a
+    # whole word list makes an object of every letter (three quarters of the fold of Greek).
+    rest = _PLAIN_LETTERS.sub("", decomposed)
+    marks = [c for c in set(rest) if unicodedata.combining(c)]
+    if len(marks) > _FEW_MARKS:
+        decomposed = re.sub(f"[{re.escape(''.join(marks))}]+", "", decomposed)
+    else:
+        # A few marks (Greek's accents and breathings: 6) go faster one replace each.
+        for mark in marks:
+            decomposed = decomposed.replace(mark, "")
+    folded = unicodedata.normalize("NFC", decomposed)
+    # A replace per letter form, not `translate`: a dict look-up per letter of a whole word list
+    # costs ~10x more, and no replacement yields a letter that another one replaces.
+    for form, letter in _SAME_LETTERS.items():
+        folded = folded.replace(form, letter)
+    return folded.split("\n")
 
 
 def terms(text: str) -> list[str]:
@@ -169,6 +188,13 @@ def window_terms(texts: Iterable[str]) -> tuple[list[int], list[list[str]]]:
 
 # word -> its term ("" when it is not a content word): a plain dict beats lru_cache here.
 _TERM_OF: dict[str, str] = {}
+
+
+def words_read() -> Collection[str]:
+    """Every word (lower case) `window_terms` and `words_and_terms` have read lately."""
+    return _TERM_OF.keys()
+
+
 _TERM_CACHE_SIZE = 200_000
 
 
