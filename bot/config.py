@@ -8,24 +8,22 @@ later as odd behaviour.
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from bot.errors import ConfigError
-from delivery.settings import DeliverySettings
-from scheduling.settings import RetentionSettings, SchedulingSettings, StorageSettings
-from summarizer.settings import SummarizerSettings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 ENV_PREFIX = "SUMMARYBOT_"
 CONFIG_ENV = "SUMMARYBOT_CONFIG"
 DEFAULT_CONFIG = Path("config.toml")
+SectionT = TypeVar("SectionT", bound=BaseModel)
 # Secrets that may only come from the environment, with the variable a person should set.
 SECRET_KEYS: dict[tuple[str, ...], str] = {
     ("discord", "token"): "DISCORD_TOKEN",
@@ -40,10 +38,12 @@ _OTHER_VARIABLES = frozenset(
 )
 
 
+# The sections below are built when first validated (`defer_build`): `preview`, and
+# `summarize` with nothing to read, never validate them and skip the work.
 class DiscordSettings(BaseModel):
     """How the bot reaches Discord (or a Discord-compatible server in tests)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     token: SecretStr | None = None
     api_base: str = Field(default="https://discord.com/api/v10", pattern=r"^https?://\S+$")
@@ -57,7 +57,7 @@ class DiscordSettings(BaseModel):
 class HttpSettings(BaseModel):
     """The optional health and metrics server."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     enabled: bool = False
     host: str = "127.0.0.1"
@@ -67,69 +67,24 @@ class HttpSettings(BaseModel):
 class LoggingSettings(BaseModel):
     """Log verbosity and shape (`json` for log collectors)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     format: Literal["text", "json"] = "text"
 
 
-class _SecretAliases(PydanticBaseSettingsSource):
-    """Reads the two short secret variables people already know (`DISCORD_TOKEN`, …)."""
+def __getattr__(name: str) -> Any:
+    """`Settings`, imported on first use from `bot.settings` (PEP 562).
 
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        super().__init__(settings_cls)
-        self._environ = environ
+    pydantic-settings takes about 50 ms to import and the model another 10 ms to build: a
+    command with nothing to read (`nothing_to_read`: `summarybot preview`, or `summarize`
+    without a file or a variable) takes its section's defaults and never pays for either.
+    """
+    if name == "Settings":
+        from bot.settings import Settings
 
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        """Unused: the whole mapping is produced by `__call__`."""
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for path, variable in SECRET_KEYS.items():
-            value = self._environ.get(variable)
-            if value:
-                _set_path(data, path, value)
-        return data
-
-
-class Settings(BaseSettings):
-    """Everything summarybot can be told; see `config.example.toml` for each key."""
-
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_nested_delimiter="__",
-        extra="forbid",
-        case_sensitive=False,
-    )
-
-    discord: DiscordSettings = Field(default_factory=DiscordSettings)
-    storage: StorageSettings = Field(default_factory=StorageSettings)
-    scheduling: SchedulingSettings = Field(default_factory=SchedulingSettings)
-    summarizer: SummarizerSettings = Field(default_factory=SummarizerSettings)
-    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
-    retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    http: HttpSettings = Field(default_factory=HttpSettings)
-    logging: LoggingSettings = Field(default_factory=LoggingSettings)
-
-    _source: str = PrivateAttr(default="defaults")
-
-    @property
-    def source(self) -> str:
-        """Where the file settings came from: a path, or "defaults" when there was no file."""
-        return self._source
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment beats the file (passed as init values); no dotenv, no secrets dir."""
-        return (_SecretAliases(settings_cls, os.environ), env_settings, init_settings)
+        return Settings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_settings(config: str | Path | None = None) -> Settings:
@@ -138,8 +93,8 @@ def load_settings(config: str | Path | None = None) -> Settings:
     A path that was asked for explicitly must exist; only the implicit default may be absent.
     Raises `ConfigError` listing every problem.
     """
-    path, explicit = _choose_path(config)
-    if path is None or (not explicit and not path.exists()):
+    path = _file_to_read(config)
+    if path is None:
         data: dict[str, Any] = {}
         label = "defaults"
     else:
@@ -154,6 +109,8 @@ def load_settings(config: str | Path | None = None) -> Settings:
     if problems:
         raise ConfigError(problems)
     try:
+        from bot.settings import Settings
+
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError([_describe(error, label, os.environ) for error in exc.errors()]) from None
@@ -167,6 +124,8 @@ def unknown_env_sections(environ: Mapping[str, str]) -> list[str]:
     The environment source only looks up the sections it knows, so `SUMMARYBOT_SCHEDULNG__…`
     would be ignored without a word and its setting silently left at the file's value.
     """
+    from bot.settings import Settings
+
     sections = list(Settings.model_fields)
     warnings = []
     for name in sorted(environ):
@@ -177,6 +136,8 @@ def unknown_env_sections(environ: Mapping[str, str]) -> list[str]:
         section = section.lower()
         if section in sections:
             continue
+        import difflib  # only for a misspelt section
+
         close = difflib.get_close_matches(section, sections, n=1, cutoff=0.6)
         hint = (
             f"did you mean [{close[0]}]: {ENV_PREFIX}{close[0].upper()}{nested}{rest}?"
@@ -189,6 +150,40 @@ def unknown_env_sections(environ: Mapping[str, str]) -> list[str]:
     return warnings
 
 
+def nothing_to_read(config: str | Path | None = None) -> bool:
+    """Whether `load_settings(config)` would read no file and no variable: every default.
+
+    A command that needs one section (`preview`: the zone and the shortest interval) then
+    takes that section's defaults from its model, without pydantic-settings. Any variable
+    with the prefix, in any case (the environment is read case-insensitively), or a secret's
+    variable counts as something to read.
+    """
+    if _file_to_read(config) is not None:
+        return False
+    aliases = {variable.upper() for variable in SECRET_KEYS.values()}
+    return not any(
+        name.upper().startswith(ENV_PREFIX) or name.upper() in aliases for name in os.environ
+    )
+
+
+def load_section(name: str, model: type[SectionT], config: str | Path | None = None) -> SectionT:
+    """The section `name` of `load_settings(config)`, which is `model()` when nothing is read."""
+    if nothing_to_read(config):
+        return model()
+    section = getattr(load_settings(config), name)
+    if not isinstance(section, model):
+        raise TypeError(f"[{name}] is a {type(section).__name__}, not a {model.__name__}")
+    return section
+
+
+def _file_to_read(config: str | Path | None) -> Path | None:
+    """The TOML file `load_settings` reads, or None: only the implicit default may be absent."""
+    path, explicit = _choose_path(config)
+    if path is None or (not explicit and not path.exists()):
+        return None
+    return path
+
+
 def _choose_path(config: str | Path | None) -> tuple[Path | None, bool]:
     if config is not None:
         return Path(config), True
@@ -199,6 +194,8 @@ def _choose_path(config: str | Path | None) -> tuple[Path | None, bool]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file
+
     if path.is_dir():
         raise ConfigError([f"{path}: is a directory, not a TOML file"])
     try:
@@ -228,6 +225,8 @@ def _describe(error: Mapping[str, Any], label: str, environ: Mapping[str, str]) 
     if kind == "extra_forbidden":
         parent_model = _model_at(loc[:-1])
         known = list(parent_model.model_fields) if parent_model is not None else []
+        import difflib  # only for a misspelt key
+
         close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
         if len(loc) == 1:
             hint = f"; did you mean [{close[0]}]?" if close else f" (sections: {', '.join(known)})"
@@ -294,6 +293,8 @@ def _env_origin(loc: tuple[str, ...], environ: Mapping[str, str]) -> str | None:
 
 
 def _model_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
+    from bot.settings import Settings
+
     model: type[BaseModel] = Settings
     for part in loc:
         field = model.model_fields.get(part)
@@ -313,7 +314,8 @@ def _get_path(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
-def _set_path(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+def set_path(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """Put `value` at `path` in nested dicts (the secrets' variables into the settings)."""
     node = data
     for part in path[:-1]:
         node = node.setdefault(part, {})

@@ -6,11 +6,12 @@ import argparse
 import sys
 from datetime import datetime
 
-from bot.config import load_settings
+from bot.config import load_section
 from scheduling.bounds import instant_problem
 from scheduling.errors import RecurrenceError
 from scheduling.models import utc_now
 from scheduling.recurrence import describe, next_fire_times, parse_when, validate_recurrence
+from scheduling.settings import SchedulingSettings
 from scheduling.zones import UnknownTimeZoneError, resolve_zone
 
 
@@ -28,7 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _preview(args: argparse.Namespace) -> int:
     text = " ".join(args.when)
     # The configuration holds the shortest interval creation allows: preview refuses the same.
-    scheduling = load_settings(args.config).scheduling
+    # Only this section is needed, so with no file and no variable pydantic-settings is not.
+    scheduling = load_section("scheduling", SchedulingSettings, args.config)
     try:
         tz = resolve_zone(args.timezone or scheduling.timezone)
         if not 1 <= args.count <= 1000:
