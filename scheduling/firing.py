@@ -22,7 +22,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from scheduling.cron import parse_cron
-from scheduling.models import Cron, Daily, Interval, Monthly, Once, Recurrence, Weekly
+from scheduling.recurrence_models import Cron, Daily, Interval, Monthly, Once, Recurrence, Weekly
 from scheduling.zones import resolve_zone
 
 # How far a search for the next/previous calendar fire looks before giving up (never fires).

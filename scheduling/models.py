@@ -7,9 +7,9 @@ All datetimes are timezone-aware UTC. Local wall-clock times (a daily "09:00") a
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -22,11 +22,17 @@ from pydantic import (
 )
 
 from delivery.models import Destination
+from scheduling import recurrence_models
 from scheduling.audiences import ConfirmedAudience
-from scheduling.bounds import MAX_INTEGER, date_problem, instant_problem, span_problem
-from scheduling.cron import normalize, parse_cron
+from scheduling.bounds import MAX_INTEGER, span_problem
+from scheduling.recurrence_models import Recurrence, bounded_utc, is_stored, refuse, to_utc, utc_now
 from scheduling.zones import canonical_zone_name
 from summarizer.models import SummaryLength
+
+# The recurrence models live in `recurrence_models` (what `summarybot preview` imports, without
+# the rest of these); callers keep importing them from here too.
+Once, Interval, Daily = recurrence_models.Once, recurrence_models.Interval, recurrence_models.Daily
+Weekly, Monthly, Cron = recurrence_models.Weekly, recurrence_models.Monthly, recurrence_models.Cron
 
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/1/i/l/o: ids get read aloud and typed
 
@@ -39,137 +45,6 @@ PRIORITIES: tuple[Priority, ...] = ("high", "normal", "low")
 def new_schedule_id() -> str:
     """A 10-character id: short to type in a command, ~49 bits so collisions stay negligible."""
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
-
-
-def utc_now() -> datetime:
-    """The current instant, aware UTC: the one place the models read the wall clock."""
-    return datetime.now(UTC)
-
-
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-def _stored(info: ValidationInfo) -> bool:
-    """Whether a value is read back from the database (`delivery.models.STORED`).
-
-    Bounds added later are not applied there: a schedule stored before them (`once
-    9999-12-31`) still loads, so it can be shown, paused, fixed or deleted. Fire-time code
-    copes with such values; resuming or editing one checks it again.
-    """
-    return bool((info.context or {}).get("stored"))
-
-
-def _refuse(problem: str | None) -> None:
-    if problem is not None:
-        raise ValueError(problem)
-
-
-def _bounded_utc(value: datetime, info: ValidationInfo) -> datetime:
-    """`value` in UTC; a ValueError outside the dates a schedule may name."""
-    if not _stored(info):
-        _refuse(instant_problem(value))
-    return _to_utc(value)
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- Recurrence -----------------------------------------------------------------------------
-
-
-class Once(_Frozen):
-    """A single run at a local date and time in the schedule's zone."""
-
-    kind: Literal["once"] = "once"
-    date: date
-    time: time
-
-    @field_validator("date")
-    @classmethod
-    def _bounded(cls, value: date, info: ValidationInfo) -> date:
-        if not _stored(info):
-            _refuse(date_problem(value))
-        return value
-
-
-class Interval(_Frozen):
-    """Every N seconds, counted from `anchor` (aware) or from creation when absent."""
-
-    kind: Literal["interval"] = "interval"
-    seconds: int = Field(gt=0)
-    anchor: AwareDatetime | None = None
-
-    @field_validator("seconds")
-    @classmethod
-    def _at_most_ten_years(cls, value: int, info: ValidationInfo) -> int:
-        if not _stored(info):
-            _refuse(span_problem(value, "an interval"))
-        return value
-
-    @field_validator("anchor")
-    @classmethod
-    def _utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        return None if value is None else _bounded_utc(value, info)
-
-
-class Daily(_Frozen):
-    """Every day at a local time."""
-
-    kind: Literal["daily"] = "daily"
-    time: time
-
-
-class Weekly(_Frozen):
-    """On a set of weekdays (ISO numbers: 1 = Monday … 7 = Sunday) at a local time."""
-
-    kind: Literal["weekly"] = "weekly"
-    weekdays: tuple[int, ...] = Field(min_length=1)
-    time: time
-
-    @field_validator("weekdays")
-    @classmethod
-    def _iso_weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(day < 1 or day > 7 for day in value):
-            raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
-        return tuple(sorted(set(value)))
-
-
-class Monthly(_Frozen):
-    """On a day of the month (1–31, or the last day) at a local time."""
-
-    kind: Literal["monthly"] = "monthly"
-    day: int | Literal["last"]
-    time: time
-
-    @field_validator("day")
-    @classmethod
-    def _day_of_month(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and not 1 <= value <= 31:
-            raise ValueError("day of month must be 1–31 or 'last'")
-        return value
-
-
-class Cron(_Frozen):
-    """A 5-field crontab expression with standard semantics (0 and 7 are Sunday)."""
-
-    kind: Literal["cron"] = "cron"
-    expression: str
-
-    @field_validator("expression")
-    @classmethod
-    def _standard_crontab(cls, value: str, info: ValidationInfo) -> str:
-        # Parsed in full here, not only by the grammar: an imported or paused schedule must
-        # not hold an expression that fails later, when its fire times are needed.
-        if not _stored(info):
-            parse_cron(value)  # RecurrenceError is a ValueError: pydantic reports its message
-        return normalize(value)
-
-
-Recurrence = Annotated[
-    Once | Interval | Daily | Weekly | Monthly | Cron, Field(discriminator="kind")
-]
 
 
 # --- Schedules ------------------------------------------------------------------------------
@@ -239,13 +114,13 @@ class Schedule(BaseModel):
     @field_validator("end_at", "created_at", "updated_at")
     @classmethod
     def _utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        return None if value is None else _bounded_utc(value, info)
+        return None if value is None else bounded_utc(value, info)
 
     @field_validator("lookback_seconds")
     @classmethod
     def _lookback(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if value is not None and not _stored(info):
-            _refuse(span_problem(value, "a lookback"))
+        if value is not None and not is_stored(info):
+            refuse(span_problem(value, "a lookback"))
         return value
 
     @model_validator(mode="after")
@@ -303,7 +178,7 @@ class Run(BaseModel):
     @field_validator("scheduled_for", "window_start", "window_end", "started_at", "finished_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _to_utc(value)
+        return None if value is None else to_utc(value)
 
 
 class DeliveryStatus(StrEnum):
@@ -349,7 +224,7 @@ class Delivery(BaseModel):
     @field_validator("created_at", "updated_at", "delivered_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _to_utc(value)
+        return None if value is None else to_utc(value)
 
 
 class AuditAction(StrEnum):
@@ -386,7 +261,7 @@ class AuditEntry(BaseModel):
     @field_validator("at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        return _to_utc(value)
+        return to_utc(value)
 
 
 def user_actor(user_id: int) -> str:

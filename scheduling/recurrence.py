@@ -19,7 +19,7 @@ from scheduling.bounds import MAX_SPAN_SECONDS, date_problem, instant_problem, s
 from scheduling.cron import MACROS, normalize, parse_cron
 from scheduling.errors import RecurrenceError
 from scheduling.firing import CalendarRule, calendar_rule, next_fire, previous_fire
-from scheduling.models import Cron, Daily, Interval, Monthly, Once, Recurrence, Weekly
+from scheduling.recurrence_models import Cron, Daily, Interval, Monthly, Once, Recurrence, Weekly
 from scheduling.zones import UnknownTimeZoneError, resolve_zone
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

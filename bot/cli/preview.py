@@ -9,8 +9,8 @@ from datetime import datetime
 from bot.config import load_section
 from scheduling.bounds import instant_problem
 from scheduling.errors import RecurrenceError
-from scheduling.models import utc_now
 from scheduling.recurrence import describe, next_fire_times, parse_when, validate_recurrence
+from scheduling.recurrence_models import utc_now
 from scheduling.settings import SchedulingSettings
 from scheduling.zones import UnknownTimeZoneError, resolve_zone
 

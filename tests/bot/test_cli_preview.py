@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from bot.cli.main import main
@@ -99,3 +103,25 @@ def test_preview_of_an_interval_prints_whole_minutes_and_seconds(capsys):
     [line] = capsys.readouterr().out.splitlines()
     assert line.endswith(":00+00:00")
     assert "." not in line
+
+
+def test_preview_imports_only_what_reading_a_recurrence_needs(tmp_path):
+    # A command people run to try a phrase: the schedule, run and delivery models, the
+    # summarizer's, asyncio and pydantic-settings cost it ~0.1 s and it needs none of them.
+    code = (
+        "import sys; from bot.cli.main import main; "
+        "main(['preview', 'every day at 9:00', '--count', '1']); "
+        "heavy = {'asyncio', 'pydantic_settings', 'scheduling.models', 'delivery.models',"
+        " 'summarizer.models', 'discord', 'aiohttp'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("SUMMARYBOT_")}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
