@@ -22,17 +22,27 @@ from pydantic import (
 )
 
 from delivery.models import Destination
-from scheduling import recurrence_models
 from scheduling.audiences import ConfirmedAudience
 from scheduling.bounds import MAX_INTEGER, span_problem
-from scheduling.recurrence_models import Recurrence, bounded_utc, is_stored, refuse, to_utc, utc_now
-from scheduling.zones import canonical_zone_name
-from summarizer.models import SummaryLength
 
 # The recurrence models live in `recurrence_models` (what `summarybot preview` imports, without
 # the rest of these); callers keep importing them from here too.
-Once, Interval, Daily = recurrence_models.Once, recurrence_models.Interval, recurrence_models.Daily
-Weekly, Monthly, Cron = recurrence_models.Weekly, recurrence_models.Monthly, recurrence_models.Cron
+from scheduling.recurrence_models import (  # noqa: F401
+    Cron,
+    Daily,
+    Interval,
+    Monthly,
+    Once,
+    Recurrence,
+    Weekly,
+    bounded_utc,
+    is_stored,
+    refuse,
+    to_utc,
+    utc_now,
+)
+from scheduling.zones import canonical_zone_name
+from summarizer.models import SummaryLength
 
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/1/i/l/o: ids get read aloud and typed
 

@@ -137,8 +137,8 @@ class TaskScheduler:
             self._scheduler, store, self.context, clock, width=horizon, poll_seconds=poll_seconds
         )
         self._watermark: datetime | None = None
-        # Change notifications (PostgreSQL): a poll asked for, running, or to run again.
-        self._poll_asked = self._polling = self._poll_again = self._stopping = False
+        # Change notifications (PostgreSQL): a poll asked for, or to run again; the poll running.
+        self._poll_asked = self._poll_again = self._stopping = False
         self._poll_task: asyncio.Task[Any] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.started = False
@@ -256,7 +256,7 @@ class TaskScheduler:
         """
         if not self.started:
             return
-        if self._polling:
+        if self._poll_task is not None:
             self._poll_again = True
         elif not self._poll_asked:
             self._poll_asked = True
@@ -268,8 +268,7 @@ class TaskScheduler:
         The refill reads every schedule due before now + horizon + two polls, so each one gets
         its job at least an hour ahead however the polls fall; reading one twice is harmless.
         """
-        self._poll_asked, self._polling = False, True
-        self._poll_task = asyncio.current_task()
+        self._poll_asked, self._poll_task = False, asyncio.current_task()
         try:
             while True:
                 self._poll_again = False
@@ -283,7 +282,7 @@ class TaskScheduler:
                 return
             raise
         finally:
-            self._polling, self._poll_task = False, None
+            self._poll_task = None
 
     async def _poll_once(self) -> None:
         since = self._watermark or self.clock()
