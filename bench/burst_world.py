@@ -8,7 +8,6 @@ and waited for.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import resource
 import sys
@@ -30,6 +29,7 @@ from bench.burst_report import (  # noqa: E402
 from delivery.models import ChannelDestination, WebhookDestination  # noqa: E402
 from scheduling.models import Interval, RunStatus, Schedule  # noqa: E402
 from scheduling.store import Store  # noqa: E402
+from tests.fakediscord.bot_env import bot_env  # noqa: E402
 from tests.fakediscord.ratelimits import Decision  # noqa: E402
 from tests.fakediscord.server import FakeDiscord  # noqa: E402
 
@@ -173,21 +173,13 @@ async def _store_schedules(
 
 def _bot_env(fake: FakeDiscord, workdir: Path, max_concurrent_runs: int | str) -> dict[str, str]:
     """The environment tests/e2e gives the process, minus anything the caller had set."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("SUMMARYBOT_") and key != "DISCORD_TOKEN"
-    }
-    return env | {
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake.token,
-        "SUMMARYBOT_DISCORD__API_BASE": fake.api_base,
-        "SUMMARYBOT_DISCORD__SHUTDOWN_TIMEOUT_SECONDS": "10",
-        "SUMMARYBOT_STORAGE__PATH": str(workdir / "summarybot.db"),
-        "SUMMARYBOT_DELIVERY__FILE_ROOT": str(workdir / "digests"),
-        "SUMMARYBOT_SCHEDULING__MAX_CONCURRENT_RUNS": str(max_concurrent_runs),
-        "SUMMARYBOT_LOGGING__LEVEL": "INFO",
-    }
+    return bot_env(
+        fake,
+        workdir,
+        DISCORD__SHUTDOWN_TIMEOUT_SECONDS="10",
+        STORAGE__PATH=str(workdir / "summarybot.db"),
+        SCHEDULING__MAX_CONCURRENT_RUNS=str(max_concurrent_runs),
+    )
 
 
 async def _wait_done(

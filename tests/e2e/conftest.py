@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -22,10 +21,10 @@ import pytest
 from aiohttp import web
 
 from tests.fakediscord import plugin
+from tests.fakediscord.bot_env import bot_env as fake_bot_env
 from tests.fakediscord.plugin import discord_py_at_fake  # noqa: F401
 from tests.fakediscord.server import FakeDiscord
 
-ROOT = Path(__file__).resolve().parents[2]
 fake_discord = plugin.fake_discord
 
 
@@ -142,27 +141,18 @@ def seeded(fake_discord: FakeDiscord) -> Seeded:
 
 
 def bot_env(fake: FakeDiscord, workdir: Path, **settings: str) -> dict[str, str]:
-    """The process environment: the fake Discord, a digest folder in `workdir`, `settings`.
+    """The end-to-end tests' process environment: `fakediscord.bot_env` with what they share.
 
-    `settings` are `SUMMARYBOT_` variables without the prefix (`STORAGE__PATH="..."`).
+    Webhooks are loopback receivers over plain HTTP, any message makes a digest, and a stop
+    has five seconds; `settings` (`SUMMARYBOT_` variables without the prefix) win.
     """
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("SUMMARYBOT_") and key != "DISCORD_TOKEN"
+    shared = {
+        "DISCORD__SHUTDOWN_TIMEOUT_SECONDS": "5",
+        "DELIVERY__ALLOW_INSECURE_HTTP": "true",
+        "DELIVERY__ALLOW_PRIVATE_ADDRESSES": "true",
+        "SUMMARIZER__MIN_MESSAGES": "1",
     }
-    env |= {
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake.token,
-        "SUMMARYBOT_DISCORD__API_BASE": fake.api_base,
-        "SUMMARYBOT_DISCORD__SHUTDOWN_TIMEOUT_SECONDS": "5",
-        "SUMMARYBOT_DELIVERY__FILE_ROOT": str(workdir / "digests"),
-        "SUMMARYBOT_DELIVERY__ALLOW_INSECURE_HTTP": "true",
-        "SUMMARYBOT_DELIVERY__ALLOW_PRIVATE_ADDRESSES": "true",
-        "SUMMARYBOT_SUMMARIZER__MIN_MESSAGES": "1",
-        "SUMMARYBOT_LOGGING__LEVEL": "INFO",
-    }
-    return env | {f"SUMMARYBOT_{key}": value for key, value in settings.items()}
+    return fake_bot_env(fake, workdir, **(shared | settings))
 
 
 @contextlib.asynccontextmanager

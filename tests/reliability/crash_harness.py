@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import random
 import time
 from collections.abc import AsyncIterator
@@ -45,7 +44,8 @@ from scheduling.models import (
     utc_now,
 )
 from scheduling.store import Store
-from tests.e2e.conftest import ROOT, BotProcess
+from tests.e2e.conftest import BotProcess
+from tests.fakediscord.bot_env import bot_env as fake_bot_env
 from tests.fakediscord.server import FakeDiscord
 from tests.fakediscord.server import Handler as FakeHandler
 
@@ -358,27 +358,19 @@ def make_schedules(
 
 def bot_env(fake: FakeDiscord, world: World, workdir: Path) -> dict[str, str]:
     """The process environment: the fake Discord, a private database and digest folder."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("SUMMARYBOT_") and key != "DISCORD_TOKEN"
-    }
-    return env | {
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake.token,
-        "SUMMARYBOT_DISCORD__API_BASE": fake.api_base,
-        "SUMMARYBOT_DISCORD__GUILD_IDS": f"[{world.guild_id}]",
-        "SUMMARYBOT_DISCORD__SHUTDOWN_TIMEOUT_SECONDS": "10",
-        "SUMMARYBOT_STORAGE__PATH": str(workdir / "summarybot.db"),
-        "SUMMARYBOT_DELIVERY__FILE_ROOT": str(workdir / "digests"),
-        "SUMMARYBOT_DELIVERY__ALLOW_INSECURE_HTTP": "true",
-        "SUMMARYBOT_DELIVERY__ALLOW_PRIVATE_ADDRESSES": "true",
-        "SUMMARYBOT_DELIVERY__RETRY_BASE_SECONDS": "0.2",
-        "SUMMARYBOT_SCHEDULING__MIN_INTERVAL_SECONDS": "1",
-        "SUMMARYBOT_SCHEDULING__MAX_CONCURRENT_RUNS": "8",
-        "SUMMARYBOT_SUMMARIZER__MIN_MESSAGES": "1",
-        "SUMMARYBOT_LOGGING__LEVEL": "INFO",
-    }
+    return fake_bot_env(
+        fake,
+        workdir,
+        DISCORD__GUILD_IDS=f"[{world.guild_id}]",
+        DISCORD__SHUTDOWN_TIMEOUT_SECONDS="10",
+        STORAGE__PATH=str(workdir / "summarybot.db"),
+        DELIVERY__ALLOW_INSECURE_HTTP="true",
+        DELIVERY__ALLOW_PRIVATE_ADDRESSES="true",
+        DELIVERY__RETRY_BASE_SECONDS="0.2",
+        SCHEDULING__MIN_INTERVAL_SECONDS="1",
+        SCHEDULING__MAX_CONCURRENT_RUNS="8",
+        SUMMARIZER__MIN_MESSAGES="1",
+    )
 
 
 def kill_modes(variant: Variant, rng: random.Random) -> list[str]:
