@@ -3,8 +3,8 @@
 Every operation writes the store (with its audit entry) first and only then touches
 APScheduler, so a crash between the two loses nothing: the next start rebuilds the jobs from
 the store. Only schedules due within the next hour have a job (`scheduling.horizon`); a short
-poll refills them from the store's next-fire index and picks up changes made by another
-process (the `summarybot schedules` CLI) through `updated_at`.
+poll (`scheduling.change_poll`) refills them from the store's next-fire index and picks up
+changes made by another process (the `summarybot schedules` CLI) through `updated_at`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from delivery.models import Destination
 from scheduling import jobs
+from scheduling.change_poll import ChangePoll
 from scheduling.cleanup import CleanupReport, run_cleanup
 from scheduling.horizon import HORIZON, Horizon, summary_job_id
 from scheduling.models import (
@@ -136,10 +137,7 @@ class TaskScheduler:
         self.horizon = Horizon(
             self._scheduler, store, self.context, clock, width=horizon, poll_seconds=poll_seconds
         )
-        self._watermark: datetime | None = None
-        # Change notifications (PostgreSQL): a poll asked for, or to run again; the poll running.
-        self._poll_asked = self._poll_again = self._stopping = False
-        self._poll_task: asyncio.Task[Any] | None = None
+        self.changes = ChangePoll(store, self.horizon, clock, self._recover)
         self._tasks: set[asyncio.Task[Any]] = set()
         self.started = False
 
@@ -153,9 +151,7 @@ class TaskScheduler:
         event loop running in between; recovery looks only at the schedules whose stored next
         fire has passed.
         """
-        self._stopping = False
-        # Read before the jobs: a change written meanwhile is seen again by the poll.
-        self._watermark = await self.store.latest_update() or self.clock()
+        await self.changes.begin()
         self._scheduler.add_job(
             run_cleanup,
             build_trigger(Cron(expression=self.retention.cleanup_cron), "UTC", start=self.clock()),
@@ -189,10 +185,7 @@ class TaskScheduler:
         """
         if self.started:
             self._scheduler.pause()
-        self._stopping = True
-        # A poll in flight ends before the store it reads is closed.
-        polling = {self._poll_task} if self._poll_task is not None else set()
-        pending = set(self.context.running) | self._tasks | polling
+        pending = set(self.context.running) | self._tasks | self.changes.stop()
         if pending:
             _, late = await asyncio.wait(pending, timeout=timeout)
             for task in late:
@@ -248,51 +241,13 @@ class TaskScheduler:
         )
 
     def _changed_elsewhere(self) -> None:
-        """A schedule's timing changed (maybe in another process): poll now, not in 5 s.
-
-        Once per burst: an import or a guild-wide pause sends one notification per schedule,
-        and each would otherwise ask APScheduler for a poll it must skip (and log). One that
-        arrives while a poll runs makes that poll go round once more.
-        """
-        if not self.started:
-            return
-        if self._poll_task is not None:
-            self._poll_again = True
-        elif not self._poll_asked:
-            self._poll_asked = True
+        """A schedule's timing changed (maybe in another process): poll now, not in 5 s."""
+        if self.started and self.changes.wanted():
             self._scheduler.modify_job(POLL_JOB, next_run_time=datetime.now(UTC))
 
     async def poll(self) -> None:
-        """Pick up changes made by another process, then refill the horizon from the store.
-
-        The refill reads every schedule due before now + horizon + two polls, so each one gets
-        its job at least an hour ahead however the polls fall; reading one twice is harmless.
-        """
-        self._poll_asked, self._poll_task = False, asyncio.current_task()
-        try:
-            while True:
-                self._poll_again = False
-                await self._poll_once()
-                if not self._poll_again:
-                    return
-        except asyncio.CancelledError:
-            if self._stopping:
-                # `stop` cut it short: it only reads, and the next start reads afresh. Ended
-                # quietly, or APScheduler logs an error with a traceback at every such stop.
-                return
-            raise
-        finally:
-            self._poll_task = None
-
-    async def _poll_once(self) -> None:
-        since = self._watermark or self.clock()
-        for timing in await self.store.schedule_timings(status=None, changed_since=since):
-            self.horizon.sync(timing)
-            if self._watermark is None or timing.updated_at > self._watermark:
-                self._watermark = timing.updated_at
-        missed = await self.horizon.fill()
-        if missed:  # written past-due by another process, or a next fire left unknown
-            await self._recover(missed)
+        """The poll job: changes made elsewhere, then the horizon refilled (`ChangePoll.run`)."""
+        await self.changes.run()
 
     # --- operations ---------------------------------------------------------------------
 

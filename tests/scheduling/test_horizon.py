@@ -379,6 +379,6 @@ async def test_a_poll_in_flight_at_stop_ends_quietly_before_the_store_closes(har
     scheduler._scheduler.modify_job(POLL_JOB, next_run_time=datetime.now(UTC))
     await entered.wait()
     await scheduler.stop(timeout=0)
-    assert scheduler._poll_task is None  # ended before stop returned
+    assert scheduler.changes.task is None  # ended before stop returned
     await harness.close()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
