@@ -31,6 +31,17 @@ class StorageSettings(BaseModel):
         """The PostgreSQL password as the driver takes it (None: libpq's own sources)."""
         return self.password.get_secret_value() if self.password is not None else None
 
+    @field_validator("path")
+    @classmethod
+    def _a_file(cls, value: str) -> str:
+        # A server's URL here would quietly become folders and a SQLite file named after it.
+        if "://" in value:
+            raise ValueError(
+                "is a URL, not a file: a PostgreSQL server goes in storage.url; storage.path is"
+                " the SQLite file (e.g. data/summarybot.db)"
+            )
+        return value
+
     @field_validator("url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:

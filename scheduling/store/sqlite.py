@@ -70,6 +70,13 @@ class SqliteDatabase:
     async def open(cls, path: str | Path) -> Self:
         """Open (creating 0600 if needed) the file and switch it to WAL mode."""
         target = str(path)
+        if "://" in target:
+            # Never echoed: a URL may hold a password.
+            scheme = target.split("://", 1)[0]
+            raise StoreError(
+                f"a URL ({scheme}://…) is not a database file; open PostgreSQL with"
+                " Store.open_url, or give a SQLite file's path"
+            )
         if target != ":memory:":
             file = Path(target)
             if file.is_dir():  # noqa: ASYNC240 -- once, at start-up, before any I/O matters

@@ -245,6 +245,17 @@ def test_a_bad_storage_url_is_refused_plainly(tmp_path, url, words):
     assert "pg-secret" not in problem
 
 
+@pytest.mark.parametrize("url", ["postgresql://bot:pg-secret@db/sb", "sqlite:///data/sb.db"])
+def test_a_url_given_as_the_storage_path_is_refused(tmp_path, url):
+    # It used to become folders ("postgresql:/bot:pg-secret@db/") and a SQLite file.
+    path = _write(tmp_path, f"[storage]\npath = '{url}'\n")
+    (problem,) = _problems(path)
+    assert problem == (
+        f"{path}: [storage] path: is a URL, not a file: a PostgreSQL server goes in"
+        " storage.url; storage.path is the SQLite file (e.g. data/summarybot.db)"
+    )
+
+
 async def test_a_postgres_url_without_its_driver_says_what_to_install(monkeypatch):
     from scheduling.errors import StoreError
     from scheduling.settings import StorageSettings

@@ -332,6 +332,17 @@ async def test_a_directory_is_refused(tmp_path):
         await Store.open(tmp_path)
 
 
+async def test_a_url_is_refused_as_a_file_and_nothing_is_created(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError) as refused:
+        await Store.open("postgresql://bot:pg-secret@db/summarybot")
+    assert str(refused.value) == (
+        "a URL (postgresql://…) is not a database file; open PostgreSQL with Store.open_url,"
+        " or give a SQLite file's path"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 async def test_foreign_keys_are_enforced(store):
     with pytest.raises(NotFoundError, match="no run 12345"):
         await store.create_deliveries(12345, [DmDestination(user_id=1)], T0)
