@@ -95,7 +95,7 @@ def _restore_together(url: str, shard_sets: list[str]) -> list[dict]:
 
 
 def _populate_child(url: str, count: int, guilds: int) -> None:
-    from bench.scheduler_load import _populate
+    from bench.scheduler_mixes import _populate
 
     began = time.perf_counter()
     mix = asyncio.run(_populate(url, count, "diverse", guilds=guilds))
