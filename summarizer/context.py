@@ -42,9 +42,12 @@ def attachment_kind(name: str) -> str:
     return _KIND_OF.get(extension.lower(), "file") if dot else "file"
 
 
-def context_phrase(message: ChatMessage) -> str | None:
-    """What the message shared, as "shared …", or None when it shared nothing but words."""
-    parts = _attachment_parts(message.attachments) + _link_parts(message)
+def context_phrase(message: ChatMessage, shown: str = "") -> str | None:
+    """What the message shared, as "shared …", or None when it shared nothing but words.
+
+    Links written out in `shown` (the words a key point quotes) are not named again.
+    """
+    parts = _attachment_parts(message.attachments) + _link_parts(message, shown)
     if not parts:
         return None
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -66,8 +69,8 @@ def _attachment_parts(attachments: Sequence[Attachment]) -> list[str]:
     return parts
 
 
-def _link_parts(message: ChatMessage) -> list[str]:
-    urls = list(dict.fromkeys(text.links(message.content)))
+def _link_parts(message: ChatMessage, shown: str = "") -> list[str]:
+    urls = [url for url in dict.fromkeys(text.links(message.content)) if url not in shown]
     if not urls:
         return []
     if len(urls) > NAMED_LINKS:

@@ -11,11 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from summarizer import facts, statements, text
+from summarizer import context, facts, statements, text
 from summarizer.analysis import Analysis
 from summarizer.chatter import Kind
 from summarizer.language import is_english
-from summarizer.models import KeyPoint
+from summarizer.models import ChatMessage, KeyPoint
 
 # Messages after a point that may still be a short answer to it.
 FOLD_LOOKAHEAD = 3
@@ -83,7 +83,7 @@ def key_point(
     addressee = _addressee(analysis, people, k)
     mentioned = _MENTION.match(message.content) is not None
     voice = statements.Voice(author.name, addressee, people.names, mentioned=mentioned)
-    reported = statements.statement(said, voice)
+    reported = _sharing(statements.statement(said, voice), author.name, message, said)
     answers = _answers(analysis, people, k) if reported.ends != "open" else []
     folded = statements.folded(
         reported,
@@ -107,6 +107,28 @@ def key_point(
         authors=authors,
         jump_url=message.jump_url,
     )
+
+
+def _sharing(
+    reported: statements.Statement, name: str, message: ChatMessage, said: str
+) -> statements.Statement:
+    """The statement with what the message shared: "Ann shared an image and said it is dyed".
+
+    "Murex purple looks like this" means nothing without the image it came with; a link the
+    quoted words already show is not named twice (`context.context_phrase`).
+    """
+    shared = context.context_phrase(message, shown=said)
+    if shared is None:
+        return reported
+    if not text.clean(said):
+        return statements.Statement(f"{name} {shared}.")
+    lead = f"{name} "
+    if reported.text.startswith(lead):
+        # "shared an image and a link, and said…": one "and" per list.
+        joiner = ", and" if " and " in shared else " and"
+        rest = reported.text[len(lead) :]
+        return statements.Statement(f"{lead}{shared}{joiner} {rest}", reported.ends)
+    return statements.Statement(f"{name} {shared}. {reported.text}", reported.ends)
 
 
 def answer_to(analysis: Analysis, people: TopicPeople, p: int) -> int | None:

@@ -11,7 +11,7 @@ from summarizer import keypoints, summarize
 from summarizer.analysis import analyse
 from summarizer.chatter import Kind
 from summarizer.language import is_english
-from summarizer.models import SummaryLength, SummaryOptions
+from summarizer.models import Attachment, SummaryLength, SummaryOptions
 from summarizer.statements import Statement, Voice, folded, kind, statement
 from tests.summarizer.helpers import message
 
@@ -281,3 +281,57 @@ async def test_the_overview_and_the_text_open_with_who_talked_about_what():
     opening = render(summary, "text").splitlines()[0]
     assert opening.startswith("user1 and user2 talked about ")
     assert summary.overview.startswith(opening)
+
+
+def _with(position_message, files=(), previews=()):
+    return position_message.model_copy(
+        update={
+            "attachments": tuple(Attachment(name=f, url=f"https://cdn.example/{f}") for f in files),
+            "embeds": tuple(previews),
+        }
+    )
+
+
+def test_a_point_says_what_its_message_shared():
+    # "murex purple looks like this" means nothing without the image it came with.
+    messages = [
+        message(0, "Was purple dye expensive back then?", author=1),
+        _with(message(1, "murex purple looks like this", author=2), files=("murex.png",)),
+    ]
+    assert (
+        _point(messages, 1).text == "user2 shared an image and said murex purple looks like this."
+    )
+
+
+def test_a_question_with_two_things_shared_lists_them_once():
+    messages = [
+        message(0, "The scans of column 3 are up on the drive now", author=1),
+        _with(
+            message(1, "Is this another kai? https://papyri.info/dclp/59483", author=2),
+            files=("col3.png",),
+        ),
+    ]
+    said = "Is this another kai?"  # the excerpt a point keeps: the link is not in it
+    analysis = analyse(messages)
+    people = keypoints.people_of(analysis, range(len(messages)))
+    point = keypoints.key_point(analysis, people, 1, said, 300)
+    assert point.text == (
+        "user2 shared an image and a link to papyri.info, and asked user1 whether this is "
+        "another kai."
+    )
+
+
+def test_a_link_the_point_shows_is_not_named_again():
+    text = "The edition is at https://papyri.info/dclp/59483 with the new readings"
+    messages = [message(0, "Where is the edition?", author=1), message(1, text, author=2)]
+    assert "shared" not in _point(messages, 1).text
+
+
+def test_a_message_that_is_only_an_image_is_said_to_share_it():
+    messages = [
+        message(0, "Here are the scans", author=1),
+        _with(message(1, "", author=2), ("a.jpg",)),
+    ]
+    analysis = analyse(messages)
+    people = keypoints.people_of(analysis, range(len(messages)))
+    assert keypoints.key_point(analysis, people, 1, "", 300).text == "user2 shared an image."
