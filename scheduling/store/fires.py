@@ -15,6 +15,8 @@ from scheduling.store.schedules import TIMING_COLUMNS, ScheduleTiming, timing_fr
 
 # Where a page of `due_timings` ended: the last row's (next_fire_at, id) as stored.
 FireKey = tuple[str, str]
+# What a page of `due_timings` is chosen with; `TIMING_COLUMNS` are then read from it.
+_PAGE_COLUMNS = "id, status, spec, created_at, updated_at, next_fire_at"
 # Bound parameters per `IN (…)` list: far below SQLite's limit on every version.
 _CHUNK = 500
 
@@ -41,12 +43,16 @@ class FireQueries(StoreBase):
         last = after or ("" if since is None else encode_time(since), "")
         async with self._read():
             # `+status`: judged row by row, so that SQLite walks the next-fire index in order
-            # instead of every active schedule through the status index, then sorting.
+            # instead of every active schedule through the status index, then sorting. The
+            # page is chosen first and only its rows' JSON is read: PostgreSQL without fresh
+            # statistics (after a bulk import) sorts every remaining due row for each page,
+            # and reading two JSON fields of each before the sort cost 0.2 s a page at 30,000.
             rows = await self._rows(
-                f"SELECT {TIMING_COLUMNS} FROM schedules"  # noqa: S608
+                f"SELECT {TIMING_COLUMNS} FROM ("  # noqa: S608
+                f"SELECT {_PAGE_COLUMNS} FROM schedules"
                 " WHERE +status = 'active' AND next_fire_at IS NOT NULL AND next_fire_at < ?"
                 f" AND (next_fire_at, id) > (?, ?){self._in_plan()}"
-                " ORDER BY next_fire_at, id LIMIT ?",
+                " ORDER BY next_fire_at, id LIMIT ?) AS page ORDER BY next_fire_at, id",
                 (encode_time(before), *last, limit),
             )
         page = [timing_from_row(row) for row in rows]

@@ -7,6 +7,7 @@ connections share one database, as two bot processes (or the bot and the CLI) do
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import asyncpg
@@ -213,3 +214,47 @@ async def test_a_burst_of_change_notifications_asks_for_one_poll(harness, monkey
     await scheduler.poll()  # the asked poll runs; the next change asks again
     scheduler._changed_elsewhere()
     assert len(asked) == 2
+
+
+async def test_a_page_of_due_schedules_reads_json_of_that_page_only(postgres_url):
+    """Whatever plan PostgreSQL picks, a page's JSON fields are read after its LIMIT.
+
+    Right after a bulk import PostgreSQL has no statistics for the table and sorts every
+    remaining due row for each page; with the fields read before that sort, restoring 30,000
+    due schedules took 12 s in pages of 500 instead of 2 s.
+    """
+    store = await Store.open_url(postgres_url)
+    try:
+        schedules = [_schedule(guild_id=100 + n) for n in range(300)]
+        await store.insert_schedules(schedules, actor="test", now=T0)
+        statements: list[tuple[str, tuple]] = []
+        execute = store._db.execute
+
+        async def recording(sql, params=()):
+            statements.append((sql, tuple(params)))
+            return await execute(sql, params)
+
+        store._db.execute = recording
+        page, _ = await store.due_timings(T0.replace(year=2027), limit=50)
+        assert len(page) == 50
+    finally:
+        await store.close()
+    (sql, params) = next(s for s in statements if "LIMIT" in s[0])
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        explained = await connection.fetchval(
+            f"EXPLAIN (VERBOSE, FORMAT JSON) {postgres_sql(sql)}", *params
+        )
+    finally:
+        await connection.close()
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", ()):
+            yield from nodes(child)
+
+    top = json.loads(explained)[0]["Plan"]
+    limit = next(node for node in nodes(top) if node["Node Type"] == "Limit")
+    below = [out for node in nodes(limit) if node is not limit for out in node.get("Output", ())]
+    assert below, "the plan says what each node outputs"
+    assert not [out for out in below if "->>" in out]
