@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from delivery.autolinks import escape_around_links
-from summarizer.models import KeyPoint, Summary
+from summarizer.models import Highlight, KeyPoint, Summary
 
 TITLE, DESCRIPTION, FIELD_NAME, FIELD_VALUE = 256, 4096, 256, 1024
 FOOTER, AUTHOR, EMBED_TOTAL, EMBEDS_PER_MESSAGE, CONTENT = 2048, 256, 6000, 10, 2000
@@ -173,9 +173,7 @@ def _blocks(summary: Summary) -> list[tuple[str, list[str]]]:
             (
                 "Highlights",
                 [
-                    _quote(
-                        h.author.name, h.excerpt, h.jump_url, f"({_count(h.reactions, 'reaction')})"
-                    )
+                    _quote(h.author.name, h.excerpt, h.jump_url, _highlight_label(h))
                     for h in summary.highlights
                 ],
             )
@@ -195,6 +193,12 @@ def _blocks(summary: Summary) -> list[tuple[str, list[str]]]:
         if lines:
             blocks.append(("Links", lines))
     return blocks
+
+
+def _highlight_label(highlight: Highlight) -> str:
+    """ "(4 reactions)", or "(shared an image; 4 reactions)" when it came with something."""
+    reactions = _count(highlight.reactions, "reaction")
+    return f"({highlight.shared}; {reactions})" if highlight.shared else f"({reactions})"
 
 
 def _quote(name: str, text: str, url: str | None, suffix: str) -> str:

@@ -50,7 +50,8 @@ def render_html(summary: Summary) -> str:
         parts.append("<h2>Highlights</h2><ul>")
         for item in summary.highlights:
             quote = _link(f"“{item.excerpt}”", item.jump_url)
-            parts.append(f"<li><strong>{escape(item.author.name)}:</strong> {quote}</li>")
+            shared = f" ({escape(item.shared)})" if item.shared else ""
+            parts.append(f"<li><strong>{escape(item.author.name)}:</strong> {quote}{shared}</li>")
         parts.append("</ul>")
     if summary.open_questions:
         parts.append("<h2>Open questions</h2><ul>")

@@ -129,6 +129,7 @@ def render_markdown(summary: Summary) -> str:
         for h in summary.highlights:
             replies = f"{h.replies} repl{'y' if h.replies == 1 else 'ies'}"
             label = f"{_count(h.reactions, 'reaction')}, {replies}"
+            label = f"{h.shared}; {label}" if h.shared else label
             excerpt = f"“{_escape(h.excerpt)}”{_jump(h.jump_url)}"
             lines.append(f"- **{_escape(h.author.name)}:** {excerpt} ({label})")
         lines.append("")

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
-from summarizer import answers, asking, excerpts, text
+from summarizer import answers, asking, context, excerpts, text
 from summarizer.analysis import Analysis
 from summarizer.models import (
     ChatMessage,
@@ -61,17 +61,21 @@ def highlights(
         if engagement[i] >= 2 and messages[i].id not in skip and sizes[i] >= HIGHLIGHT_WORDS
     )
     chosen = [-i for _, _, i in heapq.nlargest(limit, candidates)]
-    return [
-        Highlight(
-            message_id=messages[i].id,
-            author=person(messages[i]),
-            excerpt=excerpts.opening(messages[i].content, HIGHLIGHT_EXCERPT),
-            jump_url=messages[i].jump_url,
-            reactions=messages[i].reactions,
-            replies=replies[i],
+    found = []
+    for i in chosen:
+        excerpt = excerpts.opening(messages[i].content, HIGHLIGHT_EXCERPT)
+        found.append(
+            Highlight(
+                message_id=messages[i].id,
+                author=person(messages[i]),
+                excerpt=excerpt,
+                jump_url=messages[i].jump_url,
+                reactions=messages[i].reactions,
+                replies=replies[i],
+                shared=context.context_phrase(messages[i], shown=excerpt),
+            )
         )
-        for i in chosen
-    ]
+    return found
 
 
 def open_questions(analysis: Analysis, limit: int) -> list[OpenQuestion]:

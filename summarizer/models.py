@@ -171,6 +171,9 @@ class Highlight(_Model):
     jump_url: str | None = None
     reactions: int = Field(default=0, ge=0)
     replies: int = Field(default=0, ge=0)
+    # What the message shared besides its words ("shared an image"): a quote such as "here's
+    # another look at the word" is about the image people reacted to.
+    shared: str | None = None
 
 
 class OpenQuestion(_Model):

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from delivery.embeds import escape, render_discord
 from delivery.html import render_html
 from delivery.render import render
-from summarizer import summarize
+from summarizer import facts, summarize
+from summarizer.analysis import analyse
 from summarizer.models import (
+    Attachment,
     Author,
     ChannelRef,
     ChatMessage,
@@ -155,3 +157,23 @@ def test_addresses_keep_balanced_parentheses_and_lose_trailing_punctuation():
     )
     summary_text = "(https://example.com/dye_works), done"
     assert escape(summary_text) == "\\(<https://example.com/dye_works>\\), done"
+
+
+async def test_a_highlight_says_what_its_message_shared_in_every_format():
+    # "here's another look at the word" is about the image people reacted to.
+    topic = said(0, "The ink labels for column 3 are done, reading the word now", 1, minutes=0)
+    look = said(1, "here's another look at the word in contention", 2, minutes=1, reactions=4)
+    look = look.model_copy(
+        update={"attachments": (Attachment(name="col3.png", url="https://cdn.example/c.png"),)}
+    )
+    summary = await summarize([topic, look], SummaryOptions(generated_at=START))
+    # Shown as a highlight whether or not the digest also made it a key point.
+    (highlight,) = facts.highlights(analyse([topic, look]), 3)
+    summary = summary.model_copy(update={"highlights": [highlight]})
+    assert highlight.shared == "shared an image"
+    assert '"shared": "shared an image"' in render(summary, "json")
+    assert "(shared an image; 4 reactions, 0 replies)" in render(summary, "markdown")
+    assert "(shared an image)</li>" in render_html(summary)
+    embeds = [e for part in render_discord(summary) for e in part.embeds]
+    shown = next(e.description or "" for e in embeds if e.title == "Highlights")
+    assert shown.endswith("(shared an image; 4 reactions)")
