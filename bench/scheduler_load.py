@@ -88,7 +88,7 @@ async def _restore_side(target: Path | str, plan: Any = None) -> dict:
     async with LoopSampler() as sampler:
         started = time.perf_counter()
         store = await _open(target)
-        store.plan = plan
+        await store.serve(plan)
         phases["open_s"] = time.perf_counter() - started
         store.due_timings = _timed(phases, "read_s", store.due_timings)  # type: ignore[method-assign]
         scheduler = TaskScheduler(

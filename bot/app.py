@@ -147,7 +147,7 @@ class SummaryBot(commands.AutoShardedBot):
         self.webhook_session = webhook_session(settings.delivery)
         self.llm = MeteredLLMEngine(settings.summarizer.llm, self.session, metrics=self.metrics)
         self.store = await open_store(settings.storage)
-        self.store.plan = self.plan
+        await self.store.serve(self.plan)
         self.senders = {
             "channel": DiscordSender(self, self.session),
             "dm": DiscordSender(self, self.session),

@@ -69,6 +69,17 @@ class StoreBase:
         # limited to their guilds. None: every guild (one process).
         self.plan: ShardPlan | None = None
 
+    async def serve(self, plan: ShardPlan | None) -> None:
+        """Read and change only `plan`'s guilds from now on (None: every guild).
+
+        A plan of part of the shards gets an index by shard on PostgreSQL, so that a process's
+        restore reads its own due schedules, not every process's (`index_shards`).
+        """
+        if plan is not None and not plan.everything:
+            async with self._lock:
+                await self._db.index_shards(plan.count)
+        self.plan = plan
+
     @property
     def backend(self) -> str:
         """`sqlite` or `postgresql` (for `summarybot check` and status)."""
@@ -88,10 +99,17 @@ class StoreBase:
 
     @classmethod
     async def open_url(cls, url: str, password: str | None = None) -> Self:
-        """Connect to and migrate a PostgreSQL database; refuses newer schemas."""
+        """Connect to and migrate a PostgreSQL database; refuses newer schemas.
+
+        Planner statistics a bulk change left stale are refreshed before anything reads: the
+        restore that follows pages through the next-fire index, and PostgreSQL without them
+        plans those pages badly until autovacuum comes round (`PostgresDatabase.optimize`).
+        """
         from scheduling.store.postgres import PostgresDatabase
 
-        return await cls._opened(await PostgresDatabase.open(url, password))
+        store = await cls._opened(await PostgresDatabase.open(url, password))
+        await store.optimize()
+        return store
 
     @classmethod
     async def _opened(cls, database: Database) -> Self:

@@ -67,6 +67,9 @@ class Database(Protocol):
 
     async def optimize(self) -> None: ...
 
+    async def index_shards(self, count: int) -> None:
+        """Index the schedules by their shard out of `count` (where that pays: PostgreSQL)."""
+
     async def check_writable(self, timeout_seconds: float) -> None: ...
 
     async def changed(self, channel: str) -> None:

@@ -170,6 +170,9 @@ class SqliteDatabase:
         """Let SQLite refresh its query-planner statistics (cheap; part of cleanup)."""
         await self._db.execute("PRAGMA optimize")
 
+    async def index_shards(self, count: int) -> None:
+        """Nothing: processes that each serve some shards share PostgreSQL, not a file."""
+
     async def check_writable(self, timeout_seconds: float) -> None:
         """Prove that a write could happen now; raises `StoreError` if not.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -16,6 +17,7 @@ from scheduling_fakes import make_schedule
 
 from scheduling.errors import DuplicateError, StoreError
 from scheduling.models import Run, Schedule, utc_now
+from scheduling.shards import ShardPlan, shard_of
 from scheduling.store import Store, migrations
 from scheduling.store._driver import postgres_ddl, postgres_sql
 from scheduling.store.postgres import redacted
@@ -258,3 +260,80 @@ async def test_a_page_of_due_schedules_reads_json_of_that_page_only(postgres_url
     below = [out for node in nodes(limit) if node is not limit for out in node.get("Output", ())]
     assert below, "the plan says what each node outputs"
     assert not [out for out in below if "->>" in out]
+
+
+async def test_opening_analyzes_a_table_a_bulk_import_left_without_statistics(postgres_url):
+    """The restore after an import reads with real estimates, not an empty table's.
+
+    Autovacuum would analyze the table too, but on its next round, after the restore.
+    """
+    store = await Store.open_url(postgres_url)
+    try:
+        schedules = [_schedule(guild_id=100 + n) for n in range(300)]
+        await store.insert_schedules(schedules, actor="test", now=T0)
+        # The counts of changed rows reach the statistics views when a backend flushes them.
+        await store._db._db.fetchval("SELECT pg_stat_force_next_flush()")
+    finally:
+        await store.close()
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        estimate = "SELECT reltuples FROM pg_class WHERE relname = 'schedules'"
+        assert await connection.fetchval(estimate) == 0  # analyzed when new, still empty
+        reopened = await Store.open_url(postgres_url)
+        await reopened.close()
+        assert await connection.fetchval(estimate) == 300
+    finally:
+        await connection.close()
+
+
+async def test_a_copy_of_a_grown_database_is_analyzed_when_opened(postgres_server, postgres_url):
+    """A copy starts with no change counts: its size tells that its statistics are old."""
+    store = await Store.open_url(postgres_url)  # analyzed while empty
+    try:
+        schedules = [_schedule(guild_id=100 + n) for n in range(2000)]
+        await store.insert_schedules(schedules, actor="test", now=T0)
+    finally:
+        await store.close()
+    name = urlsplit(postgres_url).path.lstrip("/")
+    copy, copy_url = postgres_server.new_database(template=name)
+    try:
+        connection = await asyncpg.connect(copy_url)
+        try:
+            estimate = "SELECT reltuples FROM pg_class WHERE relname = 'schedules'"
+            assert await connection.fetchval(estimate) == 0
+            reopened = await Store.open_url(copy_url)
+            await reopened.close()
+            assert await connection.fetchval(estimate) == 2000
+        finally:
+            await connection.close()
+    finally:
+        postgres_server.drop_database(copy)
+
+
+async def test_a_process_serving_some_shards_reads_its_due_schedules_by_their_own_index(
+    postgres_url,
+):
+    """Four processes each walked every due schedule to keep a quarter: 4x the reading."""
+    store = await Store.open_url(postgres_url)
+    try:
+        schedules = [_schedule(guild_id=(n << 22) | 7) for n in range(2000)]  # shards in turn
+        await store.insert_schedules(schedules, "test", now=T0)
+        guild_of = {s.id: s.guild_id for s in schedules}
+        await store._db._db.execute("ANALYZE schedules")
+        await store.serve(ShardPlan(4, (1,)))
+        statements: list[tuple[str, tuple]] = []
+        execute = store._db.execute
+
+        async def recording(sql, params=()):
+            statements.append((sql, tuple(params)))
+            return await execute(sql, params)
+
+        store._db.execute = recording
+        page, _ = await store.due_timings(T0.replace(year=2027), limit=100)
+        assert len(page) == 100
+        assert {shard_of(guild_of[timing.id], 4) for timing in page} == {1}
+        sql, params = next(s for s in statements if "LIMIT" in s[0])
+        plan = await store._db._db.fetch(f"EXPLAIN {postgres_sql(sql)}", *params)
+    finally:
+        await store.close()
+    assert "schedules_by_shard_of_4" in "\n".join(row[0] for row in plan)
