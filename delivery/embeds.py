@@ -196,7 +196,7 @@ def _blocks(summary: Summary) -> list[tuple[str, list[str]]]:
 
 
 def _highlight_label(highlight: Highlight) -> str:
-    """ "(4 reactions)", or "(shared an image; 4 reactions)" when it came with something."""
+    """Its reactions, after what it shared if anything: "(shared an image; 4 reactions)"."""
     reactions = _count(highlight.reactions, "reaction")
     return f"({highlight.shared}; {reactions})" if highlight.shared else f"({reactions})"
 
