@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Self
@@ -36,6 +37,8 @@ LOCK_TIMEOUT_MS = 5000  # as SQLite's busy timeout: a write waits this long for 
 _MIGRATION_LOCK = 0x5_0001
 _KEY = re.compile(r"Key \(([^)]*)\)=")
 _STATUS_COUNT = re.compile(r"(\d+)$")
+
+log = logging.getLogger(__name__)
 
 
 def redacted(url: str) -> str:
@@ -189,14 +192,18 @@ class PostgresDatabase:
             " > 2 * c.relpages + 10) ORDER BY c.relname"
         )
         for (table,) in stale:
-            await self._db.execute(f"ANALYZE {_identifier(table)}")
+            try:
+                await self._db.execute(f"ANALYZE {_identifier(table)}")
+            except asyncpg.PostgresError as exc:  # a standby, say: worth a word, never a stop
+                log.warning("could not analyze %s (%s): queries may plan slowly", table, exc)
+                return
 
     async def index_shards(self, count: int) -> None:
         """The next-fire index again, led by each schedule's shard out of `count`.
 
         A process serving some of the shards reads only their due schedules through it; with
         the plain next-fire index each of four processes walked every due schedule and kept a
-        quarter. Made once per shard count (about 0.2 s at 100,000 schedules); processes
+        quarter. Made once per shard count (about 0.1 s at 100,000 schedules); processes
         starting together may race to make it, and the loser finds it made.
         """
         with contextlib.suppress(asyncpg.DuplicateTableError, asyncpg.UniqueViolationError):

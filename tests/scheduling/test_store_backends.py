@@ -337,3 +337,22 @@ async def test_a_process_serving_some_shards_reads_its_due_schedules_by_their_ow
     finally:
         await store.close()
     assert "schedules_by_shard_of_4" in "\n".join(row[0] for row in plan)
+
+
+async def test_statistics_that_cannot_be_refreshed_are_a_warning_not_a_stop(
+    postgres_url, monkeypatch, caplog
+):
+    # As on a standby, where ANALYZE is refused: the store still opens and works.
+    from scheduling.store import postgres
+
+    monkeypatch.setattr(postgres, "_identifier", lambda _table: '"no_such_table"')
+    store = await Store.open_url(postgres_url)
+    try:
+        await store.insert_schedule(_schedule())
+        assert len(await store.list_schedules()) == 1
+    finally:
+        await store.close()
+    (warning,) = [r for r in caplog.records if r.name == "scheduling.store.postgres"]
+    assert warning.levelname == "WARNING"
+    assert "could not analyze" in warning.getMessage()
+    assert "queries may plan slowly" in warning.getMessage()
