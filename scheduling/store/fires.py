@@ -19,6 +19,8 @@ FireKey = tuple[str, str]
 _PAGE_COLUMNS = "id, status, spec, created_at, updated_at, next_fire_at"
 # Bound parameters per `IN (…)` list: far below SQLite's limit on every version.
 _CHUNK = 500
+# Next-fire moves per statement (three parameters each: under SQLite's old limit of 999).
+_MOVES = 300
 
 
 class FireQueries(StoreBase):
@@ -71,15 +73,35 @@ class FireQueries(StoreBase):
         """
         if not moves:
             return 0
+        # One move per schedule version, as applying them in turn would leave it: the furthest,
+        # or "never again" if any says so (a statement below applies one of a row's matches).
+        merged: dict[tuple[str, datetime], datetime | None] = {}
+        for schedule_id, version, new in moves:
+            key = (schedule_id, version)
+            held = merged.get(key, new) if key in merged else new
+            merged[key] = None if held is None or new is None else max(held, new)
+        distinct = [(schedule_id, version, new) for (schedule_id, version), new in merged.items()]
         moved = 0
         async with self._write() as db:
-            for schedule_id, version, new in moves:
-                value = optional_time(new)
+            # A statement per _MOVES moves, not per move: a restore moves a thousand or more,
+            # and on PostgreSQL each statement is a round trip.
+            for start in range(0, len(distinct), _MOVES):
+                chunk = distinct[start : start + _MOVES]
+                rows = ", ".join(["(?, ?, CAST(? AS TEXT))"] * len(chunk))
+                params = [
+                    value
+                    for schedule_id, version, new in chunk
+                    for value in (schedule_id, encode_time(version), optional_time(new))
+                ]
+                # VALUES names its columns column1-3 on both databases (SQLite takes no names
+                # for them), and a statement that starts with UPDATE reports its row count.
                 result = await db.execute(
-                    "UPDATE schedules SET next_fire_at = ? WHERE id = ? AND updated_at = ?"
-                    " AND status = 'active' AND next_fire_at IS NOT NULL"
-                    " AND (CAST(? AS TEXT) IS NULL OR next_fire_at < ?)",
-                    (value, schedule_id, encode_time(version), value, value),
+                    "UPDATE schedules SET next_fire_at = moves.column3"  # noqa: S608
+                    f" FROM (VALUES {rows}) AS moves"
+                    " WHERE schedules.id = moves.column1 AND schedules.updated_at = moves.column2"
+                    " AND schedules.status = 'active' AND schedules.next_fire_at IS NOT NULL"
+                    " AND (moves.column3 IS NULL OR schedules.next_fire_at < moves.column3)",
+                    params,
                 )
                 moved += result.rowcount
         return moved

@@ -346,3 +346,40 @@ async def test_a_url_is_refused_as_a_file_and_nothing_is_created(tmp_path, monke
 async def test_foreign_keys_are_enforced(store):
     with pytest.raises(NotFoundError, match="no run 12345"):
         await store.create_deliveries(12345, [DmDestination(user_id=1)], T0)
+
+
+async def _next_fires(store) -> dict[str, datetime | None]:
+    """Every active schedule's stored next fire (None when it never fires again)."""
+    found, key = {}, None
+    while True:
+        page, key = await store.due_timings(T0 + timedelta(days=3650), key, 500)
+        found.update((timing.id, timing.next_fire_at) for timing in page)
+        if key is None:
+            return found
+
+
+async def test_next_fires_move_forward_only_for_their_version_in_bulk(store):
+    # More moves than one statement takes, and every rule a move obeys, in one call.
+    schedules = [_schedule() for _ in range(350)]
+    await store.insert_schedules(schedules, actor="test", now=T0)
+    before = await _next_fires(store)
+    ids = [s.id for s in schedules]
+    day = timedelta(days=1)
+    moves = [(i, T0, before[i] + day) for i in ids[5:]]
+    moves += [
+        (ids[0], T0 - day, before[ids[0]] + day),  # computed from an older version: ignored
+        (ids[1], T0, before[ids[1]] - day),  # backwards: ignored
+        (ids[2], T0, None),  # never again
+        (ids[3], T0, before[ids[3]] + day),
+        (ids[3], T0, before[ids[3]] + 2 * day),  # two moves: the furthest
+        (ids[4], T0, before[ids[4]] + day),
+        (ids[4], T0, None),  # a move and "never again": never again
+    ]
+    assert await store.advance_next_fires(moves) == 345 + 3
+    after = await _next_fires(store)
+    assert after[ids[0]] == before[ids[0]]
+    assert after[ids[1]] == before[ids[1]]
+    assert ids[2] not in after
+    assert ids[4] not in after
+    assert after[ids[3]] == before[ids[3]] + 2 * day
+    assert all(after[i] == before[i] + day for i in ids[5:])
