@@ -11,7 +11,6 @@ reads (`row_lock`) instead of SQLite's whole-database `BEGIN IMMEDIATE`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -206,12 +205,19 @@ class PostgresDatabase:
         quarter. Made once per shard count (about 0.1 s at 100,000 schedules); processes
         starting together may race to make it, and the loser finds it made.
         """
-        with contextlib.suppress(asyncpg.DuplicateTableError, asyncpg.UniqueViolationError):
+        name = f"schedules_by_shard_of_{int(count)}"
+        try:
             await self._db.execute(
-                f"CREATE INDEX IF NOT EXISTS schedules_by_shard_of_{int(count)} ON schedules"
+                f"CREATE INDEX IF NOT EXISTS {name} ON schedules"
                 f" (((guild_id >> 22) % {int(count)}), next_fire_at, id)"
                 " WHERE next_fire_at IS NOT NULL"
             )
+        except (asyncpg.DuplicateTableError, asyncpg.UniqueViolationError):
+            pass  # made meanwhile by a process starting with this one
+        except asyncpg.PostgresError as exc:
+            # A long write elsewhere holding the table past the lock timeout, say: the reads
+            # work without the index, only slower, so this process still starts.
+            log.warning("could not make the index %s (%s): restores will be slower", name, exc)
 
     async def check_writable(self, timeout_seconds: float) -> None:
         """Prove that a write could happen now: lock the version row, then roll back.

@@ -356,3 +356,24 @@ async def test_statistics_that_cannot_be_refreshed_are_a_warning_not_a_stop(
     assert warning.levelname == "WARNING"
     assert "could not analyze" in warning.getMessage()
     assert "queries may plan slowly" in warning.getMessage()
+
+
+async def test_a_shard_index_that_cannot_be_made_now_is_a_warning_not_a_stop(postgres_url, caplog):
+    # Another connection holds the table past the lock timeout (a long write, a migration).
+    store = await Store.open_url(postgres_url)
+    blocker = await asyncpg.connect(postgres_url)
+    try:
+        await store._db._db.execute("SET lock_timeout = 100")
+        transaction = blocker.transaction()
+        await transaction.start()
+        await blocker.execute("LOCK TABLE schedules IN SHARE ROW EXCLUSIVE MODE")
+        await store.serve(ShardPlan(4, (1,)))
+        await transaction.rollback()
+        assert store.plan == ShardPlan(4, (1,))
+        page, _ = await store.due_timings(T0)
+        assert page == []
+    finally:
+        await blocker.close()
+        await store.close()
+    (warning,) = [r for r in caplog.records if r.name == "scheduling.store.postgres"]
+    assert "could not make the index schedules_by_shard_of_4" in warning.getMessage()
