@@ -38,6 +38,9 @@ _KEY = re.compile(r"Key \(([^)]*)\)=")
 _STATUS_COUNT = re.compile(r"(\d+)$")
 
 log = logging.getLogger(__name__)
+# What a start reads in bulk (the restore's schedules, cut-off runs, pending deliveries): the
+# tables `optimize` keeps analyzed, and only these, whoever else keeps tables in the schema.
+_STARTUP_TABLES = ("schedules", "runs", "deliveries")
 
 
 def redacted(url: str) -> str:
@@ -179,16 +182,19 @@ class PostgresDatabase:
         would a copy of a database (`createdb -T`, a restored dump): it starts with no change
         counts and the statistics of its source, so a table also counts as stale when it never
         was analyzed, or has grown to more than twice the pages its statistics saw. A table
-        the user may not analyze is skipped by PostgreSQL with a warning, not an error.
+        the user may not analyze is skipped by PostgreSQL with a warning, not an error. Only the
+        tables a start reads in bulk are looked at.
         """
         stale = await self._db.fetch(
             "SELECT c.relname FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
             " LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid"
-            " WHERE n.nspname = current_schema() AND c.relkind = 'r' AND (c.reltuples < 0"
+            " WHERE n.nspname = current_schema() AND c.relname = ANY($1::text[])"
+            " AND (c.reltuples < 0"
             " OR s.n_mod_since_analyze > 50 + 0.1 * c.reltuples"
             " OR pg_relation_size(c.oid) / current_setting('block_size')::int"
-            " > 2 * c.relpages + 10) ORDER BY c.relname"
+            " > 2 * c.relpages + 10) ORDER BY c.relname",
+            list(_STARTUP_TABLES),
         )
         for (table,) in stale:
             try:

@@ -377,3 +377,18 @@ async def test_a_shard_index_that_cannot_be_made_now_is_a_warning_not_a_stop(pos
         await store.close()
     (warning,) = [r for r in caplog.records if r.name == "scheduling.store.postgres"]
     assert "could not make the index schedules_by_shard_of_4" in warning.getMessage()
+
+
+async def test_opening_analyzes_only_the_stores_own_tables(postgres_url):
+    """Another application's table in the same schema is left to its owner and autovacuum."""
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        await connection.execute("CREATE TABLE other_app (n int)")
+        await connection.execute("INSERT INTO other_app SELECT generate_series(1, 500)")
+        estimate = "SELECT reltuples FROM pg_class WHERE relname = $1"
+        store = await Store.open_url(postgres_url)
+        await store.close()
+        assert await connection.fetchval(estimate, "schedules") == 0  # analyzed, empty
+        assert await connection.fetchval(estimate, "other_app") < 0  # never analyzed
+    finally:
+        await connection.close()
