@@ -78,7 +78,7 @@ class FireQueries(StoreBase):
         merged: dict[tuple[str, datetime], datetime | None] = {}
         for schedule_id, version, new in moves:
             key = (schedule_id, version)
-            held = merged.get(key, new) if key in merged else new
+            held = merged.get(key, new)
             merged[key] = None if held is None or new is None else max(held, new)
         distinct = [(schedule_id, version, new) for (schedule_id, version), new in merged.items()]
         moved = 0

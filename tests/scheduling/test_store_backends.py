@@ -29,6 +29,19 @@ def _schedule(**changes) -> Schedule:
     return make_schedule(**({"guild_id": 111, "created_at": T0, "updated_at": T0} | changes))
 
 
+def _recorded(store: Store) -> list[tuple[str, tuple]]:
+    """The (SQL, parameters) of every statement the store runs from now on."""
+    statements: list[tuple[str, tuple]] = []
+    execute = store._db.execute
+
+    async def recording(sql, params=()):
+        statements.append((sql, tuple(params)))
+        return await execute(sql, params)
+
+    store._db.execute = recording
+    return statements
+
+
 async def test_two_connections_claim_a_slot_once(store, open_again):
     schedule = _schedule()
     await store.insert_schedule(schedule)
@@ -229,14 +242,7 @@ async def test_a_page_of_due_schedules_reads_json_of_that_page_only(postgres_url
     try:
         schedules = [_schedule(guild_id=100 + n) for n in range(300)]
         await store.insert_schedules(schedules, actor="test", now=T0)
-        statements: list[tuple[str, tuple]] = []
-        execute = store._db.execute
-
-        async def recording(sql, params=()):
-            statements.append((sql, tuple(params)))
-            return await execute(sql, params)
-
-        store._db.execute = recording
+        statements = _recorded(store)
         page, _ = await store.due_timings(T0.replace(year=2027), limit=50)
         assert len(page) == 50
     finally:
@@ -321,14 +327,7 @@ async def test_a_process_serving_some_shards_reads_its_due_schedules_by_their_ow
         guild_of = {s.id: s.guild_id for s in schedules}
         await store._db._db.execute("ANALYZE schedules")
         await store.serve(ShardPlan(4, (1,)))
-        statements: list[tuple[str, tuple]] = []
-        execute = store._db.execute
-
-        async def recording(sql, params=()):
-            statements.append((sql, tuple(params)))
-            return await execute(sql, params)
-
-        store._db.execute = recording
+        statements = _recorded(store)
         page, _ = await store.due_timings(T0.replace(year=2027), limit=100)
         assert len(page) == 100
         assert {shard_of(guild_of[timing.id], 4) for timing in page} == {1}
