@@ -186,7 +186,7 @@ def _topic(analysis: Analysis, conversation: Conversation, budget: Budget, wante
     analysis.rank(conversation)
     order = _ranked(analysis, members, one_line=wanted == 1)
     people = keypoints.people_of(analysis, members)
-    chosen, answers = _choose(analysis, people, order, wanted, budget)
+    chosen, answers, asked = _choose(analysis, people, order, wanted, budget)
     if not chosen:
         chosen = [next((p for p in order if text.clean(messages[p].content)), order[0])]
     subject = _subject_terms(analysis, members)
@@ -196,8 +196,9 @@ def _topic(analysis: Analysis, conversation: Conversation, budget: Budget, wante
             people,
             p,
             excerpts.telling(messages[p].content, budget.point_words, subject),
-            budget.point_chars + budget.point_chars // 2 * (p in answers),
+            budget.point_chars + budget.point_chars // 2 * (p in answers or p in asked),
             _answer(analysis, answers.get(p), budget, subject),
+            _answer(analysis, asked.get(p), budget, subject),
         )
         for p in sorted(chosen)
     ]
@@ -248,20 +249,23 @@ def _choose(
     order: Sequence[int],
     wanted: int,
     budget: Budget,
-) -> tuple[list[int], dict[int, int]]:
+) -> tuple[list[int], dict[int, int], dict[int, int]]:
     """The best-ranked messages with substance, not redundant, within the topic's budget.
 
     Also which chosen questions are reported with the answer they got (question -> answer):
-    "who can host the meetup?" says little without "Sam's office can".
+    "who can host the meetup?" says little without "Sam's office can"; and which chosen short
+    answers are reported after their question (answer -> question): "Node 20." says little
+    without "which Node version does the build need?".
     """
     messages = analysis.messages
     chosen: list[int] = []
     answers: dict[int, int] = {}
+    asked: dict[int, int] = {}
     words = 0
     for p in order:
         if len(chosen) >= wanted or words >= budget.words_per_topic:
             break
-        if not text.clean(messages[p].content) or p in answers.values():
+        if not text.clean(messages[p].content) or p in answers.values() or p in asked.values():
             continue
         # Greetings, thanks and bare "ok"s are never points (an "ok" folds into its point).
         if keypoints.kind_of(analysis, people, p) is not Kind.CONTENT:
@@ -275,7 +279,12 @@ def _choose(
         if answer is not None and answer not in chosen:
             answers[p] = answer
             words += min(text.word_count(messages[answer].content), budget.point_words)
-    return chosen, answers
+            continue
+        question = keypoints.question_answered(analysis, people, p, messages[p].content)
+        if question is not None and question not in chosen:
+            asked[p] = question
+            words += min(text.word_count(messages[question].content), budget.point_words)
+    return chosen, answers, asked
 
 
 def _answer(

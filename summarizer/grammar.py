@@ -47,6 +47,8 @@ _PAST_FORMS = frozenset(PAST.values()) | wordset(
     "flown grown drawn worn swum sung ridden fallen stolen thrown woken hidden shaken forgiven "
     "frozen begun drunk rung sunk bitten mistaken"
 )
+# Prefixes that make a verb of a verb and keep its irregular past ("rewrote", "overtook").
+_PAST_PREFIXES = ("re", "over", "under", "mis", "out", "un", "with", "fore", "be")
 # Words ending in -ed that are present-tense verbs ("I need"), not past ones.
 _ED_BASE = wordset("need feed bleed breed exceed proceed succeed speed seed shed embed")
 # Between a subject and its verb ("I really want"): the verb after them agrees.
@@ -123,6 +125,10 @@ def is_past(word: str) -> bool:
     low = word.lower()
     if low in _PAST_FORMS:
         return True
+    if low.startswith(_PAST_PREFIXES) and any(
+        low.startswith(prefix) and low[len(prefix) :] in _PAST_FORMS for prefix in _PAST_PREFIXES
+    ):
+        return True  # "rewrote", "rebuilt", "overdid": a prefix on an irregular past
     return len(low) > 3 and low.endswith("ed") and low not in _ED_BASE
 
 

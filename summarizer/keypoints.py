@@ -15,13 +15,16 @@ from summarizer import context, facts, statements, text
 from summarizer.analysis import Analysis
 from summarizer.chatter import Kind
 from summarizer.language import is_english
-from summarizer.models import ChatMessage, KeyPoint
+from summarizer.models import ChatMessage, KeyPoint, Person
+from summarizer.phrasing import sentences
 
 # Messages after a point that may still be a short answer to it.
 FOLD_LOOKAHEAD = 3
 # Messages after a question searched for the answer it got.
 ANSWER_LOOKAHEAD = 6
 _ANSWERS = (Kind.YES, Kind.NO, Kind.AGREE)
+# An answer whose first sentence has at most this many words is told with its question.
+ELLIPTICAL_WORDS = 5
 # "@Tom can you…": a message that opens by mentioning someone speaks to them.
 _MENTION = re.compile(r"\s*@([^\s,:;!?]+)")
 
@@ -35,6 +38,22 @@ class TopicPeople:
     authors: dict[int, str]
     index: dict[int, int]
     kinds: dict[int, Kind] = field(default_factory=dict)
+    # The conversation's texts, and which words it was found to write in lower case.
+    texts: Sequence[str] = ()
+    lower_case: dict[str, bool] = field(default_factory=dict)
+
+    def lowered(self, word: str) -> bool:
+        """Whether someone here writes `word` (lower case) in lower case, as a whole word.
+
+        Asked only of a capitalised word a statement opens with ("said Theme changes…"), so
+        the conversation is searched once per such word, not split into words up front.
+        """
+        found = self.lower_case.get(word)
+        if found is None:
+            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+            found = any(word in t and pattern.search(t) for t in self.texts)
+            self.lower_case[word] = found
+        return found
 
 
 def people_of(analysis: Analysis, members: Sequence[int]) -> TopicPeople:
@@ -45,7 +64,8 @@ def people_of(analysis: Analysis, members: Sequence[int]) -> TopicPeople:
     for k, p in enumerate(members):
         authors.setdefault(messages[p].author.id, messages[p].author.name)
         index[messages[p].id] = k
-    return TopicPeople(members, frozenset(authors.values()), authors, index)
+    texts = [messages[p].content for p in members]
+    return TopicPeople(members, frozenset(authors.values()), authors, index, texts=texts)
 
 
 def kind_of(analysis: Analysis, people: TopicPeople, p: int) -> Kind:
@@ -63,12 +83,15 @@ def key_point(
     said: str,
     limit: int,
     answer: tuple[int, str] | None = None,
+    asked: tuple[int, str] | None = None,
 ) -> KeyPoint:
     """Message p as a point: a third-person statement (English) or its words as written.
 
     `said` is the part of the message kept (`excerpts.telling`); `limit` caps characters.
     `answer` (position, the part kept) is the reply that answered a question point, reported
-    after it: "Ann asked whether the build is cached. Bo said it is, since 2.4.".
+    after it: "Ann asked whether the build is cached. Bo said it is, since 2.4.". `asked` is
+    the question a short answer needs (`question_answered`), reported before it: "Ken asked
+    which Node version the build needs. Tomás said Node 20.".
     """
     message = analysis.messages[p]
     author = facts.person(message)
@@ -82,7 +105,9 @@ def key_point(
     k = people.index[message.id]
     addressee = _addressee(analysis, people, k)
     mentioned = _MENTION.match(message.content) is not None
-    voice = statements.Voice(author.name, addressee, people.names, mentioned=mentioned)
+    voice = statements.Voice(
+        author.name, addressee, people.names, mentioned=mentioned, lowered=people.lowered
+    )
     reported = _sharing(statements.statement(said, voice), author.name, message, said)
     answers = _answers(analysis, people, k) if reported.ends != "open" else []
     folded = statements.folded(
@@ -92,21 +117,55 @@ def key_point(
     if answer is not None and not answers and is_english(answer[1]):
         q, words = answer
         replier = analysis.messages[q].author.name
-        voice = statements.Voice(replier, author.name, people.names, apart=True)
+        voice = statements.Voice(
+            replier, author.name, people.names, apart=True, lowered=people.lowered
+        )
         reply = statements.statement(words, voice)
         folded = f"{folded} {reply.text}"
         answers = [q]
-    authors = [author]
-    for q in answers:
+    cited = [p, *answers]
+    if asked is not None and is_english(asked[1]):
+        r, words = asked
+        asker = analysis.messages[r].author.name
+        whom = _addressee(analysis, people, people.index[analysis.messages[r].id])
+        voice = statements.Voice(asker, whom, people.names, lowered=people.lowered)
+        folded = f"{statements.statement(words, voice).text} {folded}"
+        cited.insert(0, r)
+    authors: list[Person] = []
+    for q in cited:
         person = facts.person(analysis.messages[q])
         if person not in authors:
             authors.append(person)
+    first = analysis.messages[cited[0]]
     return KeyPoint(
         text=text.finished(folded, limit),
-        message_ids=[message.id, *(analysis.messages[q].id for q in answers)],
+        message_ids=[analysis.messages[q].id for q in cited],
         authors=authors,
-        jump_url=message.jump_url,
+        jump_url=first.jump_url,
     )
+
+
+def question_answered(analysis: Analysis, people: TopicPeople, p: int, said: str) -> int | None:
+    """The question message p answers, when its opening says little without it.
+
+    "Node 20." and "I did last year." answer "which Node version…?" and "has anyone migrated
+    from Jekyll?"; alone, a reader cannot tell what they mean. Only the question the chat links
+    them to (a reply, to someone else's question in the conversation) is brought in, and only
+    when the answer's first sentence is short (ELLIPTICAL_WORDS): an answer that says its
+    subject ("Yes, 2.4 moved layouts into the theme folder") needs no question before it.
+    """
+    message = analysis.messages[p]
+    r = people.index.get(message.reply_to) if message.reply_to is not None else None
+    if r is None:
+        return None
+    q = people.members[r]
+    if not analysis.questions[q] or analysis.messages[q].author.id == message.author.id:
+        return None
+    opening = sentences(said)
+    first = opening[0].split() if opening else []
+    if not first or first[-1].endswith("?") or len(first) > ELLIPTICAL_WORDS:
+        return None
+    return q
 
 
 def _sharing(

@@ -7,6 +7,7 @@ punctuation around it, which keeps times (`3:30`), links and settings (`cache_di
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from summarizer import text
@@ -130,11 +131,18 @@ def join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def lower_first(sentence: str) -> str:
-    """Lower-case the first word when it is a common word ("The cache…" -> "the cache…")."""
+def lower_first(sentence: str, lowered: Callable[[str], bool] | None = None) -> str:
+    """Lower-case the first word when it is a common word ("The cache…" -> "the cache…").
+
+    `lowered(word)` says whether the conversation writes a word in lower case elsewhere: then
+    "Theme changes…" is "theme changes…", while "Node 20" and "Python 3.12", which it only
+    ever capitalises, keep their capital.
+    """
     first = sentence.split(" ", 1)[0]
-    core = first.strip("\"'(").lower()
+    core = first.strip("\"'(").rstrip(".,!;:").lower()
     common = core in text.STOPWORDS or core in _SOFT_OPENERS or core.endswith("ly")
+    if not common and lowered is not None and first[:1].isupper() and first[1:].islower():
+        common = core.isalpha() and lowered(core)
     if common and core != "i" and not core.startswith("i'") and first[:1].isupper():
         return sentence[0].lower() + sentence[1:] if sentence[:1].isalpha() else sentence
     return sentence
@@ -149,6 +157,6 @@ _SOFT_OPENERS = wordset(
     "sorry next today tomorrow yesterday tonight now then maybe perhaps probably everyone "
     "nobody someone nothing something everything anyway please good great nice cool new old "
     "last first another every many few several sounds looks seems worth glad happy quite "
-    "yes sure welcome help tell always sometimes almost"
+    "yes yeah yep yup no nope nah sure welcome help tell always sometimes almost"
 )
 _WH_WORDS = frozenset(("what", "when", "where", "why", "how", "who"))

@@ -11,6 +11,7 @@ is folded into it. Text that does not look English is left as it was written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from summarizer import chatter, grammar, text
@@ -59,6 +60,9 @@ _PRONOUNS: dict[str, tuple[str, str, str | None]] = {
 }
 # Verbs that hedge a whole sentence when they close it: "…, I think".
 _HEDGES = frozenset({"think", "believe", "guess", "suppose", "assume", "reckon", "feel"})
+# At most this many words make a headline (`_headline`).
+_HEADLINE_WORDS = 5
+_NO_WORDS = wordset("no nope")  # the ones `chatter.strip_markers` drops before a comma
 _THEY = {"subj": "they", "obj": "them", "poss": "their", "own": "theirs", "self": "themself"}
 
 
@@ -73,6 +77,8 @@ class Voice:
     mentioned: bool = False
     # "We" is the speaker's side, not speaker and addressee (an answer: "we split the index").
     apart: bool = False
+    # Whether the conversation writes a word in lower case (`phrasing.lower_first`).
+    lowered: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -145,8 +151,29 @@ def statement(content: str, voice: Voice) -> Statement:
     if asks:
         _asked(asks, voice, mentions, out)
     if not out:
-        return Statement(_period(f"{voice.speaker} said {lower_first(text.clean(content))}"))
-    return Statement(_tidy(" ".join(out)), ends)
+        cleaned = lower_first(text.clean(content), voice.lowered)
+        return Statement(_period(f"{voice.speaker} said {cleaned}"))
+    reported_text = _tidy(" ".join(out))
+    if _opens_with_no(content):
+        reported_text = _said_no(reported_text, voice.speaker)
+    return Statement(reported_text, ends)
+
+
+def _opens_with_no(content: str) -> bool:
+    """Whether the message answers "no" before it goes on ("No, only the image cache stays")."""
+    first = content.lstrip().split(None, 1)
+    if len(first) < 2:
+        return False
+    word = first[0].lower()
+    return word.rstrip(",.!;:") in _NO_WORDS and word[-1:] in (",", ".", "!", ";", ":")
+
+
+def _said_no(reported_text: str, speaker: str) -> str:
+    """Keep the "no" the markers dropped: without it the answer reads as the opposite."""
+    lead = f"{speaker} said "
+    if reported_text.startswith(lead):
+        return f"{lead}no, {reported_text[len(lead) :]}"
+    return f"{speaker} said no. {reported_text}"
 
 
 def _clauses(words: list[Chunk]) -> list[tuple[list[Chunk], bool]]:
@@ -231,8 +258,29 @@ def _said(words: list[Chunk], voice: Voice, mentions: _Mentions, first: bool) ->
         mentions.last, mentions.named = trial.last, trial.named
         return _period(_capital(converted, voice))
     mentions.name("S")
+    if addressee is None and _headline(words):
+        # As written: a headline keeps its capital after the colon.
+        return _period(f"{speaker} announced: {_convert(words, voice, mentions, False)}")
     verb = f"told {addressee}" if voice.mentioned and addressee else "said"
-    return _period(f"{speaker} {verb} {lower_first(_convert(words, voice, mentions, False))}")
+    said = lower_first(_convert(words, voice, mentions, False), voice.lowered)
+    return _period(f"{speaker} {verb} {said}")
+
+
+def _headline(words: list[Chunk]) -> bool:
+    """A few words exclaimed without a verb: "Docs sprint this Saturday!", "Theme thread!".
+
+    "Priya said docs sprint this Saturday" reads as a garbled sentence; it was announced. Only
+    said to nobody in particular: "Node 20!" to someone is an answer, not an announcement.
+    """
+    if not 2 <= len(words) <= _HEADLINE_WORDS or "!" not in words[-1].trail:
+        return False
+    for word in words:
+        low = word.core.lower()
+        if low in grammar.AUXILIARIES or low in _PRONOUNS or grammar.is_past(low):
+            return False
+        if low.endswith("ing") or not word.core[:1].isalnum():
+            return False
+    return True
 
 
 def _hedge_set_off(words: list[Chunk]) -> list[Chunk]:

@@ -231,10 +231,12 @@ async def test_filler_never_becomes_a_point():
     assert cited == {1002}
 
 
-def _point(messages, position):
+def _point(messages, position, asked=None):
     analysis = analyse(messages)
     people = keypoints.people_of(analysis, range(len(messages)))
-    return keypoints.key_point(analysis, people, position, messages[position].content, 300)
+    question = None if asked is None else (asked, messages[asked].content)
+    content = messages[position].content
+    return keypoints.key_point(analysis, people, position, content, 300, asked=question)
 
 
 def test_a_reply_says_whom_a_question_is_for():
@@ -335,3 +337,122 @@ def test_a_message_that_is_only_an_image_is_said_to_share_it():
     analysis = analyse(messages)
     people = keypoints.people_of(analysis, range(len(messages)))
     assert keypoints.key_point(analysis, people, 1, "", 300).text == "user2 shared an image."
+
+
+# -- answers that need their question, and what a rule must not drop ------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        # The "no" is the answer: dropped with the markers, the rest read as its opposite.
+        ("No, only the image cache survives.", "Maria said no, only the image cache survives."),
+        ("Nope. The index is split per section", "Maria said no, the index is split per section."),
+        ("Nope.", "Maria said nope."),
+        # "No idea" is no answer: the word is not a marker there.
+        ("No idea why the build breaks", "Maria said no idea why the build breaks."),
+    ],
+)
+def test_a_no_that_answers_is_kept(content, expected):
+    assert said(content).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("I rewrote it in Rust", "Priya rewrote it in Rust."),
+        ("I rebuilt the image cache", "Priya rebuilt the image cache."),
+        ("I overdid the caching", "Priya overdid the caching."),
+        ("I rent a server", "Priya rents a server."),
+    ],
+)
+def test_a_prefixed_irregular_past_is_not_made_to_agree(content, expected):
+    assert said(content, PRIYA) == expected
+
+
+def test_a_short_answer_is_told_with_the_question_it_answers():
+    messages = [
+        message(0, "Which Node version does the Netlify build image need?", author=1),
+        message(1, "Node 20. Set NODE_VERSION=20 in netlify.toml", author=2, reply_to=0),
+    ]
+    messages = [
+        m.model_copy(update={"jump_url": f"https://discord.com/channels/1/2/{m.id}"})
+        for m in messages
+    ]
+    point = _point(messages, 1, asked=0)
+    assert point.text.startswith("user1 asked")
+    assert "Netlify build image" in point.text
+    assert point.text.endswith(
+        "user2 said Node 20. user2 told user1 to set NODE_VERSION=20 in netlify.toml."
+    )
+    assert point.message_ids == [1000, 1001]
+    assert [a.name for a in point.authors] == ["user1", "user2"]
+    # The point opens with the question: its link goes there.
+    assert point.jump_url == "https://discord.com/channels/1/2/1000"
+
+
+def test_only_a_short_reply_to_a_question_brings_the_question():
+    messages = [
+        message(0, "Has anyone migrated a Jekyll site with Liquid includes?", author=1),
+        message(1, "I did last year. The importer converts most includes", author=2, reply_to=0),
+        message(2, "The importer converts most includes but custom filters need rewriting", 2),
+        message(3, "Yes, the importer converts most includes but not the filters", 3, reply_to=0),
+        message(4, "Same here", author=4, reply_to=2),
+    ]
+    analysis = analyse(messages)
+    people = keypoints.people_of(analysis, range(len(messages)))
+
+    def question(p):
+        return keypoints.question_answered(analysis, people, p, messages[p].content)
+
+    assert question(1) == 0  # "I did last year." says nothing alone
+    assert question(2) is None  # replies to nothing
+    assert question(3) is None  # says its subject: no question needed
+    assert question(4) is None  # replies to a statement, not a question
+
+
+async def test_in_a_digest_the_question_is_not_a_second_point():
+    messages = [
+        message(0, "Has anyone migrated a Jekyll site with Liquid includes to Quillpress?", 1),
+        message(1, "I did last year. The importer converts most includes", author=2, reply_to=0),
+    ]
+    summary = await _brief(messages)
+    points = [p for t in summary.topics for p in t.points]
+    assert [p.message_ids for p in points] == [[1000, 1001]]
+    assert points[0].text.startswith(
+        "user1 asked user2 whether anyone has migrated a Jekyll site with Liquid includes to "
+        "Quillpress. user2 did last year."
+    )
+
+
+def test_a_capital_opening_a_statement_is_kept_only_for_words_never_written_lower_case():
+    messages = [
+        message(0, "Will the cache survive when I change the theme?", author=1),
+        message(1, "Theme changes invalidate the template cache", author=2),
+        message(2, "Node 20 fixed the build for me", author=3),
+        message(3, "Docs are outdated", author=4),
+    ]
+    assert _point(messages, 1).text == "user2 said theme changes invalidate the template cache."
+    assert _point(messages, 2).text == "user3 said Node 20 fixed the build for them."
+    assert _point(messages, 3).text == "user4 said Docs are outdated."
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("Docs sprint this Saturday! Who can help?", "Priya announced: Docs sprint this Saturday."),
+        ("Theme showcase thread! Post your themes", "Priya announced: Theme showcase thread."),
+        # A verb, or a word of the speaker's, makes it a statement.
+        ("Release is out!", "Priya said Release is out."),
+        ("Build fixed!", "Priya said Build fixed."),
+        ("My theme is live!", "Priya's theme is live."),
+    ],
+)
+def test_a_headline_said_to_everyone_is_announced(content, expected):
+    assert said(content, PRIYA).startswith(expected)
+
+
+def test_a_headline_said_to_someone_is_an_answer():
+    assert said("Node 20! Set it in netlify.toml") == (
+        "Maria said Node 20. Maria told Tom to set it in netlify.toml."
+    )
