@@ -24,6 +24,10 @@ _BE = wordset("is are was were am isn't aren't wasn't weren't")
 # "is the door open": with no preposition to place the verb before, a subject and complement
 # this short are all the verb may be moved behind.
 _BE_LAST_WORDS = 4
+# Modals whose subject may be a phrase, found by the "be" or "have" after it ("can the build
+# be cached" -> "the build can be cached"); a subject longer than _SUBJECT_WORDS is quoted.
+_MODAL_BEFORE = wordset("can could will would should might must may shall")
+_SUBJECT_WORDS = 5
 DETERMINERS = wordset(
     "the a an this that these those my your our their his her its some any no every"
 )
@@ -120,6 +124,12 @@ def _uninverted(words: list[Chunk], k: int) -> list[Chunk] | None:
     if not rest:
         return None
     low, subject = aux.core.lower(), rest[0].core.lower()
+    if low in _MODAL_BEFORE:
+        at = _be_or_have(rest)
+        if at is not None and at > 1:
+            # "can that 8 turned sideways be read as…": the subject runs up to "be".
+            head = rest[0].as_subject() if subject in SUBJECTS else rest[0]
+            return [head, *rest[1:at], aux.bare().with_core(low), *rest[at:]]
     if subject in SUBJECTS or (rest[0].core[:1].isupper() and subject not in DETERMINERS):
         after = rest[1:]
         if low not in ("do", "does", "did"):
@@ -153,6 +163,17 @@ def _uninverted(words: list[Chunk], k: int) -> list[Chunk] | None:
                 return None
             return [*rest[:-1], rest[-1].bare(), moved.with_trail(rest[-1].trail)]
         return [*rest[:end], moved, *rest[end:]]
+    return None
+
+
+def _be_or_have(rest: list[Chunk]) -> int | None:
+    """Where "be" or "have" follows a modal's subject (within `_SUBJECT_WORDS`), if it does."""
+    for i, word in enumerate(rest[: _SUBJECT_WORDS + 1]):
+        low = word.core.lower()
+        if low in ("be", "have"):
+            return i
+        if word.trail or low in grammar.AUXILIARIES or low in PREPOSITIONS:
+            return None
     return None
 
 

@@ -11,74 +11,28 @@ is folded into it. Text that does not look English is left as it was written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from summarizer import chatter, grammar, text
 from summarizer.chatter import Kind
 from summarizer.grammar import wordset
 from summarizer.language import is_english
+from summarizer.persons import PRONOUNS, Mentions, Voice, convert, inverted
 from summarizer.phrasing import Chunk, chunks, join, lower_first, sentences
-from summarizer.questions import PREPOSITIONS, SUBJECTS, WH, Question, reported
+from summarizer.questions import DETERMINERS, SUBJECTS, WH, Question, reported
 
 # A sentence opening with these already names its speaker once they are replaced.
 _SPEAKER_FIRST = wordset("i i'm i've i'll i'd my we we're we've we'll we'd our")
 _ADDRESSED = wordset("you your yours you're you've you'll you'd u yourself")
 _BEFORE_LETS = wordset("now then ok okay alright so well right")
-_YOU_GROUP = wordset("guys all both two folks lot")
-_THEN_HAD = wordset("better been had already never gone done seen got forgotten heard")
-# Person words: whom they stand for (S speaker, A addressee, W "we"), their case, and the
-# verb fused into them ("I'm" is "I" and "am").
-_PRONOUNS: dict[str, tuple[str, str, str | None]] = {
-    "i": ("S", "subj", None),
-    "i'm": ("S", "subj", "am"),
-    "i've": ("S", "subj", "have"),
-    "i'll": ("S", "subj", "will"),
-    "i'd": ("S", "subj", "'d"),
-    "me": ("S", "obj", None),
-    "my": ("S", "poss", None),
-    "mine": ("S", "own", None),
-    "myself": ("S", "self", None),
-    "you": ("A", "you", None),
-    "u": ("A", "you", None),
-    "you're": ("A", "subj", "are"),
-    "you've": ("A", "subj", "have"),
-    "you'll": ("A", "subj", "will"),
-    "you'd": ("A", "subj", "'d"),
-    "your": ("A", "poss", None),
-    "yours": ("A", "own", None),
-    "yourself": ("A", "self", None),
-    "we": ("W", "subj", None),
-    "we're": ("W", "subj", "are"),
-    "we've": ("W", "subj", "have"),
-    "we'll": ("W", "subj", "will"),
-    "we'd": ("W", "subj", "'d"),
-    "us": ("W", "obj", None),
-    "our": ("W", "poss", None),
-    "ours": ("W", "own", None),
-    "ourselves": ("W", "self", None),
-}
 # Verbs that hedge a whole sentence when they close it: "…, I think".
 _HEDGES = frozenset({"think", "believe", "guess", "suppose", "assume", "reckon", "feel"})
+# What `text.clean` leaves of a code block: shown nowhere, so never part of a statement.
+_CODE_MARK = "[code]"
+_CODE_BLOCK = re.compile(r"```.*?```", re.S)
 # At most this many words make a headline (`_headline`).
 _HEADLINE_WORDS = 5
 _NO_WORDS = wordset("no nope")  # the ones `chatter.strip_markers` drops before a comma
-_THEY = {"subj": "they", "obj": "them", "poss": "their", "own": "theirs", "self": "themself"}
-
-
-@dataclass(frozen=True)
-class Voice:
-    """Who says a message and, when the chat shows it, to whom."""
-
-    speaker: str
-    addressee: str | None = None
-    names: frozenset[str] = frozenset()
-    # The message opens by mentioning its addressee ("@Ann the notes are late"): "told Ann".
-    mentioned: bool = False
-    # "We" is the speaker's side, not speaker and addressee (an answer: "we split the index").
-    apart: bool = False
-    # Whether the conversation writes a word in lower case (`phrasing.lower_first`).
-    lowered: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,32 +47,6 @@ class Statement:
     ends: str = "said"
 
 
-@dataclass
-class _Mentions:
-    """Who a sentence named: a repeat may become "they" only where that cannot be misread."""
-
-    last: str | None = None
-    named: set[str] = field(default_factory=set)
-    said: set[str] = field(default_factory=set)
-    # "Maria asked Tom whether they…": the person asked is who "they" means next.
-    target: str | None = None
-    exclusive: bool = False
-
-    def name(self, role: str) -> None:
-        """Record that the text just named a role ("S", "A" or "W")."""
-        self.last = role
-        self.named.add(role)
-
-    def sentence(self) -> None:
-        """A new sentence: pronouns must not reach back across it."""
-        self.last, self.target = None, None
-        self.named.clear()
-
-    def pronoun(self, role: str) -> bool:
-        """Whether a repeat of `role` reads unambiguously as "they"."""
-        return self.last == role and (self.named == {role} or self.target == role)
-
-
 def kind(content: str, names: frozenset[str] = frozenset()) -> Kind:
     """Whether a message has substance, or is a greeting, a yes, a no or an agreement."""
     if text.URL.search(content) or not is_english(content):
@@ -128,7 +56,12 @@ def kind(content: str, names: frozenset[str] = frozenset()) -> Kind:
 
 def statement(content: str, voice: Voice) -> Statement:
     """The message as third-person sentences naming its speaker (filler sentences left out)."""
-    mentions = _Mentions()
+    if "`" in content or _CODE_MARK in content:
+        content = _CODE_BLOCK.sub(" ", content).replace(_CODE_MARK, " ")
+    content = _unwrapped(content)
+    if not content.strip():
+        return Statement(f"{voice.speaker} shared a code block.")
+    mentions = Mentions()
     out: list[str] = []
     asks: list[Question] = []
     for sentence in sentences(content):
@@ -159,6 +92,14 @@ def statement(content: str, voice: Voice) -> Statement:
     return Statement(reported_text, ends)
 
 
+def _unwrapped(content: str) -> str:
+    """A message said wholly in parentheses, without them: "(Here are the images…)"."""
+    inner = content.strip()
+    if inner.startswith("(") and inner.endswith(")") and inner.count("(") == 1:
+        return inner[1:-1]
+    return content
+
+
 def _opens_with_no(content: str) -> bool:
     """Whether the message answers "no" before it goes on ("No, only the image cache stays")."""
     first = content.lstrip().split(None, 1)
@@ -184,19 +125,19 @@ def _clauses(words: list[Chunk]) -> list[tuple[list[Chunk], bool]]:
     """
     if not words:
         return []
-    asking = words[-1].trail.endswith("?") or _inverted(words, 1)
+    asking = words[-1].trail.endswith("?") or inverted(words, 1) or _wh_asks(words)
     if not asking:
         return [(words, False)]
     for i in range(1, len(words) - 2):
         if words[i - 1].trail == ",":
             start = i + 1 if words[i].core.lower() in ("but", "and", "so") else i
             lead = words[start].core.lower()
-            if (lead in grammar.AUXILIARIES and _inverted(words, start + 1)) or lead in WH:
+            if (lead in grammar.AUXILIARIES and inverted(words, start + 1)) or lead in WH:
                 before = " ".join(w.render() for w in words[:i])
                 if chatter.is_filler_sentence(before) or all(w.core.istitle() for w in words[:i]):
                     return [(words[start:], True)]
                 return [(words[:i], False), (words[start:], True)]
-    if len(words) < 2 or (len(words) == 2 and _inverted(words, 1)):
+    if len(words) < 2 or (len(words) == 2 and inverted(words, 1)):
         return []  # "What?", "Did you?": nothing a digest can report
     return [(words, True)]
 
@@ -223,7 +164,7 @@ def folded(point: Statement, answers: list[tuple[str, Kind]]) -> str:
     return f"{base} {told}."
 
 
-def _said(words: list[Chunk], voice: Voice, mentions: _Mentions, first: bool) -> str:
+def _said(words: list[Chunk], voice: Voice, mentions: Mentions, first: bool) -> str:
     """A statement sentence in the third person; "X said" in front when it names nobody."""
     words = _hedge_set_off(words)
     if len(words) > 2 and words[1].core.lower() == "let's":
@@ -233,26 +174,26 @@ def _said(words: list[Chunk], voice: Voice, mentions: _Mentions, first: bool) ->
     if lead in ("let's", "lets") and len(words) > 1:
         whom = f" to {addressee} that they" if addressee else " that everyone"
         mentions.name("W")
-        return _period(f"{speaker} suggested{whom} {_convert(words[1:], voice, mentions, False)}")
+        return _period(f"{speaker} suggested{whom} {convert(words[1:], voice, mentions, False)}")
     if lead == "let" and len(words) > 2 and words[1].core.lower() == "me":
         mentions.name("S")
         if words[2].core.lower() == "know" and len(words) > 3:
             # "Let me know if…" asks to be told; it offers nothing.
-            return _period(f"{speaker} asked to be told {_convert(words[3:], voice, mentions)}")
-        return _period(f"{speaker} offered to {_convert(words[2:], voice, mentions, False)}")
+            return _period(f"{speaker} asked to be told {convert(words[3:], voice, mentions)}")
+        return _period(f"{speaker} offered to {convert(words[2:], voice, mentions, False)}")
     if lead in ("thanks", "thank") and not words[0].trail and len(words) > 2:
         start = 2 if words[1].core.lower() in ("you", "u") else 1
         mentions.name("A")
-        rest = _convert(words[start:], voice, mentions, False)
+        rest = convert(words[start:], voice, mentions, False)
         return _period(f"{speaker} thanked {addressee or 'everyone'} {rest}")
     if lead in grammar.IMPERATIVES and not words[0].trail and len(words) > 1 and _imperative(words):
         negative = lead == "don't"
         told = f"told {addressee}" if addressee else "said"
         mentions.name("A" if addressee else "S")
-        verb = _convert(words[1:] if negative else words, voice, mentions, False)
+        verb = convert(words[1:] if negative else words, voice, mentions, False)
         return _period(f"{speaker} {told} {'not ' if negative else ''}to {_lowered(verb)}")
-    trial = _Mentions(exclusive=mentions.exclusive)
-    converted = _convert(words, voice, trial, initial=True)
+    trial = Mentions(exclusive=mentions.exclusive)
+    converted = convert(words, voice, trial, initial=True)
     # "Maria is…" names its speaker; "The guide is…" needs "Maria said" in front of it.
     if not first or words[0].core.lower() in _SPEAKER_FIRST:
         mentions.last, mentions.named = trial.last, trial.named
@@ -260,9 +201,9 @@ def _said(words: list[Chunk], voice: Voice, mentions: _Mentions, first: bool) ->
     mentions.name("S")
     if addressee is None and _headline(words):
         # As written: a headline keeps its capital after the colon.
-        return _period(f"{speaker} announced: {_convert(words, voice, mentions, False)}")
+        return _period(f"{speaker} announced: {convert(words, voice, mentions, False)}")
     verb = f"told {addressee}" if voice.mentioned and addressee else "said"
-    said = lower_first(_convert(words, voice, mentions, False), voice.lowered)
+    said = lower_first(convert(words, voice, mentions, False), voice.lowered)
     return _period(f"{speaker} {verb} {said}")
 
 
@@ -276,7 +217,7 @@ def _headline(words: list[Chunk]) -> bool:
         return False
     for word in words:
         low = word.core.lower()
-        if low in grammar.AUXILIARIES or low in _PRONOUNS or grammar.is_past(low):
+        if low in grammar.AUXILIARIES or low in PRONOUNS or grammar.is_past(low):
             return False
         if low.endswith("ing") or not word.core[:1].isalnum():
             return False
@@ -305,7 +246,7 @@ def _imperative(words: list[Chunk]) -> bool:
     return not grammar.is_past(second) and second not in ("is", "was", "are", "has", "were")
 
 
-def _asked(questions: list[Question], voice: Voice, mentions: _Mentions, out: list[str]) -> None:
+def _asked(questions: list[Question], voice: Voice, mentions: Mentions, out: list[str]) -> None:
     """Consecutive questions as one reported sentence: "Maria asked Tom whether …"."""
     whom = f" {voice.addressee}" if voice.addressee else ""
     speaker = voice.speaker
@@ -314,7 +255,7 @@ def _asked(questions: list[Question], voice: Voice, mentions: _Mentions, out: li
         mentions.sentence()
     for idea in (q for q in questions if q.suggest):
         mentions.name("S")
-        suggested = _convert(idea.words, voice, mentions, False).rstrip("?")
+        suggested = convert(idea.words, voice, mentions, False).rstrip("?")
         out.append(_period(f"{speaker} suggested {suggested}"))
     questions = [q for q in questions if not q.suggest]
     if not questions:
@@ -322,7 +263,7 @@ def _asked(questions: list[Question], voice: Voice, mentions: _Mentions, out: li
     mentions.name("S")
     mentions.name("A" if voice.addressee else "S")
     mentions.target = mentions.last
-    said = [_convert(q.words, voice, mentions, initial=False) for q in questions]
+    said = [convert(q.words, voice, mentions, initial=False) for q in questions]
     if any(q.quoted for q in questions):
         body = ": " + " ".join(_capital(s, voice) for s in said)
         sentence = f"{speaker} asked{whom}{body}"
@@ -334,108 +275,20 @@ def _asked(questions: list[Question], voice: Voice, mentions: _Mentions, out: li
         out.append(sentence)
 
 
-def _convert(words: list[Chunk], voice: Voice, mentions: _Mentions, initial: bool = True) -> str:
-    """Pronouns to people, with the verbs after them agreeing; returns the rebuilt text."""
-    out = list(words)
-    for i, word in enumerate(words):
-        entry = _PRONOUNS.get(word.core.lower())
-        if entry is None:
-            continue
-        role, case, aux = entry
-        if role == "A" and (voice.addressee is None or _next_core(words, i) in _YOU_GROUP):
-            continue
-        inverted = _inverted(words, i) and case in ("subj", "you")
-        if case == "you":
-            case = "subj" if (word.subject or inverted or _opens_clause(words, i)) else "obj"
-        start = initial and i == 0
-        said, number = _refer(role, case, voice, mentions, start)
-        agree = grammar.third_person if number == "one" else grammar.plural
-        if aux is not None:
-            said += " " + _agreed(aux, number, _next_core(words, i))
-        elif inverted:
-            out[i - 1] = out[i - 1].with_core(agree(out[i - 1].core))
-        elif case == "subj" and not word.trail:
-            verb = _verb_after(words, i)
-            if verb is not None:
-                out[verb] = out[verb].with_core(agree(out[verb].core))
-        if start and said.split(" ", 1)[0] in _THEY.values():
-            said = said[0].upper() + said[1:]
-        out[i] = out[i].with_core(said)
-    return " ".join(w.render() for w in out)
+def _wh_asks(words: list[Chunk]) -> bool:
+    """A question by its form alone, its "?" left off ("What's the meaning of these marks.").
 
-
-def _inverted(words: list[Chunk], i: int) -> bool:
-    """A subject after its auxiliary, as in a quoted question: "do you", "am I", "have we"."""
-    if i == 0 or i >= len(words) or words[i - 1].trail:
+    A wh-word, an auxiliary, then what a subject starts with ("the", "this", "you"): "What is
+    clear is…" and "What I meant was…" state something.
+    """
+    if len(words) < 4 or words[0].trail or words[1].trail:
         return False
-    if words[i].core.lower() not in _PRONOUNS and words[i].core.lower() not in SUBJECTS:
-        return False
-    before = words[i - 1].core.lower()
-    opens = (
-        i == 1
-        or bool(words[i - 2].trail)
-        or words[i - 2].core.lower() in WH
-        or words[i - 2].core.lower() in ("but", "and", "so", "or")
+    first, second, third = (w.core.lower() for w in words[:3])
+    return (
+        first in WH
+        and second in grammar.AUXILIARIES
+        and (third in DETERMINERS or third in SUBJECTS or third in PRONOUNS)
     )
-    return opens and before in grammar.AUXILIARIES
-
-
-def _refer(role: str, case: str, voice: Voice, mentions: _Mentions, start: bool) -> tuple[str, str]:
-    """How to name a role here, and whether its verb agrees with one person or with "they"."""
-    if role == "W" and voice.addressee and mentions.exclusive:
-        role = "S"
-        case = "poss" if case == "own" else case
-    mentions.said.add(role)
-    if mentions.pronoun(role) and not start:
-        return _THEY[case] if role != "W" or case != "self" else "themselves", "many"
-    mentions.name(role)
-    if role == "W" and voice.addressee:
-        group = f"{voice.speaker} and {voice.addressee}"
-        forms = {"poss": f"{group}'s", "own": f"{group}'s", "self": "themselves"}
-        return forms.get(case, group), "many"
-    if role == "W":
-        # "we" in a channel is the speaker's side of it: their team, project or household.
-        team = f"{voice.speaker}'s team"
-        return {"poss": f"{voice.speaker}'s", "own": f"{team}'s", "self": "themselves"}.get(
-            case, team
-        ), "one"
-    name = voice.speaker if role == "S" else voice.addressee or "you"
-    return (f"{name}'s" if case in ("poss", "own") else name), "one"
-
-
-def _agreed(aux: str, number: str, following: str) -> str:
-    if aux == "'d":
-        return "had" if following in _THEN_HAD or grammar.is_past(following) else "would"
-    if number == "one":
-        return grammar.third_person(aux)
-    return grammar.plural(aux)
-
-
-def _opens_clause(words: list[Chunk], i: int) -> bool:
-    """Whether "you" at i is a subject: not the object of a verb or preposition, verb after."""
-    before = words[i - 1] if i else None
-    if before is not None and not before.trail:
-        low = before.core.lower()
-        if low not in grammar.CLAUSE_OPENERS and (
-            low in grammar.TAKES_OBJECT or low in PREPOSITIONS or grammar.is_past(low)
-        ):
-            return False
-    return _verb_after(words, i) is not None
-
-
-def _verb_after(words: list[Chunk], i: int) -> int | None:
-    """The verb of the subject at i: the next word after adverbs, with no punctuation between."""
-    j = i + 1
-    while j < len(words) and not words[j - 1].trail:
-        if grammar.is_adverb(words[j].core) and j + 1 < len(words):
-            j += 1
-            continue
-        return j if grammar.may_be_verb(words[j].core) else None
-    return None
-
-
-def _next_core(words: list[Chunk], i: int) -> str:
-    return words[i + 1].core.lower() if i + 1 < len(words) and not words[i].trail else ""
 
 
 def _capital(sentence: str, voice: Voice) -> str:

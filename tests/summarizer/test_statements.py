@@ -456,3 +456,39 @@ def test_a_headline_said_to_someone_is_an_answer():
     assert said("Node 20! Set it in netlify.toml") == (
         "Maria said Node 20. Maria told Tom to set it in netlify.toml."
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        # A modal's subject runs up to the "be" or "have" after it.
+        (
+            "How can that 8 turned sideways be interpreted as ϲο rather than οο ?",
+            "Priya asked how that 8 turned sideways can be interpreted as ϲο rather than οο.",
+        ),
+        ("Can the build be cached?", "Priya asked whether the build can be cached."),
+        ("Could this have been the cache?", "Priya asked whether this could have been the cache."),
+        ("How can I fix this?", "Priya asked how they can fix this."),
+        # Asked by its form, its "?" left off; a statement that opens alike is not.
+        ("What's the meaning of these marks.", "Priya asked what the meaning is of these marks."),
+        ("What is clear is that it works", "Priya said what is clear is that it works."),
+    ],
+)
+def test_questions_reported_by_their_form(content, expected):
+    assert said(content, PRIYA) == expected
+
+
+def test_a_code_block_is_never_part_of_a_statement():
+    content = "Is there any reference link?\n```\nὰρ ἀπ̣εχόμ̣ε̣θ̣α̣ τὰ\n```"
+    assert said(content, PRIYA) == "Priya asked whether there is any reference link."
+    # The cleaned text a point is made of marks the block "[code]".
+    assert said("Is there any reference link? [code]", PRIYA) == (
+        "Priya asked whether there is any reference link."
+    )
+    assert said("```\nonly code\n```", PRIYA) == "Priya shared a code block."
+
+
+def test_a_message_said_in_parentheses_is_reported_without_them():
+    assert said("(Here are the images with the readings)", PRIYA) == (
+        "Priya said here are the images with the readings."
+    )
