@@ -39,7 +39,7 @@ _NO_PHRASES = ("not really", "i disagree", "i don't think so", "no way", "not at
 # Said first in a sentence, these only lead into it ("So, …", "Well …", "Also …").
 _MARKERS = wordset(
     "so and but well oh um uh also anyway anyways plus hmm ah wow c'mon hey hi hello omg lol "
-    "haha hahaha lmao"
+    "haha hahaha lmao ugh argh meh phew whoa yikes oops"
 )
 _MARKERS_WITH_COMMA = wordset(
     "yes yeah yep no nope ok okay sure alright right look listen actually honestly basically "

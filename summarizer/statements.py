@@ -30,6 +30,9 @@ _HEDGES = frozenset({"think", "believe", "guess", "suppose", "assume", "reckon",
 # What `text.clean` leaves of a code block: shown nowhere, so never part of a statement.
 _CODE_MARK = "[code]"
 _CODE_BLOCK = re.compile(r"```.*?```", re.S)
+# Opening quotation marks and their closing ones; a quotation has at least _QUOTE_WORDS words.
+_QUOTE_CLOSE = {'"': '"', "“": "”"}
+_QUOTE_WORDS = 4
 # At most this many words make a headline (`_headline`).
 _HEADLINE_WORDS = 5
 _NO_WORDS = wordset("no nope")  # the ones `chatter.strip_markers` drops before a comma
@@ -61,6 +64,17 @@ def statement(content: str, voice: Voice) -> Statement:
     content = _unwrapped(content)
     if not content.strip():
         return Statement(f"{voice.speaker} shared a code block.")
+    quoted, rest = _leading_quote(content)
+    if quoted is not None:
+        # Someone else's words: their "we" is not the speaker's, so nothing in them is changed.
+        lead = f"{voice.speaker} quoted: “{quoted}”"
+        source = text.clean(rest).lstrip("-–— ").rstrip(".")
+        if rest.lstrip(" \t")[:1] in ("-", "–", "—") and 0 < len(source.split()) <= 6:
+            return Statement(f"{voice.speaker} quoted {source}: “{quoted}”")  # "…" - the notes
+        if not text.clean(rest):
+            return Statement(lead)
+        after = statement(rest, voice)
+        return Statement(f"{lead} {after.text}", after.ends)
     mentions = Mentions()
     out: list[str] = []
     asks: list[Question] = []
@@ -90,6 +104,32 @@ def statement(content: str, voice: Voice) -> Statement:
     if _opens_with_no(content):
         reported_text = _said_no(reported_text, voice.speaker)
     return Statement(reported_text, ends)
+
+
+def _leading_quote(content: str) -> tuple[str | None, str]:
+    """A quotation the message opens with (whole sentences in quotes), and what follows it.
+
+    `"We will work with the winners…"` pasted from an announcement is not the speaker's "we";
+    a quotation never closed is one all the same (a point keeps only its first sentences). A
+    quoted word or phrase inside a sentence ("`"cache_dir" is the setting`") is no quotation.
+    """
+    start = content.lstrip()
+    if start[:1] not in _QUOTE_CLOSE:
+        return None, content
+    end = start.find(_QUOTE_CLOSE[start[0]], 1)
+    if end == -1:
+        end = len(start)  # a point cut from a longer quotation lost its closing mark
+    quoted, rest = text.clean(start[1:end]), start[end + 1 :]
+    after = rest.lstrip(" \t")
+    whole = quoted.endswith((".", "!", "?", "…")) and (not after or after[0].isupper())
+    attributed = after[:1] in ("-", "–", "—")  # "…" - the announcement
+    if len(quoted.split()) < _QUOTE_WORDS or not (
+        not after or after[0] == "\n" or whole or attributed
+    ):
+        return None, content
+    if not quoted.endswith((".", "!", "?", "…")):
+        quoted += "."
+    return quoted, rest
 
 
 def _unwrapped(content: str) -> str:

@@ -492,3 +492,32 @@ def test_a_message_said_in_parentheses_is_reported_without_them():
     assert said("(Here are the images with the readings)", PRIYA) == (
         "Priya said here are the images with the readings."
     )
+
+
+def test_a_quotation_keeps_its_words_and_its_we():
+    # Pasted from an announcement: its "we" is the organisers, not the speaker's team.
+    content = (
+        '"We will work with the Grand Prize winners to verify their results, \n'
+        'and co-publish them in academic venues."\n\nI think we should publish too.'
+    )
+    assert said(content, PRIYA) == (
+        "Priya quoted: “We will work with the Grand Prize winners to verify their results, "
+        "and co-publish them in academic venues.” Priya thinks Priya's team should publish too."
+    )
+    assert said('"We ship on Friday, then we rest" - the release notes', PRIYA) == (
+        "Priya quoted the release notes: “We ship on Friday, then we rest.”"
+    )
+    # The first sentences of a longer quotation, as a brief point keeps them.
+    assert said('"We will work with the Grand Prize winners.', PRIYA) == (
+        "Priya quoted: “We will work with the Grand Prize winners.”"
+    )
+    # A quoted word inside a sentence is no quotation.
+    assert said('"cache_dir" is the setting I want', PRIYA) == (
+        'Priya said "cache_dir" is the setting they want.'
+    )
+
+
+def test_an_interjection_is_a_lead_in():
+    assert said("Ugh... every expert has been an amateur", PRIYA) == (
+        "Priya said every expert has been an amateur."
+    )
