@@ -4,8 +4,9 @@
 it. Here msgspec decodes a megabyte of messages at a time (`summarizer.json_batches`) into the
 structs below, whose types hold a subset of what those checks accept: text where text belongs,
 whole counts, lists of objects, a reply's id of ASCII digits below 2**63. What is left for
-Python is a message's time and id (by `export_fields.timestamp` and `snowflake`, as the careful
-way checks them) and its author, once per person; the rest waits until the message is kept.
+Python is a message's time and id (checked as `export_fields.timestamp` and `snowflake` check
+them: the common time inline, any other through `timestamp` itself) and its author, once per
+person; the rest waits until the message is kept.
 
 Whatever the types refuse (an id given as a number, a count of 1.0, a lone surrogate) or the
 checks refuse is `Unstreamable`, never an error: the caller then reads the file the careful
@@ -15,7 +16,7 @@ way, which accepts what it accepts and names the first problem exactly as it alw
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +26,14 @@ from msgspec import Meta, Struct
 from summarizer.context import link_previews
 from summarizer.errors import ExportError
 from summarizer.export import KEPT_TYPES, ExportHeader, Reader, read_header
-from summarizer.export_fields import MAX_SNOWFLAKE, parse_int, snowflake, timestamp
+from summarizer.export_fields import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_SNOWFLAKE,
+    parse_int,
+    snowflake,
+    timestamp,
+)
 from summarizer.json_batches import JsonArrayBatches
 from summarizer.json_stream import Unstreamable
 from summarizer.models import Attachment, Author, ChatMessage
@@ -34,6 +42,8 @@ from summarizer.models import Attachment, Author, ChatMessage
 # starting 0-8. A larger id in range (9xxx…, 19 digits) goes the careful way.
 _Id = Annotated[str, Meta(pattern=r"\A(?:[0-9]{1,18}|[0-8][0-9]{18})\Z")]
 _Count = Annotated[int, Meta(ge=0, le=MAX_SNOWFLAKE)]
+# A time in a year strictly between these is within the dates a message can have.
+_FIRST_YEAR, _LAST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year
 
 
 class _Author(Struct, frozen=True, gc=False):
@@ -146,6 +156,7 @@ class _FastReader:
         """Offer the kept kinds of message of `batch`: what `Reader.check` keeps, in order."""
         authors, name, build = self.authors, self.reader.name, self.build
         include_bots, kept = self.reader.include_bots, KEPT_TYPES
+        parse, utc = datetime.fromisoformat, UTC
         for message in batch:
             if message.type not in kept:
                 continue  # a notice: a join, a pin, a boost
@@ -154,7 +165,17 @@ class _FastReader:
                 author = self._author(message.author)
             if author.is_bot and not include_bots:
                 continue
-            at = timestamp(message.timestamp, name, "timestamp")
+            # `export_fields.timestamp`, inline for a time well inside the dates a message can
+            # have (a Python call per message is a tenth of reading a large export); any other
+            # time goes through it, and it names the problem exactly.
+            try:
+                at = parse(message.timestamp)
+            except ValueError:
+                at = None
+            if at is None or at.tzinfo is None or not _FIRST_YEAR < at.year < _LAST_YEAR:
+                at = timestamp(message.timestamp, name, "timestamp")
+            elif at.tzinfo is not utc:
+                at = at.astimezone(utc)
             offer(at, snowflake(message.id, name, "id"), build, message)
 
     def build(self, message: _Message) -> ChatMessage:

@@ -177,3 +177,42 @@ def test_nesting_too_deep_gives_the_careful_error(tmp_path: Path, where: str) ->
     path.write_text(f'{{"guild": null, "channel": {channel}}}, "messages": [{message}]}}')
     with pytest.raises(ExportError, match="nested too deeply"):
         ExportSource(path).load()
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "1970-01-01T00:30:00+01:00",  # the first day as written, the day before in UTC
+        "9000-12-31T23:59:59.999+00:00",
+        "2024-05-06T08:00:00Z",
+        "2024-05-06 08:00:00-07:30",
+        "2024-05-06T08:00:00.1234567+00:00",  # seven digits: Python keeps six
+    ],
+)
+def test_every_time_a_message_can_have_reads_as_the_careful_way_reads_it(
+    tmp_path: Path, when: str
+) -> None:
+    messages = [_message(i) for i in range(5)]
+    messages[2]["timestamp"] = when
+    path = _write(tmp_path, _export(messages))
+    fast, whole = _both(path)
+    assert fast == whole
+
+
+@pytest.mark.parametrize(
+    ("when", "problem"),
+    [
+        ("1969-12-31T23:59:59+00:00", "outside the dates a message can have"),
+        ("9001-01-01T00:00:00+00:00", "outside the dates a message can have"),
+        ("2024-05-06t08:00:00z", "not an ISO date"),
+        ("yesterday", "not an ISO date"),
+    ],
+)
+def test_a_time_out_of_range_or_unreadable_gives_the_careful_error(
+    tmp_path: Path, when: str, problem: str
+) -> None:
+    messages = [_message(i) for i in range(5)]
+    messages[2]["timestamp"] = when
+    path = _write(tmp_path, _export(messages))
+    with pytest.raises(ExportError, match=rf"messages\[2\]\.timestamp: .*{problem}"):
+        ExportSource(path).load()
