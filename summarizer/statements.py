@@ -81,7 +81,9 @@ def statement(content: str, voice: Voice) -> Statement:
     for sentence in sentences(content):
         if chatter.is_filler_sentence(sentence, voice.names):
             continue
-        whole = chatter.strip_markers(chunks(sentence), voice.names)
+        whole = _without_trailing_symbols(chatter.strip_markers(chunks(sentence), voice.names))
+        if not whole:
+            continue
         # "We can offer you…": a "we" beside a "you" is the speaker's side, not both of them.
         exclusive = voice.apart or any(w.core.lower() in _ADDRESSED for w in whole)
         for words, asking in _clauses(whole):
@@ -104,6 +106,14 @@ def statement(content: str, voice: Voice) -> Statement:
     if _opens_with_no(content):
         reported_text = _said_no(reported_text, voice.speaker)
     return Statement(reported_text, ends)
+
+
+def _without_trailing_symbols(words: list[Chunk]) -> list[Chunk]:
+    """A sentence without the emoji and emoticons it ends on ("…as well. ❤️ :')))")."""
+    end = len(words)
+    while end and not any(ch.isalnum() for ch in words[end - 1].core):
+        end -= 1
+    return words[:end]
 
 
 def _leading_quote(content: str) -> tuple[str | None, str]:

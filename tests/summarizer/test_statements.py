@@ -521,3 +521,12 @@ def test_an_interjection_is_a_lead_in():
     assert said("Ugh... every expert has been an amateur", PRIYA) == (
         "Priya said every expert has been an amateur."
     )
+
+
+def test_a_statement_does_not_end_on_emoji_or_emoticons():
+    assert said("we could pin it as a starting place for others as well. ❤️ :')))", PRIYA) == (
+        "Priya's team could pin it as a starting place for others as well."
+    )
+    assert said("it's not a suspicion I'm afraid 🙂", PRIYA) == (
+        "Priya said it's not a suspicion they are afraid."
+    )
