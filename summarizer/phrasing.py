@@ -157,6 +157,7 @@ _SOFT_OPENERS = wordset(
     "sorry next today tomorrow yesterday tonight now then maybe perhaps probably everyone "
     "nobody someone nothing something everything anyway please good great nice cool new old "
     "last first another every many few several sounds looks seems worth glad happy quite "
-    "yes yeah yep yup no nope nah sure welcome help tell always sometimes almost"
+    "yes yeah yep yup no nope nah sure welcome help tell always sometimes almost indeed however "
+    "actually"
 )
 _WH_WORDS = frozenset(("what", "when", "where", "why", "how", "who"))

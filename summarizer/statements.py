@@ -30,9 +30,17 @@ _HEDGES = frozenset({"think", "believe", "guess", "suppose", "assume", "reckon",
 # What `text.clean` leaves of a code block: shown nowhere, so never part of a statement.
 _CODE_MARK = "[code]"
 _CODE_BLOCK = re.compile(r"```.*?```", re.S)
+# An emoji by its name (":thisisfine:", as `text.clean` writes a custom one): no words of a point.
+_EMOJI_NAME = re.compile(r"(?<!\S):[\w+\-]{2,}:(?!\S)")
+# A sentence that is only a list's number or letter ("1.", "2)", "b."): what follows is the point.
+_LIST_MARK = re.compile(r"\(?(?:\d{1,2}|[a-z])[.)]")
 # Opening quotation marks and their closing ones; a quotation has at least _QUOTE_WORDS words.
 _QUOTE_CLOSE = {'"': '"', "“": "”"}
 _QUOTE_WORDS = 4
+# What only leads into a question ("Out of curiosity, is there a plan…?").
+_LEAD_INS = frozenset(
+    ("out of curiosity", "just curious", "quick question", "by the way", "btw", "one more thing")
+)
 # At most this many words make a headline (`_headline`).
 _HEADLINE_WORDS = 5
 _NO_WORDS = wordset("no nope")  # the ones `chatter.strip_markers` drops before a comma
@@ -61,6 +69,8 @@ def statement(content: str, voice: Voice) -> Statement:
     """The message as third-person sentences naming its speaker (filler sentences left out)."""
     if "`" in content or _CODE_MARK in content:
         content = _CODE_BLOCK.sub(" ", content).replace(_CODE_MARK, " ")
+    if ":" in content:
+        content = _EMOJI_NAME.sub(" ", content)
     content = _unwrapped(content)
     if not content.strip():
         return Statement(f"{voice.speaker} shared a code block.")
@@ -79,7 +89,7 @@ def statement(content: str, voice: Voice) -> Statement:
     out: list[str] = []
     asks: list[Question] = []
     for sentence in sentences(content):
-        if chatter.is_filler_sentence(sentence, voice.names):
+        if chatter.is_filler_sentence(sentence, voice.names) or _LIST_MARK.fullmatch(sentence):
             continue
         whole = _without_trailing_symbols(chatter.strip_markers(chunks(sentence), voice.names))
         if not whole:
@@ -184,7 +194,12 @@ def _clauses(words: list[Chunk]) -> list[tuple[list[Chunk], bool]]:
             lead = words[start].core.lower()
             if (lead in grammar.AUXILIARIES and inverted(words, start + 1)) or lead in WH:
                 before = " ".join(w.render() for w in words[:i])
-                if chatter.is_filler_sentence(before) or all(w.core.istitle() for w in words[:i]):
+                lead_in = before.lower().strip(" ,.:;!") in _LEAD_INS
+                if (
+                    lead_in
+                    or chatter.is_filler_sentence(before)
+                    or all(w.core.istitle() for w in words[:i])
+                ):
                     return [(words[start:], True)]
                 return [(words[:i], False), (words[start:], True)]
     if len(words) < 2 or (len(words) == 2 and inverted(words, 1)):
@@ -252,9 +267,12 @@ def _said(words: list[Chunk], voice: Voice, mentions: Mentions, first: bool) -> 
     if addressee is None and _headline(words):
         # As written: a headline keeps its capital after the colon.
         return _period(f"{speaker} announced: {convert(words, voice, mentions, False)}")
-    verb = f"told {addressee}" if voice.mentioned and addressee else "said"
     said = lower_first(convert(words, voice, mentions, False), voice.lowered)
-    return _period(f"{speaker} {verb} {said}")
+    if voice.mentioned and addressee:
+        # "told Adam that threads are…", not "told Adam Threads are…" ("told Ann that is…" as is).
+        that = "" if said.split(" ", 1)[0].lower() == "that" else " that"
+        return _period(f"{speaker} told {addressee}{that} {said}")
+    return _period(f"{speaker} said {said}")
 
 
 def _headline(words: list[Chunk]) -> bool:

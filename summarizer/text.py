@@ -205,7 +205,7 @@ def _term(word: str) -> str:
 
 
 def clean(text: str) -> str:
-    """Message text fit for a digest line: one line, no Discord markup, no custom-emoji codes.
+    """Message text fit for a digest line: one line, no Discord markup, no struck-through words.
 
     Mentions a source could not name read as `@user`/`@role`/`#channel`, never as an id; links
     keep every character (`__` in an address is part of it, not underline markup).
@@ -213,6 +213,9 @@ def clean(text: str) -> str:
     # Each substitution only where its pattern could match (most messages have no "`" or "<").
     if "`" in text:
         text = _CODE_BLOCK.sub(" [code] ", text)
+    if "~~" in text:
+        # Struck through is taken back: "choose ~~HTML~~ **JSON**" says JSON.
+        text = _STRUCK.sub(" ", text)
     if "<" in text:
         text = _EMOJI_CODE.sub(r":\1:", text)
     text = mentions.resolve(text)
@@ -221,6 +224,7 @@ def clean(text: str) -> str:
 
 
 _CODE_BLOCK = re.compile(r"```.*?```", re.S)
+_STRUCK = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S)
 _EMOJI_CODE = re.compile(r"<a?:(\w+):\d+>")
 
 

@@ -530,3 +530,29 @@ def test_a_statement_does_not_end_on_emoji_or_emoticons():
     assert said("it's not a suspicion I'm afraid 🙂", PRIYA) == (
         "Priya said it's not a suspicion they are afraid."
     )
+
+
+def test_told_someone_that():
+    to_adam = Voice("Patrick", "Adam", frozenset({"Patrick", "Adam"}), mentioned=True)
+    assert statement("@Adam Threads are not in my own exports", to_adam).text == (
+        "Patrick told Adam that Threads are not in their own exports."
+    )
+    assert statement("@Adam that is a bit off topic", to_adam).text == (
+        "Patrick told Adam that is a bit off topic."
+    )
+    assert statement("@Adam Indeed the export keeps them", to_adam).text == (
+        "Patrick told Adam that indeed the export keeps them."
+    )
+    assert statement("@Adam out of curiosity, is there a plan for the images?", to_adam).text == (
+        "Patrick asked Adam whether there is a plan for the images."
+    )
+
+
+def test_what_a_point_never_carries_over():
+    # A list's number, struck-through words (taken back) and emoji names.
+    content = "1. Use the exporter. Don't forget to choose ~~HTML~~ **JSON** format :thisisfine:"
+    assert said(content, PRIYA) == (
+        "Priya said to use the exporter. Priya said not to forget to choose JSON format."
+    )
+    # A time is not an emoji name.
+    assert said("Meet at 10:30:45 today", PRIYA) == "Priya said to meet at 10:30:45 today."

@@ -38,3 +38,9 @@ def test_words_of_random_ascii_are_the_patterns_words() -> None:
 def test_words_of_other_scripts_keep_the_unicode_pattern() -> None:
     lowered = "η πορφύρα ο̣ντεϲ, café!"
     assert text._words(lowered) == text._WORD.findall(lowered)
+
+
+def test_struck_through_words_are_taken_back():
+    assert text.clean("Choose ~~HTML~~ **JSON** format") == "Choose JSON format"
+    # Tildes that strike nothing take nothing back (the markup itself goes, as before).
+    assert text.clean("about ~~ 5 minutes, ~/notes stays") == "about 5 minutes, ~/notes stays"
