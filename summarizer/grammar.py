@@ -80,7 +80,7 @@ IMPERATIVES = wordset(
     "disable open close click type read look go take put move keep stop start make give tell "
     "call ask send bring come wait pick push pull join sign follow remember note consider avoid "
     "ping switch change clear copy paste download upload grab drop email text meet book buy "
-    "order be get find fix don't help show"
+    "order be get find fix don't help show post share submit vote fill review test"
 )
 _NOT_ADVERB_LY = wordset("reply apply supply rely fly ally bully rally tally belly")
 # Function words that may follow a subject without being its verb ("I and Tom", "you too").

@@ -556,3 +556,12 @@ def test_what_a_point_never_carries_over():
     )
     # A time is not an emoji name.
     assert said("Meet at 10:30:45 today", PRIYA) == "Priya said to meet at 10:30:45 today."
+
+
+def test_a_call_to_post_or_share_is_an_instruction():
+    assert said("Theme showcase thread! Post the themes you built.", PRIYA) == (
+        "Priya announced: Theme showcase thread. Priya said to post the themes you built."
+    )
+    assert said("Share your config if it still fails", PRIYA) == (
+        "Priya said to share your config if it still fails."
+    )
