@@ -251,9 +251,13 @@ def _said(words: list[Chunk], voice: Voice, mentions: Mentions, first: bool) -> 
         mentions.name("A")
         rest = convert(words[start:], voice, mentions, False)
         return _period(f"{speaker} thanked {addressee or 'everyone'} {rest}")
+    asking = lead == "please" and len(words) > 2 and not words[0].trail
+    if asking:
+        # "Please ask the admins…" asks someone to do it: "Bob asked Ada to ask the admins…".
+        words, lead = words[1:], words[1].core.lower()
     if lead in grammar.IMPERATIVES and not words[0].trail and len(words) > 1 and _imperative(words):
         negative = lead == "don't"
-        told = f"told {addressee}" if addressee else "said"
+        told = f"{'asked' if asking else 'told'} {addressee}" if addressee else "said"
         mentions.name("A" if addressee else "S")
         verb = convert(words[1:] if negative else words, voice, mentions, False)
         return _period(f"{speaker} {told} {'not ' if negative else ''}to {_lowered(verb)}")

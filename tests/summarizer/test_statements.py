@@ -565,3 +565,11 @@ def test_a_call_to_post_or_share_is_an_instruction():
     assert said("Share your config if it still fails", PRIYA) == (
         "Priya said to share your config if it still fails."
     )
+
+
+def test_please_asks_the_person_spoken_to():
+    to_ada = Voice("Bob", "Ada", frozenset({"Bob", "Ada"}), mentioned=True)
+    assert statement("@Ada please ask the admins about the venue", to_ada).text == (
+        "Bob asked Ada to ask the admins about the venue."
+    )
+    assert said("Please test it on your sites", PRIYA) == "Priya said to test it on your sites."

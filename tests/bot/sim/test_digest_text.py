@@ -73,7 +73,7 @@ async def test_summary_now_names_mentions_and_says_what_was_left_out(world):
     shown = " ".join(f"{e.title or ''} {e.description or ''}" for e in result.response.embeds)
     assert "<@" not in shown
     assert "<#" not in shown
-    assert "@ada please ask @Admins" in shown
+    assert "asked @ada to ask @Admins about the venue in #digest" in shown.replace("\\", "")
     assert (
         "only the most recent 5 messages of this window are summarized; at least 1 earlier one "
         "was left out (raise summarizer.max_messages to include them)"
