@@ -43,7 +43,7 @@ _MARKERS = wordset(
 )
 _MARKERS_WITH_COMMA = wordset(
     "yes yeah yep no nope ok okay sure alright right look listen actually honestly basically "
-    "great cool fine really now then oh"
+    "great cool fine really now then oh agreed"
 )
 # "You see, …", "I mean, …": two words that only lead into what follows.
 _MARKER_PAIRS = frozenset(

@@ -17,6 +17,9 @@ from summarizer.phrasing import Chunk
 from summarizer.questions import PREPOSITIONS, SUBJECTS, WH
 
 _YOU_GROUP = wordset("guys all both two folks lot")
+# "You would hope…", "you'd think…", "you never know": "you" is anyone, not the addressee.
+_ANYONE_VERBS = wordset("hope think expect imagine assume know")
+_ANYONE_BEFORE = wordset("would 'd never")
 _THEN_HAD = wordset("better been had already never gone done seen got forgotten heard")
 # Person words: whom they stand for (S speaker, A addressee, W "we"), their case, and the
 # verb fused into them ("I'm" is "I" and "am").
@@ -101,7 +104,9 @@ def convert(words: list[Chunk], voice: Voice, mentions: Mentions, initial: bool 
         if entry is None:
             continue
         role, case, aux = entry
-        if role == "A" and (voice.addressee is None or _next_core(words, i) in _YOU_GROUP):
+        if role == "A" and (
+            voice.addressee is None or _next_core(words, i) in _YOU_GROUP or _anyone(words, i)
+        ):
             continue
         swapped = inverted(words, i) and case in ("subj", "you")
         if case == "you":
@@ -121,6 +126,16 @@ def convert(words: list[Chunk], voice: Voice, mentions: Mentions, initial: bool 
             said = said[0].upper() + said[1:]
         out[i] = out[i].with_core(said)
     return " ".join(w.render() for w in out)
+
+
+def _anyone(words: list[Chunk], i: int) -> bool:
+    """Whether "you" at i is anyone at all: "You would hope that…", "you never know"."""
+    if i + 2 >= len(words) or words[i].trail or words[i + 1].trail:
+        return False
+    after = words[i + 1].core.lower()
+    if words[i].core.lower() == "you'd":
+        return after in _ANYONE_VERBS
+    return after in _ANYONE_BEFORE and words[i + 2].core.lower() in _ANYONE_VERBS
 
 
 def inverted(words: list[Chunk], i: int) -> bool:

@@ -48,6 +48,8 @@ _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "vs.", "e.g.", "i
 # "<file_photo>", "<media omitted>": what an export put where an attachment was.
 PLACEHOLDER = re.compile(r"<[a-z_]+(?: [a-z_]+)?>")
 # "Really ?", "1st .": punctuation typed apart from its word.
+# "For me,the clock…": a comma typed without its space, between two words of letters.
+_TIGHT_COMMA = re.compile(r"(?<=[^\W\d_]{2}),(?=[^\W\d_]{2})")
 _LOOSE_PUNCTUATION = re.compile(r"(?<=\w)\s+([?!.,;:]+)(?=\s|$)")
 # "p. m.", "J. K.": a single letter before the full stop.
 _INITIAL = re.compile(r"(?:^|\s)[A-Za-z]\.$")
@@ -88,6 +90,8 @@ def normalised(content: str) -> str:
     """Cleaned message text with contractions written the usual way."""
     cleaned = PLACEHOLDER.sub(" ", text.clean(content).replace("’", "'"))
     cleaned = _LOOSE_PUNCTUATION.sub(r"\1", cleaned).strip()
+    if "," in cleaned and "://" not in cleaned:
+        cleaned = _TIGHT_COMMA.sub(", ", cleaned)
     cleaned = _SPACED.sub(lambda m: f"{m.group(1)}'{m.group(2).lower()}", cleaned)
     cleaned = _CHAT_YOU.sub(lambda m: _cased(m.group(0), _CHAT[m.group(0).lower()]), cleaned)
     cleaned = _UR_IS.sub("you're", cleaned)

@@ -8,7 +8,7 @@ phrase after "can") leaves the question quoted as it was asked, which is never w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from summarizer import grammar, text
 from summarizer.grammar import wordset
@@ -28,6 +28,8 @@ _BE_LAST_WORDS = 4
 # be cached" -> "the build can be cached"); a subject longer than _SUBJECT_WORDS is quoted.
 _MODAL_BEFORE = wordset("can could will would should might must may shall")
 _SUBJECT_WORDS = 5
+# Verbs an embedded question follows ("does anyone know is there…").
+_KNOW = wordset("know knows wonder wondering")
 DETERMINERS = wordset(
     "the a an this that these those my your our their his her its some any no every"
 )
@@ -53,9 +55,35 @@ def reported(words: list[Chunk], addressed: bool) -> Question:
 
     `addressed`: the chat shows whom the question is for, so "can you…" is a request to them.
     """
+    question = _reported(words, addressed)
+    if question.quoted:
+        return question
+    return replace(question, words=_embedded(question.words))
+
+
+def _embedded(words: list[Chunk]) -> list[Chunk]:
+    """Chat's embedded question: "…know is there a corpus" as "…know whether there is a corpus"."""
+    for i in range(len(words) - 2):
+        if (
+            words[i].core.lower() in _KNOW
+            and not words[i].trail
+            and not words[i + 1].trail
+            and words[i + 1].core.lower() in grammar.AUXILIARIES
+            and words[i + 2].core.lower() in SUBJECTS
+        ):
+            aux, subject = words[i + 1], words[i + 2]
+            moved = [_word("whether"), subject.as_subject(), aux.bare().with_trail(subject.trail)]
+            return [*words[: i + 1], *moved, *words[i + 3 :]]
+    return words
+
+
+def _reported(words: list[Chunk], addressed: bool) -> Question:
     words = _without_tag(_without_please(words))
     words = _from_question(words)
     lead = words[0].core.lower()
+    if lead in ("if", "unless"):
+        # "If it is ειν then it should be εἶναι…?": a reasoning put as a question; as written.
+        return Question(words, ends="yes_no", quoted=True)
     if words[0].core.istitle() and (lead in _LOWERED or lead in grammar.AUXILIARIES):
         words = [words[0].with_core(lead), *words[1:]]
     second = words[1].core.lower() if len(words) > 1 else ""

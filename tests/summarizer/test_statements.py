@@ -573,3 +573,30 @@ def test_please_asks_the_person_spoken_to():
         "Bob asked Ada to ask the admins about the venue."
     )
     assert said("Please test it on your sites", PRIYA) == "Priya said to test it on your sites."
+
+
+def test_an_embedded_question_is_reported_in_order():
+    assert said("Does anyone know is there a way to export threads?", PRIYA) == (
+        "Priya asked whether anyone knows whether there is a way to export threads."
+    )
+
+
+def test_you_that_means_anyone_stays_you():
+    assert said("You would hope that the deadline moves") == (
+        "Maria said you would hope that the deadline moves."
+    )
+    assert said("You'd think the cache survives") == "Maria said you'd think the cache survives."
+    assert said("You would like this theme") == "Maria said Tom would like this theme."
+
+
+def test_a_comma_typed_without_its_space():
+    assert (
+        said("For me,the clock is Vesuvius", PRIYA) == "Priya said for them, the clock is Vesuvius."
+    )
+    assert "https://example.com/a,bc" in said("See https://example.com/a,bc for me,too", PRIYA)
+
+
+def test_a_reasoning_put_as_a_question_is_quoted():
+    assert said("Agreed, if it is ειν then it should be εἶναι?", PRIYA) == (
+        "Priya asked: If it is ειν then it should be εἶναι?"
+    )
