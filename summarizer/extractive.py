@@ -386,7 +386,8 @@ def _subject(topic: Topic, messages: Sequence[ChatMessage]) -> str:
     first = title.split(" ", 1)[0]
     if not first.istitle() or len(first) < 2:
         return title
-    lower = re.compile(rf"(?<!\w){re.escape(first.lower())}(?!\w)")
+    # Written in lower case as a word, its plural or part of a name (`layouts`, `layout_dir`).
+    lower = re.compile(rf"(?<![^\W_]){re.escape(first.lower())}(?:e?s)?(?![^\W_])")
     said = messages
     if topic.start is not None:
         begin = bisect.bisect_left(messages, topic.start, key=lambda m: m.created_at)

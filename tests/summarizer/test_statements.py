@@ -600,3 +600,20 @@ def test_a_reasoning_put_as_a_question_is_quoted():
     assert said("Agreed, if it is ειν then it should be εἶναι?", PRIYA) == (
         "Priya asked: If it is ειν then it should be εἶναι?"
     )
+
+
+@pytest.mark.parametrize(
+    ("said_", "expected"),
+    [
+        ("the build cannot find its layouts", "layout"),  # its plural
+        ("set layout_dir in quill.toml", "layout"),  # part of a setting's name
+        ("Layout is the theme we ship", "Layout"),  # only ever capitalised: a name
+    ],
+)
+def test_the_overview_lowers_a_title_the_chat_writes_in_lower_case(said_, expected):
+    from summarizer.extractive import _subject
+    from summarizer.models import Topic
+
+    messages = [message(0, said_)]
+    topic = Topic(title="Layout", points=[], participants=[], message_count=1)
+    assert _subject(topic, messages) == expected
