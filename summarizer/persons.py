@@ -8,6 +8,7 @@ one sentence becomes "they" only where nobody else was named (`Mentions`). Used 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ from summarizer.grammar import wordset
 from summarizer.phrasing import Chunk
 from summarizer.questions import PREPOSITIONS, SUBJECTS, WH
 
+# "I 100% agree": a share said before the verb, as an adverb would be.
+_PERCENT = re.compile(r"\d{1,3}%")
 _YOU_GROUP = wordset("guys all both two folks lot")
 # "You would hope…", "you'd think…", "you never know": "you" is anyone, not the addressee.
 _ANYONE_VERBS = wordset("hope think expect imagine assume know")
@@ -201,7 +204,8 @@ def _verb_after(words: list[Chunk], i: int) -> int | None:
     """The verb of the subject at i: the next word after adverbs, with no punctuation between."""
     j = i + 1
     while j < len(words) and not words[j - 1].trail:
-        if grammar.is_adverb(words[j].core) and j + 1 < len(words):
+        core = words[j].core
+        if (grammar.is_adverb(core) or _PERCENT.fullmatch(core)) and j + 1 < len(words):
             j += 1
             continue
         return j if grammar.may_be_verb(words[j].core) else None

@@ -28,6 +28,9 @@ _BE_LAST_WORDS = 4
 # be cached" -> "the build can be cached"); a subject longer than _SUBJECT_WORDS is quoted.
 _MODAL_BEFORE = wordset("can could will would should might must may shall")
 _SUBJECT_WORDS = 5
+# "Anyone have…?", "someone know…?": the "does" chat leaves out, and the verbs it goes with.
+_ANYONE = wordset("anyone anybody someone somebody everyone everybody")
+_ANYONE_DOES = wordset("have know want need use see think remember")
 # Verbs an embedded question follows ("does anyone know is there…").
 _KNOW = wordset("know knows wonder wondering")
 DETERMINERS = wordset(
@@ -117,6 +120,9 @@ def _reported(words: list[Chunk], addressed: bool) -> Question:
         return Question(words)
     cores = {w.core.lower() for w in words}
     if cores & (SUBJECTS | grammar.AUXILIARIES | _PERSONAL):
+        if lead in _ANYONE and second in _ANYONE_DOES and len(words) > 2:
+            # "anyone have a guess?" drops its "does": "whether anyone has a guess".
+            words = [words[0], words[1].with_core(grammar.third_person(words[1].core)), *words[2:]]
         return Question([_word("whether"), *words], ends="yes_no")
     first = words[0].core
     if lead in DETERMINERS or lead.endswith("s") or first.isupper():

@@ -617,3 +617,13 @@ def test_the_overview_lowers_a_title_the_chat_writes_in_lower_case(said_, expect
     messages = [message(0, said_)]
     topic = Topic(title="Layout", points=[], participants=[], message_count=1)
     assert _subject(topic, messages) == expected
+
+
+def test_chat_shortcuts_still_agree():
+    assert said("anyone have a guess for this character?", PRIYA) == (
+        "Priya asked whether anyone has a guess for this character."
+    )
+    assert said("anyone know how to export threads?", PRIYA) == (
+        "Priya asked whether anyone knows how to export threads."
+    )
+    assert said("I 100% agree with the plan", PRIYA) == "Priya 100% agrees with the plan."
