@@ -64,6 +64,19 @@ def reported(words: list[Chunk], addressed: bool) -> Question:
     return replace(question, words=_embedded(question.words))
 
 
+def _with_dropped_auxiliary(words: list[Chunk]) -> list[Chunk]:
+    """What chat leaves out after "anyone": "anyone have…?" has, "anyone else seeing…?" is."""
+    k = 2 if len(words) > 2 and words[1].core.lower() == "else" and not words[0].trail else 1
+    if k + 1 >= len(words) or words[k - 1].trail:
+        return words
+    verb = words[k].core
+    if verb.lower() in _ANYONE_DOES:
+        return [*words[:k], words[k].with_core(grammar.third_person(verb)), *words[k + 1 :]]
+    if verb.lower().endswith("ing") and len(verb) > 4:
+        return [*words[:k], _word("is"), *words[k:]]
+    return words
+
+
 def _embedded(words: list[Chunk]) -> list[Chunk]:
     """Chat's embedded question: "…know is there a corpus" as "…know whether there is a corpus"."""
     for i in range(len(words) - 2):
@@ -120,9 +133,8 @@ def _reported(words: list[Chunk], addressed: bool) -> Question:
         return Question(words)
     cores = {w.core.lower() for w in words}
     if cores & (SUBJECTS | grammar.AUXILIARIES | _PERSONAL):
-        if lead in _ANYONE and second in _ANYONE_DOES and len(words) > 2:
-            # "anyone have a guess?" drops its "does": "whether anyone has a guess".
-            words = [words[0], words[1].with_core(grammar.third_person(words[1].core)), *words[2:]]
+        if lead in _ANYONE:
+            words = _with_dropped_auxiliary(words)
         return Question([_word("whether"), *words], ends="yes_no")
     first = words[0].core
     if lead in DETERMINERS or lead.endswith("s") or first.isupper():
@@ -142,6 +154,7 @@ def _from_question(words: list[Chunk]) -> list[Chunk]:
             and words[k + 1].core.lower() in SUBJECTS
             and words[0].core.lower() not in WH
             and words[0].core.lower() not in PREPOSITIONS
+            and words[0].core.lower() not in _ANYONE  # "anyone else have this problem?"
             and not any(w.core.lower() in grammar.AUXILIARIES for w in words[:k])
         ):
             return words[k:]

@@ -627,3 +627,10 @@ def test_chat_shortcuts_still_agree():
         "Priya asked whether anyone knows how to export threads."
     )
     assert said("I 100% agree with the plan", PRIYA) == "Priya 100% agrees with the plan."
+    assert (
+        said("anyone else seeing this?", PRIYA) == "Priya asked whether anyone else is seeing this."
+    )
+    # Was "whether this have problem": "have this" read as an inverted question.
+    assert said("anyone else have this problem?", PRIYA) == (
+        "Priya asked whether anyone else has this problem."
+    )
