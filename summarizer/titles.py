@@ -202,13 +202,16 @@ def _candidates(
                         entry[1] = (*who, author)
                     if opening:
                         entry[2] = True
-    best: dict[tuple[str, ...], tuple[int, str]] = {}
+    # The way a phrase was written most often; of a single word, a form that names a thing
+    # before one that describes ("abbreviations" before "abbreviated", whatever their counts).
+    best: dict[tuple[str, ...], tuple[bool, int, str]] = {}
     for (key, form), count in forms.items():
+        describes = len(key) == 1 and form.lower().endswith(_MODIFIER)
         held = best.get(key)
-        if held is None or (-count, form) < (-held[0], held[1]):
-            best[key] = (count, form)
+        if held is None or (describes, -count, form) < (held[0], -held[1], held[2]):
+            best[key] = (describes, count, form)
     found = {
-        key: _Candidate(uses, len(who), early, best[key][1])
+        key: _Candidate(uses, len(who), early, best[key][2])
         for key, (uses, who, early) in tally.items()
     }
     return found, proper

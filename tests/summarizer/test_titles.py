@@ -188,3 +188,14 @@ async def test_sample_digest_titles_are_not_lists_of_common_words():
         assert "," not in topic.title
         assert " and " not in topic.title
         assert any(zipf_frequency(w, "en") < 4.5 for w in words), topic.title
+
+
+def test_a_title_names_a_thing_before_describing_one():
+    # One stem, two forms: "photographed" is written more often, "photographs" names the thing.
+    texts = [
+        "the fragments were photographed under infrared last spring",
+        "they photographed every fragment twice, front and back",
+        "most of it was photographed by the museum team",
+        "the photographs are on the shared drive now",
+    ]
+    assert _title(texts) == "Photographs"
