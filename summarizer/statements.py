@@ -67,13 +67,17 @@ def kind(content: str, names: frozenset[str] = frozenset()) -> Kind:
 
 def statement(content: str, voice: Voice) -> Statement:
     """The message as third-person sentences naming its speaker (filler sentences left out)."""
+    written, code = content, False
     if "`" in content or _CODE_MARK in content:
         content = _CODE_BLOCK.sub(" ", content).replace(_CODE_MARK, " ")
+        code = content != written
     if ":" in content:
         content = _EMOJI_NAME.sub(" ", content)
-    content = _unwrapped(content)
     if not content.strip():
-        return Statement(f"{voice.speaker} shared a code block.")
+        if code:
+            return Statement(f"{voice.speaker} shared a code block.")
+        content = written  # only an emoji's name: said as it is
+    content = _unwrapped(content)
     quoted, rest = _leading_quote(content)
     if quoted is not None:
         # Someone else's words: their "we" is not the speaker's, so nothing in them is changed.

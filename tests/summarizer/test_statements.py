@@ -634,3 +634,8 @@ def test_chat_shortcuts_still_agree():
     assert said("anyone else have this problem?", PRIYA) == (
         "Priya asked whether anyone else has this problem."
     )
+
+
+def test_only_code_is_a_code_block_and_only_an_emoji_name_is_no_code():
+    assert said("```\ncode\n``` :thisisfine:", PRIYA) == "Priya shared a code block."
+    assert "code block" not in said(":thisisfine:", PRIYA)
