@@ -48,9 +48,9 @@ _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "vs.", "e.g.", "i
 # "<file_photo>", "<media omitted>": what an export put where an attachment was.
 PLACEHOLDER = re.compile(r"<[a-z_]+(?: [a-z_]+)?>")
 # "Really ?", "1st .": punctuation typed apart from its word.
+_LOOSE_PUNCTUATION = re.compile(r"(?<=\w)\s+([?!.,;:]+)(?=\s|$)")
 # "For me,the clock…": a comma typed without its space, between two words of letters.
 _TIGHT_COMMA = re.compile(r"(?<=[^\W\d_]{2}),(?=[^\W\d_]{2})")
-_LOOSE_PUNCTUATION = re.compile(r"(?<=\w)\s+([?!.,;:]+)(?=\s|$)")
 # "p. m.", "J. K.": a single letter before the full stop.
 _INITIAL = re.compile(r"(?:^|\s)[A-Za-z]\.$")
 _EXPAND = {"'s": "is", "'re": "are", "'d": "did", "'ve": "have"}

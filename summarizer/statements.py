@@ -27,9 +27,6 @@ _ADDRESSED = wordset("you your yours you're you've you'll you'd u yourself")
 _BEFORE_LETS = wordset("now then ok okay alright so well right")
 # Verbs that hedge a whole sentence when they close it: "…, I think".
 _HEDGES = frozenset({"think", "believe", "guess", "suppose", "assume", "reckon", "feel"})
-# What `text.clean` leaves of a code block: shown nowhere, so never part of a statement.
-_CODE_MARK = "[code]"
-_CODE_BLOCK = re.compile(r"```.*?```", re.S)
 # An emoji by its name (":thisisfine:", as `text.clean` writes a custom one): no words of a point.
 _EMOJI_NAME = re.compile(r"(?<!\S):[\w+\-]{2,}:(?!\S)")
 # A sentence that is only a list's number or letter ("1.", "2)", "b."): what follows is the point.
@@ -68,8 +65,9 @@ def kind(content: str, names: frozenset[str] = frozenset()) -> Kind:
 def statement(content: str, voice: Voice) -> Statement:
     """The message as third-person sentences naming its speaker (filler sentences left out)."""
     written, code = content, False
-    if "`" in content or _CODE_MARK in content:
-        content = _CODE_BLOCK.sub(" ", content).replace(_CODE_MARK, " ")
+    # A code block (or the mark `text.clean` leaves of one) is shown nowhere in a statement.
+    if "`" in content or text.CODE_MARK in content:
+        content = text.CODE_BLOCK.sub(" ", content).replace(text.CODE_MARK, " ")
         code = content != written
     if ":" in content:
         content = _EMOJI_NAME.sub(" ", content)

@@ -212,7 +212,7 @@ def clean(text: str) -> str:
     """
     # Each substitution only where its pattern could match (most messages have no "`" or "<").
     if "`" in text:
-        text = _CODE_BLOCK.sub(" [code] ", text)
+        text = CODE_BLOCK.sub(f" {CODE_MARK} ", text)
     if "~~" in text:
         # Struck through is taken back: "choose ~~HTML~~ **JSON**" says JSON.
         text = _STRUCK.sub(" ", text)
@@ -223,7 +223,9 @@ def clean(text: str) -> str:
     return _SPACE.sub(" ", unmarked).strip()
 
 
-_CODE_BLOCK = re.compile(r"```.*?```", re.S)
+# A fenced code block, and what a digest line shows in its place.
+CODE_BLOCK = re.compile(r"```.*?```", re.S)
+CODE_MARK = "[code]"
 _STRUCK = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S)
 _EMOJI_CODE = re.compile(r"<a?:(\w+):\d+>")
 
