@@ -9,7 +9,6 @@ order they were said, each reported as a third-person statement (`keypoints.py`,
 from __future__ import annotations
 
 import bisect
-import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
@@ -386,12 +385,10 @@ def _subject(topic: Topic, messages: Sequence[ChatMessage]) -> str:
     first = title.split(" ", 1)[0]
     if not first.istitle() or len(first) < 2:
         return title
-    # Written in lower case as a word, its plural or part of a name (`layouts`, `layout_dir`).
-    lower = re.compile(rf"(?<![^\W_]){re.escape(first.lower())}(?:e?s)?(?![^\W_])")
     said = messages
     if topic.start is not None:
         begin = bisect.bisect_left(messages, topic.start, key=lambda m: m.created_at)
         said = messages[begin : begin + SUBJECT_SCAN]
-    if any(lower.search(m.content) for m in said):
+    if text.written_lower(first.lower(), (m.content for m in said)):
         return first.lower() + title[len(first) :]
     return title

@@ -43,16 +43,14 @@ class TopicPeople:
     lower_case: dict[str, bool] = field(default_factory=dict)
 
     def lowered(self, word: str) -> bool:
-        """Whether someone here writes `word` (lower case) in lower case, as a whole word.
+        """Whether someone here writes `word` (lower case) in lower case (`text.written_lower`).
 
         Asked only of a capitalised word a statement opens with ("said Theme changes…"), so
         the conversation is searched once per such word, not split into words up front.
         """
         found = self.lower_case.get(word)
         if found is None:
-            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
-            found = any(word in t and pattern.search(t) for t in self.texts)
-            self.lower_case[word] = found
+            found = self.lower_case[word] = text.written_lower(word, self.texts)
         return found
 
 

@@ -204,6 +204,16 @@ def _term(word: str) -> str:
     return stem(word)
 
 
+def written_lower(word: str, texts: Iterable[str]) -> bool:
+    """Whether any of `texts` writes `word` (lower case) in lower case: a common word, not a name.
+
+    As a word, its plural or part of a setting's name (`layouts`, `layout_dir`): a name is
+    capitalised every time.
+    """
+    pattern = re.compile(rf"(?<![^\W_]){re.escape(word)}(?:e?s)?(?![^\W_])")
+    return any(word in t and pattern.search(t) for t in texts)
+
+
 def clean(text: str) -> str:
     """Message text fit for a digest line: one line, no Discord markup, no struck-through words.
 
