@@ -64,29 +64,13 @@ def kind(content: str, names: frozenset[str] = frozenset()) -> Kind:
 
 def statement(content: str, voice: Voice) -> Statement:
     """The message as third-person sentences naming its speaker (filler sentences left out)."""
-    written, code = content, False
-    # A code block (or the mark `text.clean` leaves of one) is shown nowhere in a statement.
-    if "`" in content or text.CODE_MARK in content:
-        content = text.CODE_BLOCK.sub(" ", content).replace(text.CODE_MARK, " ")
-        code = content != written
-    if ":" in content:
-        content = _EMOJI_NAME.sub(" ", content)
-    if not content.strip():
-        if code:
-            return Statement(f"{voice.speaker} shared a code block.")
-        content = written  # only an emoji's name: said as it is
-    content = _unwrapped(content)
+    spoken = _spoken(content)
+    if spoken is None:
+        return Statement(f"{voice.speaker} shared a code block.")
+    content = spoken
     quoted, rest = _leading_quote(content)
     if quoted is not None:
-        # Someone else's words: their "we" is not the speaker's, so nothing in them is changed.
-        lead = f"{voice.speaker} quoted: “{quoted}”"
-        source = text.clean(rest).lstrip("-–— ").rstrip(".")
-        if rest.lstrip(" \t")[:1] in ("-", "–", "—") and 0 < len(source.split()) <= 6:
-            return Statement(f"{voice.speaker} quoted {source}: “{quoted}”")  # "…" - the notes
-        if not text.clean(rest):
-            return Statement(lead)
-        after = statement(rest, voice)
-        return Statement(f"{lead} {after.text}", after.ends)
+        return _quotation(quoted, rest, voice)
     mentions = Mentions()
     out: list[str] = []
     asks: list[Question] = []
@@ -118,6 +102,43 @@ def statement(content: str, voice: Voice) -> Statement:
     if _opens_with_no(content):
         reported_text = _said_no(reported_text, voice.speaker)
     return Statement(reported_text, ends)
+
+
+def _spoken(content: str) -> str | None:
+    """The words a statement is made of; None when the message was only code.
+
+    A code block (or the mark `text.clean` leaves of one) and an emoji's name are shown nowhere
+    in a statement, and a message said wholly in parentheses is said without them. A message
+    that is only an emoji's name is said as it is.
+    """
+    written, code = content, False
+    if "`" in content or text.CODE_MARK in content:
+        content = text.CODE_BLOCK.sub(" ", content).replace(text.CODE_MARK, " ")
+        code = content != written
+    if ":" in content:
+        content = _EMOJI_NAME.sub(" ", content)
+    if not content.strip():
+        if code:
+            return None
+        content = written
+    return _unwrapped(content)
+
+
+def _quotation(quoted: str, rest: str, voice: Voice) -> Statement:
+    """A quotation the message opens with, its words untouched, then what the speaker added.
+
+    Someone else's words: their "we" is not the speaker's. `"…" - the release notes` names its
+    source: "Priya quoted the release notes: “…”".
+    """
+    after = text.clean(rest)
+    source = after.lstrip("-–— ").rstrip(".")
+    if rest.lstrip(" \t")[:1] in ("-", "–", "—") and 0 < len(source.split()) <= 6:
+        return Statement(f"{voice.speaker} quoted {source}: “{quoted}”")
+    lead = f"{voice.speaker} quoted: “{quoted}”"
+    if not after:
+        return Statement(lead)
+    added = statement(rest, voice)
+    return Statement(f"{lead} {added.text}", added.ends)
 
 
 def _without_trailing_symbols(words: list[Chunk]) -> list[Chunk]:
