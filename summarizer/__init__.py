@@ -79,9 +79,11 @@ def with_citations(summary: Summary, messages: Sequence[ChatMessage]) -> Summary
     """Every key point with the link and time of the first message it cites.
 
     Both engines cite message ids; the link and the time follow from the messages, so they
-    are filled here once for any engine instead of by each.
+    are filled here once for any engine that left them out (the model's points). A point
+    that has its time was made from its message, link and all (the offline engine's are):
+    when every point has it, the window is not walked and the summary is not copied.
     """
-    cited = {p.message_ids[0] for t in summary.topics for p in t.points}
+    cited = {p.message_ids[0] for t in summary.topics for p in t.points if p.said_at is None}
     if not cited:
         return summary
     first = {m.id: m for m in messages if m.id in cited}

@@ -99,6 +99,7 @@ def key_point(
             message_ids=[message.id],
             authors=[author],
             jump_url=message.jump_url,
+            said_at=message.created_at,
         )
     k = people.index[message.id]
     addressee = _addressee(analysis, people, k)
@@ -140,6 +141,7 @@ def key_point(
         message_ids=[analysis.messages[q].id for q in cited],
         authors=authors,
         jump_url=first.jump_url,
+        said_at=first.created_at,
     )
 
 

@@ -73,7 +73,11 @@ def vectorise(bag: Sequence[str], idf: dict[str, float]) -> dict[str, float]:
     """
     vector = {word: idf.get(word, 1.0) for word in bag}
     norm = math.hypot(*vector.values())
-    return {word: value / norm for word, value in vector.items()} if norm else vector
+    if norm:
+        # In place: a second dict per message cost a sixth of ranking a topic's messages.
+        for word, value in vector.items():
+            vector[word] = value / norm
+    return vector
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:

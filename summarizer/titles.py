@@ -64,8 +64,11 @@ MODIFIER_WEIGHT = 0.5
 # A longer phrase this strong replaces a phrase it contains ("iota" → "iota subscript"). Two
 # subjects are never joined: "Encoding and Philodemus" reads as a list of words, not a title.
 WIDER = 0.6
-# Punctuation ends a phrase; an apostrophe or hyphen inside a word does not.
-_CLAUSE = re.compile(r"([.,;:!?()\[\]{}\"“”‘’«»…/|*_~>=+&]+|\s['-]+|['-]+\s|\n)")
+# Punctuation ends a phrase; an apostrophe or hyphen inside a word does not. The lookahead
+# names every character a delimiter can start with: the engine then passes over each letter
+# with one test instead of trying the four alternatives at it (half the time of a split).
+_PUNCTUATION = r".,;:!?()\[\]{}\"“”‘’«»…/|*_~>=+&"
+_CLAUSE = re.compile(rf"((?=[{_PUNCTUATION}\s'-])(?:[{_PUNCTUATION}]+|\s['-]+|['-]+\s|\n))")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 

@@ -4,8 +4,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from summarizer import summarize
-from summarizer.models import SummaryLength, SummaryOptions
+from summarizer import summarize, with_citations
+from summarizer.models import (
+    KeyPoint,
+    Summary,
+    SummaryLength,
+    SummaryOptions,
+    SummarySource,
+    Topic,
+    Window,
+)
 from summarizer.sources import ExportSource
 from tests.summarizer.helpers import SAMPLE, message
 
@@ -29,6 +37,38 @@ async def test_topic_points_cite_existing_messages(sample):
         assert topic.points
         for point in topic.points:
             assert set(point.message_ids) <= ids
+
+
+async def test_each_point_links_to_and_dates_its_first_message(sample):
+    summary = await _summary(sample)
+    by_id = {m.id: m for m in sample}
+    points = [point for topic in summary.topics for point in topic.points]
+    assert points
+    for point in points:
+        first = by_id[point.message_ids[0]]
+        assert point.jump_url == first.jump_url is not None
+        assert point.said_at == first.created_at
+
+
+def test_points_an_engine_left_bare_get_their_messages_link_and_time(sample):
+    # A model's points cite ids only; `with_citations` finds their messages in the window.
+    first, second = sample[0], sample[1]
+    bare = KeyPoint(text="A point.", message_ids=[second.id, first.id])
+    dated = KeyPoint(text="Another.", message_ids=[first.id], said_at=NOW)
+    summary = Summary(
+        title="t",
+        source=SummarySource(),
+        overview="",
+        window=Window(start=first.created_at, end=NOW),
+        engine="llm",
+        length=SummaryLength.BRIEF,
+        generated_at=NOW,
+        topics=[Topic(title="A topic", points=[bare, dated])],
+    )
+    completed = with_citations(summary, sample).topics[0].points
+    assert (completed[0].jump_url, completed[0].said_at) == (second.jump_url, second.created_at)
+    # A point that has its time is the engine's own, left as it is.
+    assert completed[1] == dated
 
 
 async def test_open_questions_are_really_unanswered(sample):
