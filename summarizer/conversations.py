@@ -165,7 +165,8 @@ def split_conversations(
                 chosen = latest
             else:
                 weights = list(map(weight_of, distinct))
-                chosen = _by_vocabulary(streams, distinct, weights, at, gap)
+                share = hit / total if total else 0.0
+                chosen = _by_vocabulary(streams, distinct, weights, share, at, gap)
         if chosen is None:
             chosen = Conversation(index=len(conversations), stream=stream)
             conversations.append(chosen)
@@ -218,6 +219,7 @@ def _by_vocabulary(
     streams: list[Conversation],
     words: Sequence[str],
     weights: Sequence[float],
+    latest_score: float,
     at: float,
     gap: float = GAP_S,
 ) -> Conversation | None:
@@ -225,12 +227,12 @@ def _by_vocabulary(
 
     Within `gap` of the channel's last message (its pause, after `PACE_SPAN`) the talking one
     keeps a message that shares nothing with any ("ok", "lol"); after it, only a clear share
-    of its words brings a conversation back.
+    of its words brings a conversation back. `latest_score` is the talking one's share of the
+    words (`Conversation.overlap`), which the caller has already weighed.
     """
     latest = streams[-1]
     total = sum(weights)
     recent = at - latest.last <= gap
-    latest_score = latest.overlap(words, weights, total)
     if recent and latest_score >= 0.5:
         # No other conversation could own at least twice as much of the message: keep it here.
         return latest

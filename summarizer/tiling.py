@@ -17,9 +17,11 @@ comparison of shared terms per chunk.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
-from itertools import chain, pairwise
+from itertools import chain, islice
+from operator import sub
 
 # Messages per chunk: each gap between chunks compares the chunk before with the one after.
 CHUNK = 10
@@ -84,7 +86,7 @@ def pauses(times: Sequence[float], members: Sequence[int]) -> list[int]:
     at = list(map(times.__getitem__, members))
     if at[-1] - at[0] < PAUSE_S:
         return []  # too short to hold a pause that long
-    gaps = [b - a for a, b in pairwise(at)]
+    gaps = list(map(sub, islice(at, 1, None), at))
     bar = max(PAUSE_S, PACE * sorted(gaps)[len(gaps) // 2])
     return [k + 1 for k, gap in enumerate(gaps) if gap >= bar]
 
@@ -118,10 +120,9 @@ def boundaries(
             candidates.append((depth, gap))
     if not candidates:
         return []
-    crossing = _reply_crossings(targets, members)
     cuts: list[int] = []
     for _, gap in sorted(candidates, key=lambda item: (-item[0], item[1])):
-        cut = _refine(terms, weights, members, chunks, gap, crossing)
+        cut = _refine(targets, terms, weights, members, chunks, gap)
         if (
             cut is not None
             and MIN_PIECE <= cut <= count - MIN_PIECE
@@ -146,7 +147,7 @@ def _cohesion(chunks: Sequence[Chunk], weights: dict[str, float]) -> list[float]
         right = dot = 0.0
         shared = before.get if before is not None else {}.get
         for term, count in chunk.items():
-            weight = weights.get(term, 1.0)
+            weight = weights[term]
             right += count * count * weight
             other = shared(term)
             if other is not None:
@@ -158,12 +159,12 @@ def _cohesion(chunks: Sequence[Chunk], weights: dict[str, float]) -> list[float]
 
 
 def _refine(
+    targets: Sequence[int | None],
     terms: Sequence[Sequence[str]],
     weights: dict[str, float],
     members: Sequence[int],
     chunks: Sequence[Chunk],
     gap: int,
-    crossing: Sequence[int],
 ) -> int | None:
     """The message, within half a chunk of the boundary, where the words start leaning right.
 
@@ -179,13 +180,11 @@ def _refine(
     lean = []
     for k in range(start, stop):
         own = 1 if k < middle else -1
-        lean.append(
-            sum(weights.get(t, 1.0) * (after(t, 0) - before(t, 0) + own) for t in terms[members[k]])
-        )
+        lean.append(sum(weights[t] * (after(t, 0) - before(t, 0) + own) for t in terms[members[k]]))
     best: tuple[float, int, int] | None = None
     for offset in range(1, len(lean)):
         cut = start + offset
-        if crossing[cut]:
+        if _crossed(targets, members, cut):
             continue
         cost = sum(lean[:offset]) - sum(lean[offset:])
         key = (cost, abs(cut - middle), cut)
@@ -194,21 +193,20 @@ def _refine(
     return None if best is None else best[2]
 
 
-def _reply_crossings(targets: Sequence[int | None], members: Sequence[int]) -> list[int]:
-    """How many replies within `REPLY_REACH` cross each gap (index of the message after it)."""
-    where = dict(zip(members, range(len(members)), strict=True))
-    change = [0] * (len(members) + 2)
-    for k, p in enumerate(members):
-        target = targets[p]
-        j = where.get(target) if target is not None else None
-        if j is not None and 0 < k - j <= REPLY_REACH:
-            change[j + 1] += 1
-            change[k + 1] -= 1
-    running, crossing = 0, []
-    for delta in change[:-1]:
-        running += delta
-        crossing.append(running)
-    return crossing
+def _crossed(targets: Sequence[int | None], members: Sequence[int], cut: int) -> bool:
+    """Whether a reply within `REPLY_REACH` crosses the gap before `members[cut]`.
+
+    Asked only at the few gaps near a boundary: the replies that could cross one are the next
+    `REPLY_REACH` messages, each looked for in the `REPLY_REACH` before it (`members` is sorted).
+    """
+    for k in range(cut, min(cut + REPLY_REACH, len(members))):
+        target = targets[members[k]]
+        if target is None:
+            continue
+        j = bisect_left(members, target, max(0, k - REPLY_REACH), k)
+        if j < cut and members[j] == target:
+            return True
+    return False
 
 
 def _cut(

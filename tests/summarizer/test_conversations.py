@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from summarizer import text, tiling
@@ -115,6 +116,30 @@ def test_no_cut_separates_a_nearby_reply_from_its_message():
         for p in members:
             target = messages[p].reply_to
             assert target is None or target in ids
+
+
+def test_a_gap_is_crossed_exactly_when_a_nearby_reply_spans_it():
+    # Only the gaps near a boundary are asked about; every answer must agree with counting
+    # every reply of the conversation that spans the gap.
+    rng = random.Random(14)
+    for _ in range(300):
+        members = sorted(rng.sample(range(300), rng.randint(2, 80)))
+        targets: list[int | None] = [None] * 300
+        for k, p in enumerate(members):
+            if k and rng.random() < 0.4:
+                targets[p] = rng.choice(members[max(0, k - 14) : k])
+            elif rng.random() < 0.1:
+                targets[p] = rng.randrange(300)  # a message of another conversation
+        index = {p: k for k, p in enumerate(members)}
+        for cut in range(1, len(members)):
+            spanning = [
+                k
+                for k, p in enumerate(members)
+                if targets[p] in index
+                and index[targets[p]] < cut <= k
+                and k - index[targets[p]] <= tiling.REPLY_REACH
+            ]
+            assert tiling._crossed(targets, members, cut) == bool(spanning)
 
 
 def test_cuts_leave_pieces_of_a_readable_size():
