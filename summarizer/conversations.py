@@ -43,6 +43,9 @@ PACE_SPAN = 16
 PAUSE_PACES = 4
 MAX_GAP_S = timedelta(hours=6).total_seconds()
 START_LOG_GAP = math.log(GAP_S / PAUSE_PACES)
+# Below this log of the gap the pause is certainly shorter than GAP (a margin far wider than
+# any rounding of `exp`): most channels' pace, spared an `exp` per message.
+_SURELY_BRISK = START_LOG_GAP - 1e-9
 # Conversations compared per channel; older ones are closed.
 MAX_ACTIVE = 6
 # Words from the last N messages of a conversation count as its current vocabulary.
@@ -137,9 +140,12 @@ def split_conversations(
         gap, since = pace[2], at - pace[0]
         if since > 0.0:  # the stream's first message, or one in the same instant, teaches nothing
             log_gap = pace[1] + (log(since if since > 1.0 else 1.0) - pace[1]) / PACE_SPAN
-            pause = PAUSE_PACES * exp(log_gap)
             pace[0], pace[1] = at, log_gap
-            pace[2] = GAP_S if pause < GAP_S else (pause if pause < MAX_GAP_S else MAX_GAP_S)
+            if log_gap < _SURELY_BRISK:
+                pace[2] = GAP_S  # a chat's pace: no need to work out the pause
+            else:
+                pause = PAUSE_PACES * exp(log_gap)
+                pace[2] = GAP_S if pause < GAP_S else (pause if pause < MAX_GAP_S else MAX_GAP_S)
         horizon = HORIZON_S if gap < HORIZON_S else gap
         # Ordered by last activity (messages arrive oldest first): idle ones sit at the front.
         streams = pace[3]

@@ -147,11 +147,12 @@ def _cohesion(chunks: Sequence[Chunk], weights: dict[str, float]) -> list[float]
         right = dot = 0.0
         shared = before.get if before is not None else {}.get
         for term, count in chunk.items():
+            # The weight first: a float times an int is one step, an int times a float two.
             weight = weights[term]
-            right += count * count * weight
+            right += weight * (count * count)
             other = shared(term)
             if other is not None:
-                dot += other * count * weight
+                dot += weight * (other * count)
         if gap and left > 1e-9 and right > 1e-9:
             cohesion[gap] = dot / math.sqrt(left * right)
         before, left = chunk, right

@@ -187,8 +187,12 @@ def _candidates(
                     if i == j:
                         key = (stems[i],)
                         written = (key, run[i])
-                    else:
+                    elif j == i + 1:
                         # Word order aside, "iota subscript" and "subscript iota" are one subject.
+                        a, b = stems[i], stems[j]
+                        key = (a, b) if a <= b else (b, a)
+                        written = (key, f"{run[i]} {run[j]}")
+                    else:
                         key = tuple(sorted(stems[i : j + 1]))
                         written = (key, " ".join(run[i : j + 1]))
                     forms[written] = forms.get(written, 0) + 1
