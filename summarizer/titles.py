@@ -246,7 +246,8 @@ def _runs(content: str, names: set[str]) -> list[tuple[list[str], bool]]:
         opens = False
         for position, word in enumerate(part.split()):
             token = word.strip("'’-")
-            if _content_word(token, names):
+            # A content word (`_word_may_title`) that is not part of a participant's name.
+            if _word_may_title(token) and token.lower() not in names:
                 if not run:
                     opens = sentence and position == 0
                 run.append(token)
@@ -256,10 +257,6 @@ def _runs(content: str, names: set[str]) -> list[tuple[list[str], bool]]:
         if run:
             runs.append((run, opens))
     return runs
-
-
-def _content_word(token: str, names: set[str]) -> bool:
-    return _word_may_title(token) and token.lower() not in names
 
 
 @lru_cache(maxsize=65536)
