@@ -176,39 +176,36 @@ def _candidates(
         for run, opens in _runs(messages[p].content, names):
             stems = list(map(_stem, run))
             edges = list(map(_edge, run))
-            proper.update(w for k, w in enumerate(run) if w[0].isupper() and (k or not opens))
-            length = len(run)
-            for i in range(length):
-                if not edges[i]:
+            if not "".join(run).islower():  # a word with a capital, maybe a name
+                proper.update(w for k, w in enumerate(run) if w[0].isupper() and (k or not opens))
+            for i, j in _spans(len(run)):
+                if not (edges[i] and edges[j]):
                     continue
-                for j in range(i, min(i + MAX_WORDS, length)):
-                    if not edges[j]:
-                        continue
-                    if i == j:
-                        key = (stems[i],)
-                        written = (key, run[i])
-                    elif j == i + 1:
-                        # Word order aside, "iota subscript" and "subscript iota" are one subject.
-                        a, b = stems[i], stems[j]
-                        key = (a, b) if a <= b else (b, a)
-                        written = (key, f"{run[i]} {run[j]}")
-                    else:
-                        key = tuple(sorted(stems[i : j + 1]))
-                        written = (key, " ".join(run[i : j + 1]))
-                    forms[written] = forms.get(written, 0) + 1
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    entry = tally.get(key)
-                    if entry is None:
-                        tally[key] = [1, (author,), opening]
-                        continue
-                    entry[0] += 1
-                    who = entry[1]
-                    if author not in who and len(who) < 3:
-                        entry[1] = (*who, author)
-                    if opening:
-                        entry[2] = True
+                if i == j:
+                    key = (stems[i],)
+                    written = (key, run[i])
+                elif j == i + 1:
+                    # Word order aside, "iota subscript" and "subscript iota" are one subject.
+                    a, b = stems[i], stems[j]
+                    key = (a, b) if a <= b else (b, a)
+                    written = (key, f"{run[i]} {run[j]}")
+                else:
+                    key = tuple(sorted(stems[i : j + 1]))
+                    written = (key, " ".join(run[i : j + 1]))
+                forms[written] = forms.get(written, 0) + 1
+                if key in seen:
+                    continue
+                seen.add(key)
+                entry = tally.get(key)
+                if entry is None:
+                    tally[key] = [1, (author,), opening]
+                    continue
+                entry[0] += 1
+                who = entry[1]
+                if author not in who and len(who) < 3:
+                    entry[1] = (*who, author)
+                if opening:
+                    entry[2] = True
     # The way a phrase was written most often; of a single word, a form that names a thing
     # before one that describes ("abbreviations" before "abbreviated", whatever their counts).
     best: dict[tuple[str, ...], tuple[bool, int, str]] = {}
@@ -222,6 +219,12 @@ def _candidates(
         for key, (uses, who, early) in tally.items()
     }
     return found, proper
+
+
+@lru_cache(maxsize=64)
+def _spans(length: int) -> tuple[tuple[int, int], ...]:
+    """Every (first, last) word of a phrase of at most MAX_WORDS in a run of `length` words."""
+    return tuple((i, j) for i in range(length) for j in range(i, min(i + MAX_WORDS, length)))
 
 
 @lru_cache(maxsize=65536)
