@@ -103,15 +103,16 @@ def topic_title(
     """
     sample = _sample(members)
     names = _participant_words(messages, sample)
-    found, proper = _candidates(messages, sample, names)
+    tally, forms, proper = _candidates(messages, sample, names)
     scale = len(members) / len(sample)
-    uses = Counter({key[0]: c.messages for key, c in found.items() if len(key) == 1})
+    # A word said in one message counts one use, as `_score` reads a word it is not given.
+    uses = Counter({key[0]: t[0] for key, t in tally.items() if len(key) == 1 and t[0] >= 2})
     ranked: list[tuple[float, tuple[str, ...]]] = []
-    # Phrases said once are scored only when nothing repeated qualifies.
+    found: dict[tuple[str, ...], _Candidate] = {}
+    # Phrases said once are scored (and made candidates) only when nothing repeated qualifies.
     for repeated in (True, False):
+        found = _found(tally, forms, repeated=repeated)
         for key, candidate in found.items():
-            if (candidate.messages >= 2) != repeated:
-                continue
             score = _score(key, candidate, uses, share, scale)
             if score > 0 and _shown(candidate, proper).lower() not in taken:
                 ranked.append((score, key))
@@ -155,19 +156,25 @@ def _sample(members: Sequence[int]) -> Sequence[int]:
 def _participant_words(messages: Sequence[ChatMessage], members: Sequence[int]) -> set[str]:
     """Lower-case words of the participants' names: a title is about a subject, not a person."""
     words: set[str] = set()
-    for p in members:
-        words.update(w.lower() for w in TOKEN.findall(messages[p].author.name))
+    # Each name once: a conversation's sixty messages come from a handful of people.
+    for name in {messages[p].author.name for p in members}:
+        words.update(w.lower() for w in TOKEN.findall(name))
     return words
+
+
+# Per phrase: [messages, distinct authors (up to three), said in the opening messages].
+_Tally = dict[tuple[str, ...], list]
+# Per phrase and a way it was written: how many times it was written so.
+_Forms = dict[tuple[tuple[str, ...], str], int]
 
 
 def _candidates(
     messages: Sequence[ChatMessage], members: Sequence[int], names: set[str]
-) -> tuple[dict[tuple[str, ...], _Candidate], set[str]]:
-    """Every phrase of the messages, and the words written capitalised mid-sentence (names)."""
-    # Per phrase: [messages, distinct authors (up to three), said in the opening messages];
-    # one entry, looked up once per message that says it (a title reads a thousand phrases).
-    tally: dict[tuple[str, ...], list] = {}
-    forms: dict[tuple[tuple[str, ...], str], int] = {}
+) -> tuple[_Tally, _Forms, set[str]]:
+    """Every phrase of the messages, its forms, and the words capitalised mid-sentence (names)."""
+    # One entry per phrase, looked up once per message that says it (a title reads a thousand).
+    tally: _Tally = {}
+    forms: _Forms = {}
     proper: set[str] = set()
     for number, p in enumerate(members):
         author = messages[p].author.id
@@ -206,19 +213,30 @@ def _candidates(
                     entry[1] = (*who, author)
                 if opening:
                     entry[2] = True
+    return tally, forms, proper
+
+
+def _found(tally: _Tally, forms: _Forms, *, repeated: bool) -> dict[tuple[str, ...], _Candidate]:
+    """The phrases said in two messages or more (`repeated`), else those said in one, in order.
+
+    Apart: most phrases of a conversation are said once, and they are read only when nothing
+    repeated names its subject.
+    """
+    wanted = {key: entry for key, entry in tally.items() if (entry[0] >= 2) == repeated}
     # The way a phrase was written most often; of a single word, a form that names a thing
     # before one that describes ("abbreviations" before "abbreviated", whatever their counts).
     best: dict[tuple[str, ...], tuple[bool, int, str]] = {}
     for (key, form), count in forms.items():
+        if key not in wanted:
+            continue
         describes = len(key) == 1 and form.lower().endswith(_MODIFIER)
         held = best.get(key)
         if held is None or (describes, -count, form) < (held[0], -held[1], held[2]):
             best[key] = (describes, count, form)
-    found = {
+    return {
         key: _Candidate(uses, len(who), early, best[key][2])
-        for key, (uses, who, early) in tally.items()
+        for key, (uses, who, early) in wanted.items()
     }
-    return found, proper
 
 
 @lru_cache(maxsize=64)
@@ -248,9 +266,9 @@ def _runs(content: str, names: set[str]) -> list[tuple[list[str], bool]]:
         run: list[str] = []
         opens = False
         for position, word in enumerate(part.split()):
-            token = word.strip("'’-")
-            # A content word (`_word_may_title`) that is not part of a participant's name.
-            if _word_may_title(token) and token.lower() not in names:
+            token = _title_token(word)
+            # A content word that is not part of a participant's name.
+            if token is not None and token.lower() not in names:
                 if not run:
                     opens = sentence and position == 0
                 run.append(token)
@@ -263,6 +281,12 @@ def _runs(content: str, names: set[str]) -> list[tuple[list[str], bool]]:
 
 
 @lru_cache(maxsize=65536)
+def _title_token(word: str) -> str | None:
+    """The word without the quotes and dashes around it, if it may be part of a title."""
+    token = word.strip("'’-")
+    return token if _word_may_title(token) else None
+
+
 def _word_may_title(token: str) -> bool:
     """A word that may be part of a title: a Latin-script content word, not chat or Greek filler."""
     if not token or not TOKEN.fullmatch(token) or not token[0].isalpha():
