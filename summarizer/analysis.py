@@ -18,7 +18,7 @@ from typing import NamedTuple, TypeVar
 from summarizer import text
 from summarizer.conversations import Conversation, distinct_frequencies, split_conversations
 from summarizer.models import ChannelRef, ChatMessage, ThreadRef
-from summarizer.ranking import MessageFacts, score_conversation, vectorise
+from summarizer.ranking import MessageFacts, centre, score_conversation, vectorise
 
 # A later message counts as the answer to a question only if it comes this soon…
 ANSWER_WITHIN = timedelta(hours=2)
@@ -58,6 +58,8 @@ class Analysis:
     # which keeps a 100,000-message window from paying for talk nobody will read about.
     vectors: dict[int, dict[str, float]] = field(default_factory=dict)
     scores: dict[int, float] = field(default_factory=dict)
+    # Each ranked conversation's `ranking.centre`, by its first message.
+    centres: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def author_names(self) -> dict[int, str]:
         """Each author's name as their last message gives it (a name can change in a window).
@@ -122,8 +124,9 @@ class Analysis:
             )
             for p in members
         ]
+        centroid = self.centres[members[0]] = centre(vectors)
         for p, vector, score in zip(
-            members, vectors, score_conversation(vectors, facts), strict=True
+            members, vectors, score_conversation(vectors, facts, centroid=centroid), strict=True
         ):
             self.vectors[p] = vector
             self.scores[p] = score

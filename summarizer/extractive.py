@@ -30,7 +30,7 @@ from summarizer.models import (
     Topic,
     Window,
 )
-from summarizer.ranking import one_line_scores
+from summarizer.ranking import centre, one_line_scores
 
 ENGINE = "extractive"
 # Two picks this similar say the same thing; keep the first.
@@ -304,10 +304,8 @@ def _subject_terms(analysis: Analysis, members: Sequence[int]) -> dict[str, floa
     if len(members) < SUBJECT_MESSAGES:
         return {}
     vectors = [analysis.vectors.get(p, {}) for p in members]
-    weights: dict[str, float] = {}
-    for vector in vectors:
-        for term, value in vector.items():
-            weights[term] = weights.get(term, 0.0) + value
+    # The ranked conversation's centre is this sum already.
+    weights = analysis.centres.get(members[0]) or centre(vectors)
     # Counted in C (`Counter` of the vectors' terms), not one `__missing__` call per new term.
     uses = Counter(chain.from_iterable(vectors))
     return {term: value for term, value in weights.items() if uses[term] >= 2}

@@ -94,17 +94,29 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return total
 
 
+def centre(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
+    """The sum of a conversation's vectors, each term in the order first used.
+
+    The conversation's centre for `score_conversation`, and each term's weight in the
+    conversation's subject (`extractive._subject_terms`): worked out once for both.
+    """
+    total: dict[str, float] = {}
+    for vector in vectors:
+        for word, value in vector.items():
+            total[word] = total.get(word, 0.0) + value
+    return total
+
+
 def score_conversation(
     vectors: Sequence[dict[str, float]],
     facts: Sequence[MessageFacts],
     weights: Weights | None = None,
+    centroid: dict[str, float] | None = None,
 ) -> list[float]:
-    """One score per message of a conversation (same order as given)."""
+    """One score per message of a conversation (same order as given); `centroid`: `centre`."""
     weights = weights or WEIGHTS
-    centroid: dict[str, float] = {}
-    for vector in vectors:
-        for word, value in vector.items():
-            centroid[word] = centroid.get(word, 0.0) + value
+    if centroid is None:
+        centroid = centre(vectors)
     centroid_sq = sum(v * v for v in centroid.values())
     scores = []
     count = len(vectors)
