@@ -56,11 +56,13 @@ class TopicPeople:
 
 def people_of(analysis: Analysis, members: Sequence[int]) -> TopicPeople:
     """Names, authors and message positions of a conversation (one pass)."""
-    messages = analysis.messages
+    messages, author_of = analysis.messages, analysis.authors
     authors: dict[int, str] = {}
     index: dict[int, int] = {}
     for k, p in enumerate(members):
-        authors.setdefault(messages[p].author.id, messages[p].author.name)
+        author = author_of[p]
+        if author not in authors:  # a name read once per person, not once per message
+            authors[author] = messages[p].author.name
         index[messages[p].id] = k
     texts = [messages[p].content for p in members]
     return TopicPeople(members, frozenset(authors.values()), authors, index, texts=texts)
