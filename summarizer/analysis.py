@@ -104,23 +104,17 @@ class Analysis:
         members = conversation.members
         if not members or members[0] in self.scores:
             return
-        bags, idf, sizes, replies = self.bags, self.idf, self.sizes, self.replies
-        engagement, questions, answered, answers = (
-            self.engagement,
-            self.questions,
-            self.answered,
-            self.answers,
-        )
-        vectors = [vectorise(bags[p], idf) for p in members]
+        vectors = [vectorise(self.bags[p], self.idf) for p in members]
+        replies = self.replies
         # Positional: a NamedTuple made with keywords costs a third more, once per message.
         facts = [
             MessageFacts(
-                sizes[p],
+                self.sizes[p],
                 replies[p],
-                engagement[p] - replies[p],
-                questions[p],
-                answered[p],
-                answers[p],
+                self.engagement[p] - replies[p],
+                self.questions[p],
+                self.answered[p],
+                self.answers[p],
             )
             for p in members
         ]

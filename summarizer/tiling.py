@@ -61,7 +61,7 @@ def segments(
 
     By window position: `targets` is the message each replies to (`conversations.reply_targets`),
     `times` when each was written (epoch seconds), `terms` its distinct terms; `weights` are
-    `squared(idf)`.
+    `squared(idf)` of the same terms (every term has one).
     """
     sittings = _cut(targets, members, pauses(times, members))
     pieces: list[list[int]] = []

@@ -219,8 +219,8 @@ def _candidates(
 def _found(tally: _Tally, forms: _Forms, *, repeated: bool) -> dict[tuple[str, ...], _Candidate]:
     """The phrases said in two messages or more (`repeated`), else those said in one, in order.
 
-    Apart: most phrases of a conversation are said once, and they are read only when nothing
-    repeated names its subject.
+    Made apart: most phrases of a conversation are said once, and those are read only when
+    nothing repeated names its subject.
     """
     wanted = {key: entry for key, entry in tally.items() if (entry[0] >= 2) == repeated}
     # The way a phrase was written most often; of a single word, a form that names a thing
