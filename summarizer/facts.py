@@ -11,7 +11,7 @@ import operator
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import islice
+from itertools import compress, islice
 
 from summarizer import answers, asking, context, excerpts, text
 from summarizer.analysis import Analysis
@@ -87,13 +87,11 @@ def open_questions(analysis: Analysis, limit: int) -> list[OpenQuestion]:
     sentence, not as the message's opening. Candidates are read biggest first and the reading
     stops at `limit`: the same choice as reading them all, for the cost of reading a few.
     """
-    messages = analysis.messages
+    messages, answered, replies = analysis.messages, analysis.answered, analysis.replies
+    # The window's questions are picked out in C: a few hundred of 100,000 messages.
+    asked = compress(range(len(messages)), analysis.questions)
     candidates = sorted(
-        (
-            i
-            for i in range(len(messages))
-            if analysis.questions[i] and not analysis.answered[i] and analysis.replies[i] == 0
-        ),
+        (i for i in asked if not answered[i] and replies[i] == 0),
         key=lambda i: (-analysis.sizes[i], i),
     )
     chosen: list[tuple[int, str]] = []
