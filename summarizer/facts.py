@@ -55,9 +55,11 @@ def highlights(
     """
     messages, replies, sizes = analysis.messages, analysis.replies, analysis.sizes
     engagement = analysis.engagement
+    # Messages that drew anything, picked out in C: most drew nothing.
+    drew = compress(range(len(messages)), engagement)
     candidates = (
         (engagement[i], sizes[i], -i)
-        for i in range(len(messages))
+        for i in drew
         if engagement[i] >= 2 and messages[i].id not in skip and sizes[i] >= HIGHLIGHT_WORDS
     )
     chosen = [-i for _, _, i in heapq.nlargest(limit, candidates)]
