@@ -35,6 +35,22 @@ def test_words_of_random_ascii_are_the_patterns_words() -> None:
         assert text._words(sample) == text._LATIN_WORD.findall(sample), repr(sample)
 
 
+def test_a_windows_terms_are_each_messages_own() -> None:
+    # `window_terms` takes one byte translation for plain chat and the careful way for the
+    # rest (links, mentions, emoji codes, code, apostrophes, underscores, other scripts):
+    # either way a message gets the words and terms it gets alone, each term once.
+    alphabet = "abXYZ09 :<`'_\x01-.,?!/hé👍tps@#&"
+    rng = random.Random(24)
+    samples = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)
+    ]
+    samples += ["see https://example.com/a_b here", "at 10:30 <@123> said :smile:", "ok 👍 done"]
+    sizes, bags = text.window_terms(samples)
+    for sample, size, bag in zip(samples, sizes, bags, strict=True):
+        words, terms = text.words_and_terms(sample)
+        assert (size, bag) == (words, list(dict.fromkeys(terms))), repr(sample)
+
+
 def test_words_of_other_scripts_keep_the_unicode_pattern() -> None:
     lowered = "η πορφύρα ο̣ντεϲ, café!"
     assert text._words(lowered) == text._WORD.findall(lowered)
