@@ -130,11 +130,7 @@ def terms(text: str) -> list[str]:
 
 def words_and_terms(text: str) -> tuple[int, list[str]]:
     """How many words a message has, and its content terms, in one pass."""
-    if "http" in text:
-        text = URL.sub(" ", text)
-    if ":" in text or "<" in text or "`" in text:
-        text = _NOISE.sub(" ", text)
-    words = _words(text.lower())
+    words = _message_words(text)
     cache = _TERM_OF
     found = []
     for word in words:
@@ -165,14 +161,7 @@ def window_terms(texts: Iterable[str]) -> tuple[list[int], list[list[str]]]:
         # an underscore: one byte translation lower-cases it, blanks what is not a word, and
         # marks those five characters, so one test tells it needs none of the careful way.
         data = text.encode("ascii").translate(_LOWER_MARKED) if text.isascii() else b"\x01"
-        if 1 not in data:
-            words = data.decode("ascii").split()
-        else:
-            if "http" in text:
-                text = URL.sub(" ", text)
-            if ":" in text or "<" in text or "`" in text:
-                text = _NOISE.sub(" ", text)
-            words = _words(text.lower())
+        words = data.decode("ascii").split() if 1 not in data else _message_words(text)
         # Distinct at once: `dict.fromkeys` of the looked-up terms; a word not yet in the cache
         # shows as None (looked up, the message is read again), a word that is no term as "".
         found = dict.fromkeys(map(get, words))
@@ -377,7 +366,18 @@ def links(text: str) -> list[str]:
 
 def word_count(text: str) -> int:
     """How many words a person wrote (links and emoji codes not counted)."""
-    return len(_words(_NOISE.sub(" ", URL.sub(" ", text)).lower()))
+    return len(_message_words(text))
+
+
+def _message_words(text: str) -> list[str]:
+    """A message's words, lower case, without its links, mentions, emoji codes and code."""
+    # Each substitution only where its pattern could match: a link holds "http", the rest
+    # ":", "<" or "`".
+    if "http" in text:
+        text = URL.sub(" ", text)
+    if ":" in text or "<" in text or "`" in text:
+        text = _NOISE.sub(" ", text)
+    return _words(text.lower())
 
 
 def _words(lowered: str) -> list[str]:
