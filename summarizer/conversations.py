@@ -126,63 +126,71 @@ def split_conversations(
     conversations: list[Conversation] = []
     # Each message's conversation, by position: a reply joins its message's.
     owner: list[Conversation | None] = [None] * len(terms)
-    # Per stream: [last time, log of the gap, pause, its active conversations] (one lookup).
+    # Per stream: [last time, log of the gap, pause, its active conversations]. The stream
+    # being read keeps them in locals (a window is mostly one channel, read in long runs):
+    # they are saved and loaded only where the stream changes.
     state: dict[int, list] = {}
+    current: int | None = None
+    active: list[Conversation]
+    last_at, log_gap, pause, active = 0.0, START_LOG_GAP, GAP_S, []
     weight_of = idf.__getitem__
+    # A term a conversation never said: older than any `floor` (which is at least 1 - RECENT).
+    never = -RECENT
     for position, (distinct, at, stream, target) in enumerate(
         zip(terms, times, streams, targets, strict=True)
     ):
+        if stream != current:
+            if current is not None:
+                state[current] = [last_at, log_gap, pause, active]
+            current = stream
+            last_at, log_gap, pause, active = state.get(stream) or (at, START_LOG_GAP, GAP_S, [])
         # The pause before this message is judged by the pace before it; then the pace moves
         # (`PACE_SPAN`; inline, as it runs once per message).
-        pace = state.get(stream)
-        if pace is None:
-            pace = state[stream] = [at, START_LOG_GAP, GAP_S, []]
-        gap, since = pace[2], at - pace[0]
+        gap, since = pause, at - last_at
         if since > 0.0:  # the stream's first message, or one in the same instant, teaches nothing
-            log_gap = pace[1] + (log(since if since > 1.0 else 1.0) - pace[1]) / PACE_SPAN
-            pace[0], pace[1] = at, log_gap
+            log_gap += (log(since if since > 1.0 else 1.0) - log_gap) / PACE_SPAN
+            last_at = at
             if log_gap < _SURELY_BRISK:
-                pace[2] = GAP_S  # a chat's pace: no need to work out the pause
+                pause = GAP_S  # a chat's pace: no need to work out the pause
             else:
                 pause = PAUSE_PACES * exp(log_gap)
-                pace[2] = GAP_S if pause < GAP_S else (pause if pause < MAX_GAP_S else MAX_GAP_S)
+                pause = GAP_S if pause < GAP_S else (pause if pause < MAX_GAP_S else MAX_GAP_S)
         horizon = HORIZON_S if gap < HORIZON_S else gap
         # Ordered by last activity (messages arrive oldest first): idle ones sit at the front.
-        streams = pace[3]
-        while streams and at - streams[0].last > horizon:
-            streams.pop(0)
+        while active and at - active[0].last > horizon:
+            active.pop(0)
         chosen = owner[target] if target is not None else None
-        if chosen is None and streams:
+        if chosen is None and active:
             # Weighed only here: a reply joins its message's conversation unweighed. Every
             # term of the window is in `idf` (built from these terms). Most messages stay with
             # the conversation that was talking, which holds half their words: its share
             # (`Conversation.overlap`) is summed inline, with the total, in one loop without a
             # list of weights; the others are weighed only when it falls short.
-            latest = streams[-1]
+            latest = active[-1]
             floor = len(latest.members) - RECENT
-            get, missing = latest.seen.get, floor - 1
+            get = latest.seen.get
             hit = total = 0.0
             for word in distinct:
                 weight = idf[word]
                 total += weight
-                if get(word, missing) >= floor:
+                if get(word, never) >= floor:
                     hit += weight
             if total and hit / total >= 0.5 and at - latest.last <= gap:
                 chosen = latest
             else:
                 weights = list(map(weight_of, distinct))
                 share = hit / total if total else 0.0
-                chosen = _by_vocabulary(streams, distinct, weights, share, at, gap)
+                chosen = _by_vocabulary(active, distinct, weights, share, at, gap)
         if chosen is None:
             chosen = Conversation(index=len(conversations), stream=stream)
             conversations.append(chosen)
         # Most messages stay with the conversation that was talking: it is already last.
-        if not streams or streams[-1] is not chosen:
-            if chosen in streams:
-                streams.remove(chosen)
-            streams.append(chosen)
-            if len(streams) > MAX_ACTIVE:
-                streams.pop(0)
+        if not active or active[-1] is not chosen:
+            if chosen in active:
+                active.remove(chosen)
+            active.append(chosen)
+            if len(active) > MAX_ACTIVE:
+                active.pop(0)
         # The message joins: its words are now the conversation's latest use of them.
         members, seen = chosen.members, chosen.seen
         count = len(members)

@@ -48,7 +48,7 @@ def test_a_windows_terms_are_each_messages_own() -> None:
     sizes, bags = text.window_terms(samples)
     for sample, size, bag in zip(samples, sizes, bags, strict=True):
         words, terms = text.words_and_terms(sample)
-        assert (size, bag) == (words, list(dict.fromkeys(terms))), repr(sample)
+        assert (size, bag) == (words, tuple(dict.fromkeys(terms))), repr(sample)
 
 
 def test_words_of_other_scripts_keep_the_unicode_pattern() -> None:
