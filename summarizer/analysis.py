@@ -246,21 +246,22 @@ def _answer_by_position(
     itself a question, a reply to another message, an acknowledgement or a "me too", and that
     either shares a word with the question or is the very next message from another person.
     """
+    contents, bags, sizes, authors, created, reply_to, questions = window
     p = members[k]
-    asker, asked_at = window.authors[p], window.created[p]
-    asked = set(window.bags[p])
+    asker, asked_at = authors[p], created[p]
+    asked = set(bags[p])
     first_other = True
     for q in members[k + 1 : k + 1 + ANSWER_LOOKAHEAD]:
-        if window.created[q] - asked_at > ANSWER_WITHIN:
+        if created[q] - asked_at > ANSWER_WITHIN:
             break
-        if window.authors[q] == asker:
+        if authors[q] == asker:
             continue
         if (
-            window.reply_to[q] is None
-            and not window.questions[q]
-            and window.sizes[q] >= ANSWER_MIN_WORDS
-            and not window.contents[q].lower().startswith(_ME_TOO)
-            and (first_other or asked.intersection(window.bags[q]))
+            reply_to[q] is None
+            and not questions[q]
+            and sizes[q] >= ANSWER_MIN_WORDS
+            and not contents[q].lower().startswith(_ME_TOO)
+            and (first_other or asked.intersection(bags[q]))
         ):
             answered[p] = True
             answers[q] = True

@@ -104,20 +104,7 @@ def boundaries(
         Counter(chain.from_iterable(map(terms_of, members[i : i + CHUNK])))
         for i in range(0, count, CHUNK)
     ]
-    cohesion = _cohesion(chunks, weights)
-    measured = cohesion[1:]
-    bar = max(DEPTH, RELATIVE * sum(measured) / len(measured)) if measured else DEPTH
-    candidates = []
-    for gap in range(1, len(chunks)):
-        position = gap * CHUNK
-        if not MIN_PIECE - CHUNK < position < count - MIN_PIECE + CHUNK:
-            continue
-        here = cohesion[gap]
-        left = max(cohesion[max(1, gap - 2) : gap], default=here)
-        right = max(cohesion[gap + 1 : gap + 3], default=here)
-        depth = (left - here) + (right - here)
-        if depth >= bar:
-            candidates.append((depth, gap))
+    candidates = _dips(_cohesion(chunks, weights), count)
     if not candidates:
         return []
     cuts: list[int] = []
@@ -130,6 +117,40 @@ def boundaries(
         ):
             cuts.append(cut)
     return sorted(cuts)
+
+
+def _dips(cohesion: Sequence[float], count: int) -> list[tuple[float, int]]:
+    """(depth, gap) of every gap whose cohesion dips deep enough below the hills beside it.
+
+    A gap's hills are the highest cohesion up to two gaps before it (gap 0 has none) and up to
+    two after it, itself where there is none; only gaps whose cut leaves pieces of `MIN_PIECE`
+    (within a chunk) count. Plain comparisons, not `max` of slices: this runs for every gap of
+    every long sitting of the window.
+    """
+    measured = cohesion[1:]
+    bar = max(DEPTH, RELATIVE * sum(measured) / len(measured)) if measured else DEPTH
+    candidates = []
+    low, high, last = MIN_PIECE - CHUNK, count - MIN_PIECE + CHUNK, len(cohesion) - 1
+    for gap in range(1, len(cohesion)):
+        if not low < gap * CHUNK < high:
+            continue
+        here = cohesion[gap]
+        if gap >= 3:
+            left, nearer = cohesion[gap - 2], cohesion[gap - 1]
+            if nearer > left:
+                left = nearer
+        else:
+            left = cohesion[1] if gap == 2 else here
+        if gap < last - 1:
+            right, further = cohesion[gap + 1], cohesion[gap + 2]
+            if further > right:
+                right = further
+        else:
+            right = cohesion[gap + 1] if gap < last else here
+        depth = (left - here) + (right - here)
+        if depth >= bar:
+            candidates.append((depth, gap))
+    return candidates
 
 
 def _cohesion(chunks: Sequence[Chunk], weights: dict[str, float]) -> list[float]:

@@ -142,6 +142,33 @@ def test_a_gap_is_crossed_exactly_when_a_nearby_reply_spans_it():
             assert tiling._crossed(targets, members, cut) == bool(spanning)
 
 
+def test_a_dip_is_measured_against_the_highest_cohesion_beside_it():
+    # `_dips` compares each gap with its neighbours by hand; the definition is the highest
+    # cohesion of up to two gaps on each side (gap 0 is no neighbour), the gap itself if none.
+    rng = random.Random(15)
+    for _ in range(3000):
+        size = rng.randint(1, 30)
+        cohesion = [rng.choice([0.0, 0.05, 0.2, 0.5, rng.random()]) for _ in range(size)]
+        count = rng.randint(max(1, size * tiling.CHUNK - tiling.CHUNK + 1), size * tiling.CHUNK)
+        measured = cohesion[1:]
+        bar = max(tiling.DEPTH, tiling.RELATIVE * sum(measured) / len(measured) if measured else 0)
+        expected = []
+        for gap in range(1, size):
+            position = gap * tiling.CHUNK
+            if (
+                not tiling.MIN_PIECE - tiling.CHUNK
+                < position
+                < count - tiling.MIN_PIECE + tiling.CHUNK
+            ):
+                continue
+            here = cohesion[gap]
+            left = max(cohesion[max(1, gap - 2) : gap], default=here)
+            right = max(cohesion[gap + 1 : gap + 3], default=here)
+            if (left - here) + (right - here) >= bar:
+                expected.append(((left - here) + (right - here), gap))
+        assert tiling._dips(cohesion, count) == expected, (cohesion, count)
+
+
 def test_cuts_leave_pieces_of_a_readable_size():
     messages = dense(DEPLOY + OFFSITE)
     bags = [text.terms(m.content) for m in messages]
