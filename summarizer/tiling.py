@@ -202,33 +202,44 @@ def _refine(
     lean = []
     for k in range(start, stop):
         own = 1 if k < middle else -1
-        lean.append(sum(weights[t] * (after(t, 0) - before(t, 0) + own) for t in terms[members[k]]))
+        leaning = 0.0
+        for t in terms[members[k]]:
+            leaning += weights[t] * (after(t, 0) - before(t, 0) + own)
+        lean.append(leaning)
+    crossed = _crossings(targets, members, start + 1, stop)
     best: tuple[float, int, int] | None = None
+    left = 0.0
     for offset in range(1, len(lean)):
+        left += lean[offset - 1]
         cut = start + offset
-        if _crossed(targets, members, cut):
+        if cut in crossed:
             continue
-        cost = sum(lean[:offset]) - sum(lean[offset:])
+        cost = left - sum(lean[offset:])
         key = (cost, abs(cut - middle), cut)
         if best is None or key < best:
             best = key
     return None if best is None else best[2]
 
 
-def _crossed(targets: Sequence[int | None], members: Sequence[int], cut: int) -> bool:
-    """Whether a reply within `REPLY_REACH` crosses the gap before `members[cut]`.
+def _crossings(
+    targets: Sequence[int | None], members: Sequence[int], first: int, stop: int
+) -> set[int]:
+    """The cuts from `first` to before `stop` that a reply within `REPLY_REACH` crosses.
 
-    Asked only at the few gaps near a boundary: the replies that could cross one are the next
-    `REPLY_REACH` messages, each looked for in the `REPLY_REACH` before it (`members` is sorted).
+    A cut is the gap before `members[cut]`. Only the gaps near a boundary are asked about: the
+    replies that could cross one are the next `REPLY_REACH` messages, each looked for in the
+    `REPLY_REACH` before it (`members` is sorted); a reply found crosses every gap between
+    its message and itself. One pass for the whole stretch, not one per gap.
     """
-    for k in range(cut, min(cut + REPLY_REACH, len(members))):
+    crossed: set[int] = set()
+    for k in range(first, min(stop - 1 + REPLY_REACH, len(members))):
         target = targets[members[k]]
         if target is None:
             continue
         j = bisect_left(members, target, max(0, k - REPLY_REACH), k)
-        if j < cut and members[j] == target:
-            return True
-    return False
+        if j < k and members[j] == target:
+            crossed.update(range(max(j + 1, first), min(k + 1, stop)))
+    return crossed
 
 
 def _cut(

@@ -119,8 +119,8 @@ def test_no_cut_separates_a_nearby_reply_from_its_message():
 
 
 def test_a_gap_is_crossed_exactly_when_a_nearby_reply_spans_it():
-    # Only the gaps near a boundary are asked about; every answer must agree with counting
-    # every reply of the conversation that spans the gap.
+    # Only the gaps near a boundary are asked about, in one pass per stretch; every answer
+    # must agree with counting every reply of the conversation that spans the gap.
     rng = random.Random(14)
     for _ in range(300):
         members = sorted(rng.sample(range(300), rng.randint(2, 80)))
@@ -131,15 +131,18 @@ def test_a_gap_is_crossed_exactly_when_a_nearby_reply_spans_it():
             elif rng.random() < 0.1:
                 targets[p] = rng.randrange(300)  # a message of another conversation
         index = {p: k for k, p in enumerate(members)}
-        for cut in range(1, len(members)):
-            spanning = [
-                k
-                for k, p in enumerate(members)
-                if targets[p] in index
-                and index[targets[p]] < cut <= k
-                and k - index[targets[p]] <= tiling.REPLY_REACH
-            ]
-            assert tiling._crossed(targets, members, cut) == bool(spanning)
+        spanned = {
+            cut
+            for cut in range(1, len(members))
+            for k, p in enumerate(members)
+            if targets[p] in index
+            and index[targets[p]] < cut <= k
+            and k - index[targets[p]] <= tiling.REPLY_REACH
+        }
+        for first in range(1, len(members)):
+            for stop in range(first + 1, min(len(members), first + 12) + 1):
+                expected = {cut for cut in spanned if first <= cut < stop}
+                assert tiling._crossings(targets, members, first, stop) == expected
 
 
 def test_a_dip_is_measured_against_the_highest_cohesion_beside_it():
