@@ -130,28 +130,37 @@ def score_conversation(
             near[i + offset] += similarity
             seen[i] += 1
             seen[i + offset] += 1
+    # The weights and each message's facts as locals, the centre's look-up inline (`_dot`: the
+    # centre holds every term of the message): this runs once per message of a topic.
+    w_centroid, w_local, w_length = weights.centroid, weights.local, weights.length
+    w_replies, w_reactions, w_opener = weights.replies, weights.reactions, weights.opener
+    w_answered, w_answer, w_early = weights.answered_question, weights.answer, weights.early
+    log1p, sqrt, in_centre = math.log1p, math.sqrt, centroid.get
     for i, (vector, fact) in enumerate(zip(vectors, facts, strict=True)):
+        words, replies, reactions, question, answered, answers = fact
         if vector:
-            along = _dot(vector, centroid)
+            along = 0.0
+            for word, value in vector.items():
+                along += value * in_centre(word, 0.0)
             # Cosine with the centroid of the *other* messages: a message cannot vote for itself.
-            rest = math.sqrt(max(centroid_sq - 2 * along + 1.0, 1e-9))
+            rest = sqrt(max(centroid_sq - 2 * along + 1.0, 1e-9))
             central = max(along - 1.0, 0.0) / rest if count > 1 else 1.0
             local = near[i] / seen[i] if seen[i] else 0.0
         else:
             central = local = 0.0
-        substance = min(fact.words, FULL_LENGTH) / FULL_LENGTH
+        substance = (words if words < FULL_LENGTH else FULL_LENGTH) / FULL_LENGTH
         score = (
-            weights.centroid * central
-            + weights.local * local
-            + weights.length * substance
-            + weights.replies * math.log1p(fact.replies)
-            + weights.reactions * math.log1p(fact.reactions)
-            + weights.opener * (i == 0 and fact.words >= 4)
-            + weights.answered_question * (fact.question and fact.answered)
-            + weights.answer * fact.answers_question
-            + weights.early * (1.0 - i / count)
+            w_centroid * central
+            + w_local * local
+            + w_length * substance
+            + w_replies * log1p(replies)
+            + w_reactions * log1p(reactions)
+            + w_opener * (i == 0 and words >= 4)
+            + w_answered * (question and answered)
+            + w_answer * answers
+            + w_early * (1.0 - i / count)
         )
-        if fact.words < SHORT_WORDS:
+        if words < SHORT_WORDS:
             score *= SHORT_SHARE
         scores.append(score)
     return scores
