@@ -230,7 +230,8 @@ def _ranked(analysis: Analysis, members: Sequence[int], *, one_line: bool) -> li
     """
     scores, messages, engagement = analysis.scores, analysis.messages, analysis.engagement
     if not one_line:
-        return sorted(members, key=lambda p: (-scores[p], p))
+        # Best score first; equal scores keep the members' order (by position): a stable sort.
+        return sorted(members, key=scores.__getitem__, reverse=True)
     engaged = one_line_scores(
         [scores[p] for p in members],
         [analysis.sizes[p] for p in members],

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from summarizer import summarize, with_citations
+from summarizer.extractive import _ranked
 from summarizer.models import (
     KeyPoint,
     Summary,
@@ -175,3 +177,12 @@ async def test_activity_counts_every_message_per_hour_of_the_window():
     )
     assert sum(summary.stats.activity) == summary.stats.message_count
     assert len(summary.stats.activity) == 200
+
+
+def test_messages_of_equal_score_are_ranked_in_the_order_they_were_said():
+    # Best first; a tie goes to the earlier message (the conversation's members are in time
+    # order, and the ranking's sort keeps it for equal scores).
+    analysis = SimpleNamespace(
+        scores={3: 0.5, 7: 0.9, 9: 0.5, 12: 0.1, 20: 0.5}, messages=[], engagement=[]
+    )
+    assert _ranked(analysis, [3, 7, 9, 12, 20], one_line=False) == [7, 3, 9, 20, 12]
