@@ -153,3 +153,16 @@ async def test_the_digest_shows_each_topics_period():
     for topic in summary.topics:
         assert f"*{topic.period} · " in markdown
         assert f"{topic.period} · {topic.title}" in titles
+
+
+async def test_a_conversation_belongs_to_the_utc_day_it_began_on():
+    # One talk starts twenty minutes before midnight UTC and runs past it; the next starts
+    # that night, hours later: each is in the period of its first message.
+    late = burst(JAN + timedelta(days=4, hours=23, minutes=40), SUBJECTS[0], 18, 1)
+    early = burst(JAN + timedelta(days=5, hours=4), SUBJECTS[1], 12, 100)
+    summary = await summarize(
+        late + early, options(JAN + timedelta(days=3), JAN + timedelta(days=7))
+    )
+    periods_of = {t.start: t.period for t in summary.topics}
+    assert periods_of[late[0].created_at] == "Fri 5 Jan 2024"
+    assert periods_of[early[0].created_at] == "Sat 6 Jan 2024"
