@@ -87,7 +87,10 @@ def pauses(times: Sequence[float], members: Sequence[int]) -> list[int]:
     if at[-1] - at[0] < PAUSE_S:
         return []  # too short to hold a pause that long
     gaps = list(map(sub, islice(at, 1, None), at))
-    bar = max(PAUSE_S, PACE * sorted(gaps)[len(gaps) // 2])
+    ordered = sorted(gaps)
+    bar = max(PAUSE_S, PACE * ordered[len(gaps) // 2])
+    if ordered[-1] < bar:
+        return []  # the longest gap is no pause: most conversations are read no further
     return [k + 1 for k, gap in enumerate(gaps) if gap >= bar]
 
 
