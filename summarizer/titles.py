@@ -64,11 +64,16 @@ MODIFIER_WEIGHT = 0.5
 # A longer phrase this strong replaces a phrase it contains ("iota" → "iota subscript"). Two
 # subjects are never joined: "Encoding and Philodemus" reads as a list of words, not a title.
 WIDER = 0.6
-# Punctuation ends a phrase; an apostrophe or hyphen inside a word does not. The lookahead
-# names every character a delimiter can start with: the engine then passes over each letter
-# with one test instead of trying the four alternatives at it (half the time of a split).
+# Punctuation ends a phrase; an apostrophe or hyphen inside a word does not. A delimiter is a
+# run of punctuation, whitespace then quotes or dashes, quotes or dashes then whitespace, or a
+# line break (`[P]+|\s['-]+|['-]+\s|\n`). Written as its first character, then the rest that
+# character allows (told by looking back at it), so the engine scans for that character in C
+# and starts a match only there, not at every letter (a third less than a leading lookahead).
 _PUNCTUATION = r".,;:!?()\[\]{}\"“”‘’«»…/|*_~>=+&"
-_CLAUSE = re.compile(rf"((?=[{_PUNCTUATION}\s'-])(?:[{_PUNCTUATION}]+|\s['-]+|['-]+\s|\n))")
+_CLAUSE = re.compile(
+    rf"([{_PUNCTUATION}\s'-]"
+    rf"(?:(?<=[{_PUNCTUATION}])[{_PUNCTUATION}]*|(?<=\s)['-]+|(?<=['-])['-]*\s|(?<=\n)))"
+)
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 

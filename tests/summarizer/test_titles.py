@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import random
+import re
 from datetime import UTC, datetime
 
 import pytest
 from wordfreq import zipf_frequency
 
-from summarizer import summarize
+from summarizer import summarize, titles
 from summarizer.models import SummaryOptions
 from summarizer.salience import (
     is_filler,
@@ -199,3 +201,16 @@ def test_a_title_names_a_thing_before_describing_one():
         "the photographs are on the shared drive now",
     ]
     assert _title(texts) == "Photographs"
+
+
+def test_clauses_end_where_the_plain_definition_says():
+    # The clause pattern is written for speed; it must split exactly as the plain one does:
+    # punctuation runs, whitespace then quotes or dashes, quotes or dashes then whitespace,
+    # and line breaks, in that order of preference.
+    punctuation = titles._PUNCTUATION
+    plain = re.compile(rf"([{punctuation}]+|\s['-]+|['-]+\s|\n)")
+    alphabet = "ab c\n\t'-.,;:!?()[]{}\"“”‘’«»…/|*_~>=+&é\u00a0\u2028"
+    rng = random.Random(25)
+    for _ in range(20_000):
+        sample = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert titles._CLAUSE.split(sample) == plain.split(sample), repr(sample)
