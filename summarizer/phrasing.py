@@ -92,7 +92,8 @@ def normalised(content: str) -> str:
     cleaned = _LOOSE_PUNCTUATION.sub(r"\1", cleaned).strip()
     if "," in cleaned and "://" not in cleaned:
         cleaned = _TIGHT_COMMA.sub(", ", cleaned)
-    cleaned = _SPACED.sub(lambda m: f"{m.group(1)}'{m.group(2).lower()}", cleaned)
+    if "'" in cleaned:  # the only apostrophe left (’ became ' above): most lines have none
+        cleaned = _SPACED.sub(lambda m: f"{m.group(1)}'{m.group(2).lower()}", cleaned)
     cleaned = _CHAT_YOU.sub(lambda m: _cased(m.group(0), _CHAT[m.group(0).lower()]), cleaned)
     cleaned = _UR_IS.sub("you're", cleaned)
     return _BARE_WORD.sub(lambda m: _cased(m.group(1), _BARE[m.group(1).lower()]), cleaned)

@@ -30,7 +30,10 @@ _SAME_LETTER = str.maketrans(_SAME_LETTERS)
 PLAIN_LETTER_RANGES = "a-zA-Z0-9\n\u0391-\u03a9\u03b1-\u03c9\u0410-\u044f\u05d0-\u05ea\u0621-\u064a"
 _PLAIN_LETTERS = re.compile(f"[{PLAIN_LETTER_RANGES}]+")
 _FEW_MARKS = 16
-_MARKUP = re.compile(r"\|\||\*\*|__|~~|`+|^>+\s?", re.M)
+# A quote marker is `>` at the start of a line: written as the `>` first, then a look back
+# that nothing but a line break stands before it, every alternative begins with a character
+# and the engine scans for those in C (`^` first made it try at every character).
+_MARKUP = re.compile(r"\|\||\*\*|__|~~|`+|>(?<![^\n]>)>*\s?")
 _SPACE = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(@#])")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
