@@ -38,9 +38,11 @@ _BARE = {
 # Chat spelling of "you": "r u", "u r", "ur" ("you're" before a description, else "your").
 _CHAT = {"r u": "are you", "u r": "you are", "ur": "your"}
 _CHAT_YOU = re.compile(r"\b(?:r u|u r|ur)\b", re.I)
+# Written `y(?<=\by)our`, not `\byour`: a pattern that begins with a character lets the engine
+# scan for it in C instead of trying every position (the same below for loose punctuation).
 _UR_IS = re.compile(
-    r"\byour(?=\s+(?:so|very|too|right|welcome|not|gonna|going|such|always|never|kidding|joking"
-    r"|really|still|just|the best|a|an)\b)"
+    r"y(?<=\by)our(?=\s+(?:so|very|too|right|welcome|not|gonna|going|such|always|never|kidding"
+    r"|joking|really|still|just|the best|a|an)\b)"
 )
 _BARE_WORD = re.compile(r"\b(" + "|".join(_BARE) + r")\b", re.I)
 # "Mr. White": a full stop that does not end the sentence.
@@ -48,7 +50,7 @@ _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "vs.", "e.g.", "i
 # "<file_photo>", "<media omitted>": what an export put where an attachment was.
 PLACEHOLDER = re.compile(r"<[a-z_]+(?: [a-z_]+)?>")
 # "Really ?", "1st .": punctuation typed apart from its word.
-_LOOSE_PUNCTUATION = re.compile(r"(?<=\w)\s+([?!.,;:]+)(?=\s|$)")
+_LOOSE_PUNCTUATION = re.compile(r"\s(?<=\w\s)\s*([?!.,;:]+)(?=\s|$)")
 # "For me,the clock…": a comma typed without its space, between two words of letters.
 _TIGHT_COMMA = re.compile(r"(?<=[^\W\d_]{2}),(?=[^\W\d_]{2})")
 # "p. m.", "J. K.": a single letter before the full stop.
