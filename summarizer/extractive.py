@@ -148,18 +148,12 @@ def _by_period(
     Each substantial period earns topics (`Budget.for_periods`); they are shared by the
     periods' traffic (`periods.share`).
     """
-    messages, times = analysis.messages, analysis.times
-    # The period each conversation began in, worked out once per UTC day a conversation began
-    # on (periods are made of UTC days): one datetime per period, built and hashed once.
-    period_of: dict[Conversation, datetime] = {}
-    on_day: dict[float, datetime] = {}
-    for conversation in analysis.conversations:
-        first = conversation.members[0]
-        day = times[first] // 86400
-        began = on_day.get(day)
-        if began is None:
-            began = on_day[day] = periods.period_start(messages[first].created_at, unit)
-        period_of[conversation] = began
+    messages = analysis.messages
+    # The period each conversation began in (`period_start` works each day out once).
+    period_of = {
+        conversation: periods.period_start(messages[conversation.members[0]].created_at, unit)
+        for conversation in analysis.conversations
+    }
     groups: dict[datetime, list[Conversation]] = {}
     for conversation in ranked:
         groups.setdefault(period_of[conversation], []).append(conversation)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Literal, TypeVar
 
 K = TypeVar("K")
@@ -50,8 +51,18 @@ def unit_for(start: datetime, end: datetime) -> Unit | None:
 
 
 def period_start(moment: datetime, unit: Unit) -> datetime:
-    """Midnight UTC starting the day, ISO week or month `moment` falls in."""
-    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    """Midnight UTC starting the day, ISO week or month `moment` falls in.
+
+    Worked out once per UTC day and unit (a digest asks for every conversation of a window,
+    most on the same few days): the same datetime each time, so it is also hashed once when
+    periods group conversations (an aware datetime's hash builds two more datetimes).
+    """
+    return _period_start(moment.astimezone(UTC).toordinal(), unit)
+
+
+@lru_cache(maxsize=4096)
+def _period_start(ordinal: int, unit: Unit) -> datetime:
+    day = datetime.fromordinal(ordinal).replace(tzinfo=UTC)
     if unit == "week":
         return day - timedelta(days=day.weekday())
     if unit == "month":

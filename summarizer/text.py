@@ -41,7 +41,7 @@ _TRAILING_PUNCT = ".,;:!?)]}'\""
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
 # Markup around a link is not part of it (`**https://x.org**`), as GitHub's autolinks agree.
 _URL_END = _TRAILING_PUNCT + "*_~"
-_MARKUP_OR_URL = re.compile(rf"(?P<url>{URL.pattern})|{_MARKUP.pattern}", re.M)
+_MARKUP_OR_URL = re.compile(rf"(?P<url>{URL.pattern})|{_MARKUP.pattern}")
 # Where a `?` belongs to something quoted, not to the writer: code, then quotation marks
 # (a straight or curly single quote only where it cannot be an apostrophe), then brackets.
 _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
