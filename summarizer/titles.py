@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 from summarizer import text
@@ -117,9 +118,15 @@ def topic_title(
     # Phrases said once are scored (and made candidates) only when nothing repeated qualifies.
     for repeated in (True, False):
         found = _found(tally, forms, repeated=repeated)
+        # Each word's share worked out once: a word is in many phrases ("iota", "iota subscript").
+        belongs = None
+        if share is not None:
+            stems = dict.fromkeys(chain.from_iterable(found))
+            belongs = {s: share(s, max(1, round(uses.get(s, 1) * scale))) for s in stems}
         for key, candidate in found.items():
-            score = _score(key, candidate, uses, share, scale)
-            if score > 0 and _shown(candidate, proper).lower() not in taken:
+            score = _score(key, candidate, belongs)
+            # Most titles are the digest's first of their name: nothing to compare with.
+            if score > 0 and (not taken or _shown(candidate, proper).lower() not in taken):
                 ranked.append((score, key))
         if ranked:
             break
@@ -179,7 +186,9 @@ def _candidates(
     """Every phrase of the messages, its forms, and the words capitalised mid-sentence (names)."""
     # One entry per phrase, looked up once per message that says it (a title reads a thousand).
     tally: _Tally = {}
-    forms: _Forms = {}
+    # Every (phrase, way written) said, counted at the end (in C, first said first).
+    written_as: list[tuple[tuple[str, ...], str]] = []
+    write = written_as.append
     proper: set[str] = set()
     for number, p in enumerate(members):
         author = messages[p].author.id
@@ -204,7 +213,7 @@ def _candidates(
                 else:
                     key = tuple(sorted(stems[i : j + 1]))
                     written = (key, " ".join(run[i : j + 1]))
-                forms[written] = forms.get(written, 0) + 1
+                write(written)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -218,7 +227,7 @@ def _candidates(
                     entry[1] = (*who, author)
                 if opening:
                     entry[2] = True
-    return tally, forms, proper
+    return tally, Counter(written_as), proper
 
 
 def _found(tally: _Tally, forms: _Forms, *, repeated: bool) -> dict[tuple[str, ...], _Candidate]:
@@ -312,16 +321,13 @@ def _edge(word: str) -> bool:
     return zipf(word.lower()) < EDGE_ZIPF
 
 
-def _score(
-    key: tuple[str, ...],
-    candidate: _Candidate,
-    uses: Counter[str],
-    share: Callable[[str, int], float] | None,
-    scale: float,
-) -> float:
-    """Uses × people × rarity × how much the phrase belongs to this conversation; 0 if unfit."""
+def _score(key: tuple[str, ...], candidate: _Candidate, belongs: dict[str, float] | None) -> float:
+    """Uses × people × rarity × how much the phrase belongs to this conversation; 0 if unfit.
+
+    `belongs` is each stem's `share` of the window's use in this conversation (None: all of it).
+    """
     words = candidate.form.split()
-    lowered = [w.lower() for w in words]
+    lowered = candidate.form.lower().split()
     # One pass over the words' frequencies (0.0: a word wordfreq does not list); a loop, as a
     # title weighs hundreds of phrases and a generator per test cost a fifth of each.
     known_rare = unknown = False
@@ -340,16 +346,16 @@ def _score(
         return 0.0
     rare = sum(map(rarity, words))
     people = 1.0 + 0.5 * (candidate.people - 1)
-    belongs = 1.0
-    if share is not None:
-        parts = [share(stem, max(1, round(uses.get(stem, 1) * scale))) for stem in key]
-        belongs = sum(parts) / len(parts)
+    belonging = 1.0
+    if belongs is not None:
+        parts = [belongs[stem] for stem in key]
+        belonging = sum(parts) / len(parts)
     # Said in one message only, a phrase is a fallback: anything repeated beats it.
     weight = candidate.messages**0.75 if repeated else 0.2
     opening = OPENING_WEIGHT if candidate.opening else 1.0
     # A lone adjective or adverb ("abbreviated", "legible", "sideways") names no subject.
     modifier = MODIFIER_WEIGHT if len(words) == 1 and words[0].lower().endswith(_MODIFIER) else 1.0
-    return weight * people * opening * modifier * rare * (0.25 + 0.75 * belongs)
+    return weight * people * opening * modifier * rare * (0.25 + 0.75 * belonging)
 
 
 def _shown(candidate: _Candidate, proper: set[str]) -> str:
