@@ -132,6 +132,30 @@ def test_titles_already_taken_are_avoided():
     assert _title(PREZI, taken={"prezi subscription"}) != "Prezi subscription"
 
 
+def test_a_word_the_whole_window_uses_names_no_topic():
+    # "kubernetes" is said in more of these messages than "helm chart", but the window says it
+    # everywhere (the channel's jargon): the conversation's own subject is the chart.
+    texts = [
+        "the kubernetes helm chart fails to render",
+        "kubernetes logs show the helm chart values are wrong",
+        "kubernetes again: the helm chart pins an old image",
+        "kubernetes restarts the pod every minute",
+        "kubernetes nodes look fine otherwise",
+    ]
+    asked: list[tuple[str, int]] = []
+
+    def share(stem: str, uses: int) -> float:
+        asked.append((stem, uses))
+        return 0.05 if stem.startswith("kubernet") else 1.0
+
+    assert _title(texts) == "Kubernetes"
+    assert _title(texts, share=share) == "Helm chart"
+    # Each word's share is asked once per title, with its uses in the conversation.
+    stems = [stem for stem, _ in asked]
+    assert len(stems) == len(set(stems))
+    assert ("helm", 3) in asked
+
+
 def test_titles_are_short():
     long_words = ["Supercalifragilistic" * 3 + f" thing{i}" for i in range(4)]
     assert len(_title(long_words)) <= MAX_TITLE
