@@ -354,7 +354,7 @@ def _score(key: tuple[str, ...], candidate: _Candidate, belongs: dict[str, float
     weight = candidate.messages**0.75 if repeated else 0.2
     opening = OPENING_WEIGHT if candidate.opening else 1.0
     # A lone adjective or adverb ("abbreviated", "legible", "sideways") names no subject.
-    modifier = MODIFIER_WEIGHT if len(words) == 1 and words[0].lower().endswith(_MODIFIER) else 1.0
+    modifier = MODIFIER_WEIGHT if len(words) == 1 and lowered[0].endswith(_MODIFIER) else 1.0
     return weight * people * opening * modifier * rare * (0.25 + 0.75 * belonging)
 
 
